@@ -1,0 +1,134 @@
+"""The Intent Protocol v2.1 wire contract, shared by the SDK and the server.
+
+Standard library only: both sides import this module, so a fact about the wire
+(a header name, a limit, how a request is signed) is written down exactly once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+from typing import Final
+from urllib.parse import quote
+
+PROTOCOL_VERSION: Final = "7.61"
+PROTOCOL_MAJOR: Final = 7
+
+# Header names, as the published clients send them.
+HEADER_API_KEY: Final = "X-API-KEY"
+HEADER_TIMESTAMP: Final = "X-Timestamp"
+HEADER_NONCE: Final = "X-Nonce"
+HEADER_SIGNATURE: Final = "X-Signature"
+HEADER_VERSION: Final = "X-Intent-Version"
+HEADER_IDEMPOTENCY_KEY: Final = "Idempotency-Key"
+HEADER_WORKER_ID: Final = "X-Worker-ID"
+HEADER_WORKER_CAPABILITIES: Final = "X-Worker-Capabilities"
+HEADER_RETRY_AFTER: Final = "Retry-After"
+
+
+class ErrorCode:
+    """The `error.code` values of the error envelope."""
+
+    INVALID_JSON: Final = "invalid_json"
+    INVALID_REQUEST: Final = "invalid_request"
+    UNAUTHORIZED: Final = "unauthorized"
+    INVALID_SIGNATURE: Final = "invalid_signature"
+    FORBIDDEN: Final = "forbidden"
+    NOT_FOUND: Final = "not_found"
+    LEASE_LOST: Final = "lease_lost"
+    CONFLICT: Final = "conflict"
+    PAYLOAD_TOO_LARGE: Final = "payload_too_large"
+    RATE_LIMITED: Final = "rate_limited"
+    BUSY: Final = "busy"
+    INTERNAL_ERROR: Final = "internal_error"
+
+
+# Intent states.
+STATUS_OPEN: Final = "open"
+STATUS_CLAIMED: Final = "claimed"
+STATUS_FULFILLED: Final = "fulfilled"
+STATUS_DEAD: Final = "dead"
+TERMINAL_STATUSES: Final = frozenset({STATUS_FULFILLED, STATUS_DEAD})
+
+VISIBILITIES: Final = ("private", "public")
+RESULT_TYPES: Final = ("json", "text")
+
+# Field limits and defaults of POST /intent.
+DEFAULT_NAMESPACE: Final = "default"
+GOAL_MAX_CHARS: Final = 128
+NAMESPACE_MAX_CHARS: Final = 128
+TARGET_MAX_CHARS: Final = 64
+CAPABILITY_MAX_CHARS: Final = 64
+WORKER_ID_MAX_CHARS: Final = 128
+IDEMPOTENCY_KEY_MAX_CHARS: Final = 256
+PRIORITY_MIN: Final = 0
+PRIORITY_MAX: Final = 1000
+DEFAULT_PRIORITY: Final = 100
+DEFAULT_MAX_ATTEMPTS: Final = 3
+MAX_ATTEMPTS_LIMIT: Final = 100
+DEFAULT_BACKOFF_BASE: Final = 5.0
+MAX_DELAY_SECONDS: Final = 365 * 24 * 3600.0
+
+# Other limits.
+ERROR_MAX_CHARS: Final = 2000
+KV_KEY_MAX_CHARS: Final = 256
+KV_DEFAULT_TTL: Final = 600
+KV_MAX_TTL: Final = 86400
+MAX_LEASE_SECONDS: Final = 3600
+DEFAULT_CLAIM_TIMEOUT: Final = 60
+MAX_WAIT_SECONDS: Final = 30.0
+MAX_BODY_BYTES: Final = 256 * 1024
+MAX_JSON_DEPTH: Final = 64
+SIGNATURE_WINDOW_SECONDS: Final = 300
+TENANT_KEY_PREFIX: Final = "tk_"
+ADMIN_KEY_PREFIX: Final = "ak_"
+
+
+def _encode(text: str) -> str:
+    # quote() keeps only RFC 3986 unreserved characters when safe is empty.
+    return quote(text, safe="")
+
+
+def canonical_path(path: str, query: Iterable[tuple[str, str]] = ()) -> str:
+    """Return the path part of the string that a request's signature covers.
+
+    `query` holds decoded (key, value) pairs; they are sorted by key, then value,
+    and re-encoded, so the signer and the verifier agree however the query string
+    was spelled on the wire.
+    """
+    pairs = sorted(query)
+    if not pairs:
+        return path
+    encoded = "&".join(f"{_encode(k)}={_encode(v)}" for k, v in pairs)
+    return f"{path}?{encoded}"
+
+
+def signing_bytes(
+    method: str, path: str, timestamp: str, nonce: str, body: bytes
+) -> bytes:
+    """The exact bytes that `X-Signature` is the HMAC-SHA256 of."""
+    head = f"{method.upper()}\n{path}\n{timestamp}\n{nonce}\n"
+    return head.encode() + body
+
+
+def sign(
+    api_key: str, method: str, path: str, timestamp: str, nonce: str, body: bytes
+) -> str:
+    """Lowercase hex HMAC-SHA256 of a request, keyed with the API key.
+
+    `path` is the canonical path (see `canonical_path`).
+    """
+    message = signing_bytes(method, path, timestamp, nonce, body)
+    return hmac.new(api_key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def signature_matches(expected: str, given: str) -> bool:
+    """Constant-time comparison, so a signature cannot be guessed byte by byte."""
+    return hmac.compare_digest(expected.encode(), given.strip().lower().encode())
+
+
+def version_major(version: str) -> int | None:
+    """The major number of an `X-Intent-Version` value, or None if unparsable."""
+    head = version.strip().split(".", 1)[0]
+    return int(head) if head.isdigit() else None

@@ -1,0 +1,35 @@
+"""Server configuration: one frozen value built at start-up and passed down."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from intent_bus import protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the server may be told; defaults give a working local server."""
+
+    db_url: str = "sqlite:///intent-bus.db"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    claim_timeout: int = protocol.DEFAULT_CLAIM_TIMEOUT
+    rate_limit: int = 0
+    """Requests per minute per tenant key; 0 turns rate limiting off."""
+    require_signatures: bool = False
+    admin_key: str | None = None
+    """From INTENT_BUS_ADMIN_KEY; when None the store's generated admin key is used."""
+    retention_seconds: float = 7 * 24 * 3600.0
+    """How long fulfilled and dead intents are kept after completion."""
+    idempotency_seconds: float = 25 * 3600.0
+    poll_interval: float = 5.0
+    """The largest Retry-After suggested to a worker that found no work."""
+    max_lease_seconds: int = protocol.MAX_LEASE_SECONDS
+    kv_max_ttl: int = protocol.KV_MAX_TTL
+    max_body_bytes: int = protocol.MAX_BODY_BYTES
+    max_json_depth: int = protocol.MAX_JSON_DEPTH
+    signature_window: int = protocol.SIGNATURE_WINDOW_SECONDS
+    housekeeping_interval: float = 1.0
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None

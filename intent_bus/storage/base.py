@@ -1,0 +1,258 @@
+"""The storage seam: the `Store` protocol and the records that cross it.
+
+Every method is one transaction with one guarantee, stated in its docstring.
+Time is always passed in (`now`, Unix seconds as float) so that lease expiry,
+backoff and retention are testable without sleeping. Business arithmetic (backoff
+delays, lease lengths, tokens) is computed by the caller and passed in, except
+where it must happen inside the transaction; then a pure function is passed in.
+
+Payloads, results and KV values cross this seam as JSON-encoded bytes: the server
+validated and encoded them once, and the store keeps them as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+Role = Literal["admin", "tenant"]
+IntentStatusName = Literal["open", "claimed", "fulfilled", "dead"]
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """A credential. `owner` names the tenant; all keys of one owner share it."""
+
+    id: str
+    secret: str
+    owner: str
+    role: Role
+    created_at: float
+    revoked_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewIntent:
+    """An intent as the server validated it, ready to be inserted as `open`."""
+
+    id: str
+    owner: str
+    goal: str
+    payload: bytes
+    namespace: str
+    visibility: Literal["private", "public"]
+    priority: int
+    run_at: float
+    created_at: float
+    max_attempts: int
+    backoff_base: float
+    target_worker: str | None = None
+    required_capability: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    """An intent as stored, with its lifecycle fields."""
+
+    id: str
+    owner: str
+    goal: str
+    payload: bytes
+    namespace: str
+    visibility: Literal["private", "public"]
+    priority: int
+    run_at: float
+    created_at: float
+    max_attempts: int
+    backoff_base: float
+    target_worker: str | None
+    required_capability: str | None
+    status: IntentStatusName
+    claim_attempts: int
+    claim_token: str | None
+    lease_expires_at: float | None
+    worker_id: str | None
+    result: bytes | None
+    result_type: str | None
+    error: str | None
+    completed_at: float | None
+    updated_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Idempotency:
+    """What a publish with an `Idempotency-Key` must record beside its intent.
+
+    `response` is the exact body of the first 201, replayed verbatim on a retry.
+    """
+
+    key_id: str
+    key: str
+    body_hash: str
+    status_code: int
+    response: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    """A response recorded for an idempotency key, to be replayed as it was."""
+
+    status_code: int
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimQuery:
+    """Who is claiming and which intents they may take.
+
+    A private intent is visible to `owner` in `namespace` only; a public one to
+    anybody in any namespace. `publisher`, when set, narrows to that owner's
+    intents. Targeted and capability-bound intents need a matching worker.
+    """
+
+    owner: str
+    namespace: str
+    goal: str | None = None
+    publisher: str | None = None
+    worker_id: str | None = None
+    capabilities: Sequence[str] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """The lease a successful claim grants."""
+
+    claim_token: str
+    expires_at: float
+    worker_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueStats:
+    """Counts of intents by status, overall and per namespace."""
+
+    by_status: dict[str, int]
+    by_namespace: dict[str, dict[str, int]] = field(default_factory=dict)
+    oldest_open_created_at: float | None = None
+
+
+# (claim_attempts, backoff_base) -> seconds until the next attempt.
+RetryDelay = Callable[[int, float], float]
+
+
+class Store(Protocol):
+    """The one interface every storage backend implements."""
+
+    async def start(self) -> None:
+        """Connects and applies pending migrations; safe when replicas race."""
+
+    async def close(self) -> None:
+        """Releases connections; pending acknowledged writes are durable."""
+
+    def on_work(self, callback: Callable[[], None]) -> None:
+        """Registers a callback for work made available by another process."""
+
+    # -- keys -------------------------------------------------------------
+    async def key_create(self, key: ApiKey) -> None:
+        """Stores a new key; raises Conflict if its id or secret exists."""
+
+    async def key_get(self, secret: str) -> ApiKey | None:
+        """Returns the key with that secret (revoked ones included), or None."""
+
+    async def key_list(self, role: Role | None = None) -> list[ApiKey]:
+        """Returns keys, oldest first, optionally of one role."""
+
+    async def key_revoke(self, key_id: str, now: float) -> ApiKey:
+        """Marks a key revoked; raises NotFound for an unknown id."""
+
+    # -- request replay and rate protection --------------------------------
+    async def nonce_remember(self, key_id: str, nonce: str, now: float) -> bool:
+        """Records a nonce; returns False if that key used it already."""
+
+    async def nonce_purge(self, before: float) -> int:
+        """Deletes nonces first seen before `before`; returns how many."""
+
+    async def rate_hit(self, key_id: str, window_start: float) -> int:
+        """Counts one request in the key's window; returns the window's count."""
+
+    # -- intents ----------------------------------------------------------
+    async def intent_publish(
+        self, intent: NewIntent, idempotency: Idempotency | None, now: float
+    ) -> StoredResponse | None:
+        """Inserts the intent, or replays: returns the recorded response when the
+        idempotency key was used with the same body hash, raises Conflict when it
+        was used with another, and returns None when the intent was inserted."""
+
+    async def intent_claim(
+        self, query: ClaimQuery, lease: Lease, now: float
+    ) -> Intent | None:
+        """Leases the best eligible intent (priority desc, run_at, insertion
+        order) and counts the attempt, or returns None."""
+
+    async def intent_next_due(self, query: ClaimQuery, now: float) -> float | None:
+        """Returns the earliest future run_at among intents the query could take."""
+
+    async def intent_fulfill(
+        self,
+        intent_id: str,
+        claim_token: str,
+        result: bytes | None,
+        result_type: str,
+        now: float,
+    ) -> Intent:
+        """Completes a leased intent with its result; raises LeaseLost unless the
+        token holds a live lease."""
+
+    async def intent_fail(
+        self,
+        intent_id: str,
+        claim_token: str,
+        error: str,
+        retry_delay: RetryDelay,
+        now: float,
+    ) -> Intent:
+        """Reopens a leased intent after `retry_delay`, or kills it when its
+        attempts are spent; raises LeaseLost unless the token holds the lease."""
+
+    async def intent_extend(
+        self, intent_id: str, claim_token: str, expires_at: float, now: float
+    ) -> Intent:
+        """Moves a live lease's expiry; raises LeaseLost unless the token holds it."""
+
+    async def intent_get(self, intent_id: str, now: float) -> Intent | None:
+        """Returns the intent, first settling its lease if that has expired."""
+
+    async def intent_reap(self, now: float) -> int:
+        """Reopens (or kills, when attempts are spent) intents whose lease
+        expired; returns how many."""
+
+    async def intent_purge(self, before: float) -> int:
+        """Deletes terminal intents completed before `before`; returns how many."""
+
+    async def intent_stats(self, now: float) -> QueueStats:
+        """Returns counts of intents by status and namespace."""
+
+    async def intent_list_dead(
+        self, owner: str | None, namespace: str | None, limit: int
+    ) -> list[Intent]:
+        """Returns dead intents, most recently completed first."""
+
+    async def intent_requeue(self, intent_id: str, now: float) -> Intent:
+        """Reopens a dead intent with fresh attempts; raises NotFound unless it
+        exists and is dead."""
+
+    async def idempotency_purge(self, before: float) -> int:
+        """Deletes idempotency records created before `before`; returns how many."""
+
+    # -- key-value store ----------------------------------------------------
+    async def kv_set(
+        self, owner: str, key: str, value: bytes, expires_at: float, now: float
+    ) -> None:
+        """Stores a value for the owner, replacing any earlier one."""
+
+    async def kv_get(self, owner: str, key: str, now: float) -> bytes | None:
+        """Returns the owner's live value for the key, or None."""
+
+    async def kv_purge(self, now: float) -> int:
+        """Deletes expired entries; returns how many."""

@@ -1,0 +1,72 @@
+"""A real Intent Bus server on 127.0.0.1, run in a thread for one test.
+
+The server is the production app (`create_app`) served by uvicorn on a socket
+bound to an ephemeral loopback port; tests talk to it over real HTTP.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import httpx
+import uvicorn
+
+from intent_bus.server.app import create_app
+from intent_bus.server.settings import Settings
+
+ADMIN_KEY = "ak_test_" + secrets.token_hex(8)
+
+
+@dataclass
+class ServerHandle:
+    url: str
+    settings: Settings
+    admin_key: str
+
+    def create_tenant(self, owner: str | None = None) -> str:
+        """Creates a tenant key through the admin API and returns it."""
+        owner = owner or f"tenant-{secrets.token_hex(4)}"
+        response = httpx.post(
+            f"{self.url}/admin/keys",
+            json={"owner": owner},
+            headers={"X-API-KEY": self.admin_key},
+        )
+        assert response.status_code == 201, response.text
+        key: str = response.json()["api_key"]
+        return key
+
+
+@contextmanager
+def running_server(settings: Settings) -> Iterator[ServerHandle]:
+    """Serves `settings` until the block ends; the server is always stopped."""
+    if settings.admin_key is None:
+        settings = dataclasses.replace(settings, admin_key=ADMIN_KEY)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    app = create_app(settings)
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            sock.close()
+            raise RuntimeError("test server did not start")
+        time.sleep(0.005)
+    assert settings.admin_key is not None
+    try:
+        yield ServerHandle(f"http://127.0.0.1:{port}", settings, settings.admin_key)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()
