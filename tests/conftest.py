@@ -48,3 +48,9 @@ def sqlite_server(sqlite_url: str) -> Iterator[ServerHandle]:
 def tenant_key(sqlite_server: ServerHandle) -> str:
     """A fresh tenant key on `sqlite_server`."""
     return sqlite_server.create_tenant()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests (``pytest.mark.anyio``) run on asyncio, as the server does."""
+    return "asyncio"
