@@ -11,7 +11,8 @@ Measures, on SQLite (default) or PostgreSQL with 1..N replicas:
 Usage:
     .venv/bin/python bench/e2e.py                       # SQLite, full run
     .venv/bin/python bench/e2e.py --quick               # shorter, 100k instead of 1M
-    .venv/bin/python bench/e2e.py --db postgresql://postgres@127.0.0.1:5432/bench --replicas 3
+    .venv/bin/python bench/e2e.py --replicas 3 \
+        --db postgresql://postgres@127.0.0.1:5432/test
 
 Results are printed and written as JSON to bench/results/.
 """
@@ -220,7 +221,7 @@ async def claim_latency(port: int, key: str, goal: str, rounds: int) -> float:
     samples = []
     for _ in range(rounds):
         t0 = time.perf_counter()
-        status, _, job = await conn.request("POST", f"/claim?namespace=q&goal={goal}")
+        status, _, _ = await conn.request("POST", f"/claim?namespace=q&goal={goal}")
         samples.append(time.perf_counter() - t0)
         assert status == 200, status
     await conn.close()
