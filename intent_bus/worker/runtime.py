@@ -1,0 +1,434 @@
+"""WorkerRuntime: the claim loop, so a worker is just a handler function.
+
+The main thread claims (long-polling when the server supports it) and hands
+each intent to a handler thread; a `LeaseKeeper` renews the lease of slow
+handlers; the handler's verdict is mapped by `outcome` and reported. Shutdown
+on SIGINT/SIGTERM or `stop()` is graceful: no new claims, running handlers
+finish and report, then `listen` returns. A second signal aborts: in-flight
+intents are failed with "worker aborted" so none waits for its lease to expire.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
+
+from intent_bus import protocol
+from intent_bus.sdk.exceptions import (
+    IntentBusAuthError,
+    IntentBusError,
+    IntentBusLeaseLostError,
+    IntentBusRateLimitError,
+)
+from intent_bus.worker import outcome as outcomes
+from intent_bus.worker.backoff import error_delay, idle_delay
+from intent_bus.worker.lease import LeaseKeeper
+from intent_bus.worker.outcome import Outcome
+from intent_bus.worker.redact import redact
+
+__all__ = ["Processed", "WorkerRuntime", "default_worker_id"]
+
+log = logging.getLogger("intent_bus.worker")
+
+Handler = Callable[[Any], Any]
+OutcomeHook = Callable[[Any, Outcome, bool], None]
+
+ABORT_ERROR = "worker aborted"
+_TICK = 0.25
+"""Longest uninterrupted wait of the main thread: how quickly a stop is seen.
+The signal handler only sets a flag (taking a lock there could deadlock), so
+waits are sliced."""
+
+
+def default_worker_id() -> str:
+    """Identifies this host and process, e.g. ``node-7-12345``."""
+    worker_id = f"{socket.gethostname() or 'worker'}-{os.getpid()}"
+    return worker_id[-protocol.WORKER_ID_MAX_CHARS :]
+
+
+class WorkerAborted(BaseException):
+    """Raised in the main thread by the second signal. A BaseException so that
+    no ``except Exception`` between here and `listen` swallows it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Processed:
+    """One intent this runtime handled: the claim, the verdict, and whether the
+    server accepted the verdict (False when the lease was lost meanwhile)."""
+
+    intent: Any
+    outcome: Outcome
+    reported: bool
+
+
+@dataclass(eq=False)
+class _Job:
+    intent: Any
+    keeper: LeaseKeeper
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    settled: bool = False
+    result: Processed | None = None
+
+
+class WorkerRuntime:
+    """Claims intents for one goal and runs a handler on each; see `listen`.
+
+    ``client`` is an `IntentClient` (shared by the handler threads: its
+    connection pool is thread-safe). ``poll_interval`` is the pause between
+    empty claims when the server suggests none (and the long-poll length),
+    ``max_backoff`` the cap of the full-jitter backoff after errors,
+    ``concurrency`` how many handlers run at once. ``on_outcome`` (optional) is
+    called after each verdict was reported, with the intent, the `Outcome` and
+    whether the server accepted it.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        worker_id: str | None = None,
+        capabilities: list[str] | tuple[str, ...] | str | None = None,
+        poll_interval: float = 5.0,
+        max_backoff: float = 60.0,
+        concurrency: int = 1,
+        *,
+        on_outcome: OutcomeHook | None = None,
+    ) -> None:
+        if poll_interval <= 0:
+            raise ValueError("poll_interval must be > 0")
+        if max_backoff <= 0:
+            raise ValueError("max_backoff must be > 0")
+        if not isinstance(concurrency, int) or concurrency < 1:
+            raise ValueError("concurrency must be an integer >= 1")
+        if isinstance(capabilities, str):
+            capabilities = capabilities.split(",")
+        self.client = client
+        self.worker_id = worker_id or default_worker_id()
+        self.capabilities = [c.strip() for c in capabilities or () if c.strip()]
+        self.poll_interval = float(poll_interval)
+        self.max_backoff = float(max_backoff)
+        self.concurrency = concurrency
+        self.on_outcome = on_outcome
+        self._long_poll: float | None = min(
+            protocol.MAX_WAIT_SECONDS, max(1.0, self.poll_interval)
+        )
+        self._rand = random.Random()
+        self._lock = threading.Lock()
+        self._inflight: dict[str, _Job] = {}
+        self._slot_freed = threading.Event()
+        self._stop_event = threading.Event()
+        self._stop_flag = False  # set by the signal handler, which takes no lock
+        self._stop_logged = False
+        self.aborted = False
+        """True when the last `listen` ended by a second signal."""
+
+    # -- public -----------------------------------------------------------
+
+    def listen(
+        self,
+        goal: str | None,
+        handler: Handler,
+        namespace: str = protocol.DEFAULT_NAMESPACE,
+        full_envelope: bool = False,
+        *,
+        publisher: str | None = None,
+    ) -> None:
+        """Claim and handle intents until stopped; blocks.
+
+        The handler gets the payload (or the whole `ClaimedIntent` when
+        ``full_envelope``). Its return value fulfills the intent (a
+        ``{"result", "result_type"}`` dict sets the type, None means no
+        result); False or an exception fails it, and the worker goes on.
+        Returns after a graceful stop (SIGINT/SIGTERM in the main thread, or
+        `stop()`), once every running handler has reported. Raises
+        `IntentBusAuthError` when the server refuses the key: retrying would
+        not help.
+        """
+        with self._session():
+            failures = 0
+            while not self._stopping():
+                if not self._wait_for_slot():
+                    break
+                claimed, failures = self._claim_once(
+                    goal, namespace, publisher, failures, self._long_poll
+                )
+                if claimed is not None:
+                    self._start(claimed, handler, full_envelope)
+            self._drain()
+
+    def process_one(
+        self,
+        goal: str | None,
+        handler: Handler,
+        namespace: str = protocol.DEFAULT_NAMESPACE,
+        full_envelope: bool = False,
+        *,
+        publisher: str | None = None,
+        wait: float | None = None,
+    ) -> Processed | None:
+        """Claim at most one intent (long-polling up to `wait` seconds), handle
+        it and report; None when there was none. Errors of the claim raise."""
+        job: _Job | None = None
+        with self._session():
+            args = self._claim_args(goal, namespace, publisher, wait)
+            response = self.client.claim(**args)
+            if response:
+                job = self._start(response.intent, handler, full_envelope)
+                self._drain()
+        # After an abort the session swallowed WorkerAborted; the job then
+        # carries the "worker aborted" verdict.
+        return job.result if job is not None else None
+
+    def stop(self) -> None:
+        """Ask `listen` to finish gracefully; safe from any thread."""
+        self._stop_flag = True
+        self._stop_event.set()
+
+    # -- session: signals, flags ------------------------------------------
+
+    @contextmanager
+    def _session(self) -> Iterator[None]:
+        previous: dict[signal.Signals, Any] = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                previous[sig] = signal.signal(sig, self._on_signal)
+        self.aborted = False
+        log.info("worker %s started", self.worker_id)
+        try:
+            yield
+        except WorkerAborted:
+            self._abort_inflight()
+        finally:
+            for sig, old in previous.items():
+                signal.signal(sig, old)
+            self._stop_flag = False
+            self._stop_logged = False
+            self._stop_event.clear()
+            log.info("worker %s stopped", self.worker_id)
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        # Runs in the main thread between two bytecodes: set a flag, take no
+        # lock, write nothing (a log line here could re-enter a stream write).
+        if self._stop_flag:
+            self.aborted = True
+            raise WorkerAborted
+        self._stop_flag = True
+
+    def _stopping(self) -> bool:
+        if self._stop_flag or self._stop_event.is_set():
+            if not self._stop_logged:
+                self._stop_logged = True
+                log.info(
+                    "stopping: no new claims; %d running handler(s) will finish "
+                    "(signal again to abort)",
+                    len(self._inflight),
+                )
+            return True
+        return False
+
+    def _sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self._stopping():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            self._stop_event.wait(min(left, _TICK))
+
+    def _wait_for_slot(self) -> bool:
+        """Block until fewer than `concurrency` handlers run; False if stopped."""
+        while True:
+            with self._lock:
+                if len(self._inflight) < self.concurrency:
+                    return True
+            if self._stopping():
+                return False
+            self._slot_freed.wait(_TICK)
+            self._slot_freed.clear()
+
+    def _drain(self) -> None:
+        """Wait until every running handler has reported."""
+        while True:
+            with self._lock:
+                if not self._inflight:
+                    return
+            self._slot_freed.wait(_TICK)
+            self._slot_freed.clear()
+
+    # -- claiming ---------------------------------------------------------
+
+    def _claim_args(
+        self,
+        goal: str | None,
+        namespace: str,
+        publisher: str | None,
+        wait: float | None,
+    ) -> dict[str, Any]:
+        return {
+            "goal": goal,
+            "namespace": namespace,
+            "worker_id": self.worker_id,
+            "capabilities": self.capabilities or None,
+            "publisher": publisher,
+            "wait": wait,
+        }
+
+    def _claim_once(
+        self,
+        goal: str | None,
+        namespace: str,
+        publisher: str | None,
+        failures: int,
+        wait: float | None,
+    ) -> tuple[Any | None, int]:
+        """One claim attempt plus the pause that should follow it; returns the
+        claimed intent (or None) and the new count of consecutive failures."""
+        started = time.monotonic()
+        try:
+            response = self.client.claim(
+                **self._claim_args(goal, namespace, publisher, wait)
+            )
+        except IntentBusAuthError:
+            raise
+        except IntentBusRateLimitError as exc:
+            failures += 1
+            delay = exc.retry_after or error_delay(
+                failures, self.max_backoff, self._rand.random
+            )
+            log.warning("rate limited by the server; pausing %.1f s", delay)
+            self._sleep(delay)
+            return None, failures
+        except IntentBusError as exc:
+            if wait is not None and exc.status_code == 400:
+                # A server without long-poll may reject `wait`: plain polling.
+                log.info("server refused the long-poll claim (%s); polling", exc)
+                self._long_poll = None
+                return None, failures
+            failures += 1
+            delay = error_delay(failures, self.max_backoff, self._rand.random)
+            log.warning("claim failed (%s); retrying in %.1f s", exc, delay)
+            self._sleep(delay)
+            return None, failures
+        if failures:
+            log.info("claiming again after %d failed attempt(s)", failures)
+        if not response:
+            elapsed = time.monotonic() - started
+            self._sleep(idle_delay(response.retry_after, elapsed, self.poll_interval))
+            return None, 0
+        return response.intent, 0
+
+    # -- handling ---------------------------------------------------------
+
+    def _start(self, intent: Any, handler: Handler, full_envelope: bool) -> _Job:
+        log.info(
+            "claimed intent %s (goal %s, attempt %s)",
+            intent.id,
+            intent.goal,
+            intent.claim_attempts,
+        )
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("payload of %s: %r", intent.id, redact(intent.payload))
+        timeout = intent.claim_timeout or protocol.DEFAULT_CLAIM_TIMEOUT
+        keeper = LeaseKeeper(self.client, intent.id, intent.claim_token, timeout)
+        job = _Job(intent, keeper)
+        with self._lock:
+            self._inflight[intent.id] = job
+        thread = threading.Thread(
+            target=self._run_job,
+            args=(job, handler, full_envelope),
+            name=f"intent-{intent.id[:8]}",
+            daemon=True,  # an aborted runtime must not wait for its handlers
+        )
+        thread.start()
+        return job
+
+    def _run_job(self, job: _Job, handler: Handler, full_envelope: bool) -> None:
+        intent = job.intent
+        try:
+            with job.keeper:
+                try:
+                    value = handler(intent if full_envelope else intent.payload)
+                    verdict = outcomes.from_return(value)
+                except BaseException as exc:
+                    log.exception("handler failed on intent %s", intent.id)
+                    verdict = outcomes.from_exception(exc)
+            self._settle(job, verdict)
+        finally:
+            with self._lock:
+                self._inflight.pop(intent.id, None)
+            self._slot_freed.set()
+
+    def _settle(self, job: _Job, verdict: Outcome) -> None:
+        """Report the verdict once (an abort may have settled the job first)."""
+        with job.lock:
+            if job.settled:
+                return
+            job.settled = True
+        reported = self._report(job.intent, verdict)
+        job.result = Processed(job.intent, verdict, reported)
+        if self.on_outcome is not None:
+            try:
+                self.on_outcome(job.intent, verdict, reported)
+            except Exception:
+                log.exception("on_outcome hook failed for intent %s", job.intent.id)
+
+    def _report(self, intent: Any, verdict: Outcome) -> bool:
+        token = intent.claim_token
+        try:
+            if not verdict.fulfilled:
+                self.client.fail(intent.id, error=verdict.error, claim_token=token)
+                log.info("failed intent %s: %s", intent.id, verdict.error)
+                return True
+            if verdict.result_type is None:
+                self.client.fulfill(intent.id, claim_token=token)
+            else:
+                self.client.fulfill(
+                    intent.id,
+                    result=verdict.result,
+                    result_type=verdict.result_type,
+                    claim_token=token,
+                )
+            log.info("fulfilled intent %s", intent.id)
+            return True
+        except IntentBusLeaseLostError:
+            log.warning(
+                "lease of intent %s was lost before its outcome was reported; "
+                "another worker may run it again",
+                intent.id,
+            )
+            return False
+        except IntentBusError as exc:
+            if verdict.fulfilled:
+                # The server refused the result (too large, say): fail the
+                # intent with the reason rather than leave it to expire.
+                log.error("could not fulfill intent %s: %s", intent.id, exc)
+                self._report(
+                    intent, Outcome.fail(f"could not report the result: {exc}")
+                )
+                return False
+            log.error("could not fail intent %s: %s", intent.id, exc)
+            return False
+
+    def _abort_inflight(self) -> None:
+        with self._lock:
+            jobs = list(self._inflight.values())
+        for job in jobs:
+            with job.lock:
+                if job.settled:
+                    continue
+                job.settled = True
+            job.keeper.stop_nowait()
+            log.warning("aborting: failing intent %s", job.intent.id)
+            verdict = Outcome.fail(ABORT_ERROR)
+            reported = self._report(job.intent, verdict)
+            job.result = Processed(job.intent, verdict, reported)
+        with self._lock:
+            self._inflight.clear()
