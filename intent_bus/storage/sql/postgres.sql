@@ -1,0 +1,398 @@
+-- Every statement the PostgreSQL backend runs, by name; the same names as sqlite.sql
+-- where the two do the same thing. Parameters are written :name. Row locks that
+-- several replicas may contend for are taken with SKIP LOCKED, so that concurrent
+-- claimers and housekeepers never wait on one another and never deadlock.
+
+-- name: schema_version_create
+-- Creates the table that records which migrations were applied.
+CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER PRIMARY KEY,
+    applied_at DOUBLE PRECISION NOT NULL
+)
+
+-- name: schema_version_list
+-- Lists the applied migration versions.
+SELECT version
+FROM schema_version
+ORDER BY version
+
+-- name: schema_version_insert
+-- Records one applied migration.
+INSERT INTO schema_version (version, applied_at)
+VALUES (:version, :applied_at)
+
+-- name: migration_lock
+-- Serialises schema upgrades of one database until the transaction ends.
+SELECT pg_advisory_xact_lock(:lock_id)
+
+-- name: key_create
+-- Stores a new key; a duplicate id or secret violates a unique constraint.
+INSERT INTO api_keys (id, secret, owner, role, created_at, revoked_at)
+VALUES (:id, :secret, :owner, :role, :created_at, :revoked_at)
+
+-- name: key_get
+-- The key with that secret, revoked or not.
+SELECT id, secret, owner, role, created_at, revoked_at
+FROM api_keys
+WHERE secret = :secret
+
+-- name: key_list
+-- Keys oldest first, optionally of one role.
+SELECT id, secret, owner, role, created_at, revoked_at
+FROM api_keys
+WHERE CAST(:role AS TEXT) IS NULL OR role = :role
+ORDER BY created_at, id
+
+-- name: key_revoke
+-- Marks a key revoked (keeping the first revocation time); nothing if unknown.
+UPDATE api_keys
+SET revoked_at = COALESCE(revoked_at, :now)
+WHERE id = :id
+RETURNING id, secret, owner, role, created_at, revoked_at
+
+-- name: nonce_remember
+-- Records a nonce; returns a row only if that key had not used it.
+INSERT INTO nonces (key_id, nonce, seen_at)
+VALUES (:key_id, :nonce, :now)
+ON CONFLICT (key_id, nonce) DO NOTHING
+RETURNING nonce
+
+-- name: nonce_purge
+-- Deletes up to :limit nonces first seen before :before, skipping rows in use.
+DELETE FROM nonces
+WHERE (key_id, nonce) IN (
+    SELECT key_id, nonce
+    FROM nonces
+    WHERE seen_at < :before
+    LIMIT :limit
+    FOR UPDATE SKIP LOCKED
+)
+
+-- name: rate_hit
+-- Counts one request in the key's window; returns the window's count.
+INSERT INTO rate_windows (key_id, window_start, count)
+VALUES (:key_id, :window_start, 1)
+ON CONFLICT (key_id, window_start) DO UPDATE
+SET count = rate_windows.count + 1
+RETURNING count
+
+-- name: rate_forget
+-- Deletes a key's windows older than its current one, skipping rows in use.
+DELETE FROM rate_windows
+WHERE (key_id, window_start) IN (
+    SELECT key_id, window_start
+    FROM rate_windows
+    WHERE key_id = :key_id
+      AND window_start < :window_start
+    FOR UPDATE SKIP LOCKED
+)
+
+-- name: idempotency_insert
+-- Records an idempotency key; returns a row only if the key was new.
+INSERT INTO idempotency (key_id, key, body_hash, status_code, response, created_at)
+VALUES (:key_id, :key, :body_hash, :status_code, :response, :now)
+ON CONFLICT (key_id, key) DO NOTHING
+RETURNING key
+
+-- name: idempotency_get
+-- The recorded response of an idempotency key.
+SELECT body_hash, status_code, response
+FROM idempotency
+WHERE key_id = :key_id
+  AND key = :key
+
+-- name: idempotency_purge
+-- Deletes up to :limit idempotency records created before :before.
+DELETE FROM idempotency
+WHERE (key_id, key) IN (
+    SELECT key_id, key
+    FROM idempotency
+    WHERE created_at < :before
+    LIMIT :limit
+    FOR UPDATE SKIP LOCKED
+)
+
+-- name: work_notify
+-- Tells every replica's listener that work became available; fires on commit.
+SELECT pg_notify('intent_bus_work', :origin)
+
+-- name: intent_insert
+-- Inserts a new open intent.
+INSERT INTO intents (
+    id, owner, goal, payload, namespace, visibility, priority, run_at, created_at,
+    max_attempts, backoff_base, target_worker, required_capability, status,
+    claim_attempts, updated_at
+)
+VALUES (
+    :id, :owner, :goal, :payload, :namespace, :visibility, :priority, :run_at,
+    :created_at, :max_attempts, :backoff_base, :target_worker, :required_capability,
+    'open', 0, :now
+)
+
+-- name: intent_claim
+-- Leases the best eligible intent: the better of the best private candidate
+-- (owner + namespace) and the best public one, each found by its own partial
+-- index and locked with SKIP LOCKED so concurrent claimers never meet on a row.
+WITH private_candidate AS (
+    SELECT seq, priority, run_at
+    FROM intents
+    WHERE status = 'open'
+      AND visibility = 'private'
+      AND owner = :owner
+      AND namespace = :namespace
+      AND run_at <= :now
+      AND (CAST(:goal AS TEXT) IS NULL OR goal = :goal)
+      AND (CAST(:publisher AS TEXT) IS NULL OR owner = :publisher)
+      AND (target_worker IS NULL OR target_worker = :worker_id)
+      AND (required_capability IS NULL
+           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+    ORDER BY priority DESC, run_at, seq
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+),
+public_candidate AS (
+    SELECT seq, priority, run_at
+    FROM intents
+    WHERE status = 'open'
+      AND visibility = 'public'
+      AND run_at <= :now
+      AND (CAST(:goal AS TEXT) IS NULL OR goal = :goal)
+      AND (CAST(:publisher AS TEXT) IS NULL OR owner = :publisher)
+      AND (target_worker IS NULL OR target_worker = :worker_id)
+      AND (required_capability IS NULL
+           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+    ORDER BY priority DESC, run_at, seq
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+),
+best AS (
+    SELECT seq
+    FROM (
+        SELECT seq, priority, run_at FROM private_candidate
+        UNION ALL
+        SELECT seq, priority, run_at FROM public_candidate
+    ) AS candidates
+    ORDER BY priority DESC, run_at, seq
+    LIMIT 1
+)
+UPDATE intents
+SET status = 'claimed',
+    claim_attempts = claim_attempts + 1,
+    claim_token = :claim_token,
+    lease_expires_at = :expires_at,
+    worker_id = :worker_id,
+    updated_at = :now
+FROM best
+WHERE intents.seq = best.seq
+RETURNING intents.*
+
+-- name: intent_next_due_private
+-- Returns the earliest future run_at among the tenant's private intents in a namespace.
+SELECT MIN(run_at) AS next_due
+FROM intents
+WHERE status = 'open'
+  AND visibility = 'private'
+  AND owner = :owner
+  AND namespace = :namespace
+  AND run_at > :now
+  AND (CAST(:goal AS TEXT) IS NULL OR goal = :goal)
+  AND (CAST(:publisher AS TEXT) IS NULL OR owner = :publisher)
+  AND (target_worker IS NULL OR target_worker = :worker_id)
+  AND (required_capability IS NULL
+       OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+
+-- name: intent_next_due_public
+-- Returns the earliest future run_at among public intents.
+SELECT MIN(run_at) AS next_due
+FROM intents
+WHERE status = 'open'
+  AND visibility = 'public'
+  AND run_at > :now
+  AND (CAST(:goal AS TEXT) IS NULL OR goal = :goal)
+  AND (CAST(:publisher AS TEXT) IS NULL OR owner = :publisher)
+  AND (target_worker IS NULL OR target_worker = :worker_id)
+  AND (required_capability IS NULL
+       OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+
+-- name: intent_fulfill
+-- Completes the intent if the token holds its live lease.
+UPDATE intents
+SET status = 'fulfilled',
+    result = :result,
+    result_type = :result_type,
+    completed_at = :now,
+    claim_token = NULL,
+    lease_expires_at = NULL,
+    updated_at = :now
+WHERE id = :id
+  AND status = 'claimed'
+  AND claim_token = :claim_token
+  AND lease_expires_at > :now
+RETURNING *
+
+-- name: intent_leased
+-- Reads and locks an intent if the token holds its live lease.
+SELECT *
+FROM intents
+WHERE id = :id
+  AND status = 'claimed'
+  AND claim_token = :claim_token
+  AND lease_expires_at > :now
+FOR UPDATE
+
+-- name: intent_fail_reopen
+-- Returns a failed intent to the queue, due at :run_at.
+UPDATE intents
+SET status = 'open',
+    run_at = :run_at,
+    error = :error,
+    claim_token = NULL,
+    lease_expires_at = NULL,
+    updated_at = :now
+WHERE seq = :seq
+RETURNING *
+
+-- name: intent_fail_kill
+-- Kills a failed intent whose attempts are spent.
+UPDATE intents
+SET status = 'dead',
+    error = :error,
+    completed_at = :now,
+    claim_token = NULL,
+    lease_expires_at = NULL,
+    updated_at = :now
+WHERE seq = :seq
+RETURNING *
+
+-- name: intent_extend
+-- Moves the expiry of a live lease held by the token.
+UPDATE intents
+SET lease_expires_at = :expires_at,
+    updated_at = :now
+WHERE id = :id
+  AND status = 'claimed'
+  AND claim_token = :claim_token
+  AND lease_expires_at > :now
+RETURNING *
+
+-- name: intent_get
+-- Reads one intent by id.
+SELECT *
+FROM intents
+WHERE id = :id
+
+-- name: intent_settle_leases
+-- Reopens up to :limit intents whose lease expired, or kills them when their
+-- attempts are spent, skipping rows another replica is settling; one row each.
+UPDATE intents
+SET status = CASE WHEN claim_attempts < max_attempts THEN 'open' ELSE 'dead' END,
+    run_at = CASE WHEN claim_attempts < max_attempts THEN :now ELSE run_at END,
+    error = CASE WHEN claim_attempts < max_attempts THEN error ELSE 'lease expired' END,
+    completed_at = CASE WHEN claim_attempts < max_attempts THEN NULL ELSE :now END,
+    claim_token = NULL,
+    lease_expires_at = NULL,
+    updated_at = :now
+WHERE seq IN (
+    SELECT seq
+    FROM intents
+    WHERE status = 'claimed'
+      AND lease_expires_at <= :now
+    ORDER BY lease_expires_at
+    LIMIT :limit
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING status
+
+-- name: intent_settle_lease
+-- Settles one intent's lease if it has expired (see intent_settle_leases).
+UPDATE intents
+SET status = CASE WHEN claim_attempts < max_attempts THEN 'open' ELSE 'dead' END,
+    run_at = CASE WHEN claim_attempts < max_attempts THEN :now ELSE run_at END,
+    error = CASE WHEN claim_attempts < max_attempts THEN error ELSE 'lease expired' END,
+    completed_at = CASE WHEN claim_attempts < max_attempts THEN NULL ELSE :now END,
+    claim_token = NULL,
+    lease_expires_at = NULL,
+    updated_at = :now
+WHERE id = :id
+  AND status = 'claimed'
+  AND lease_expires_at <= :now
+RETURNING status
+
+-- name: intent_purge
+-- Deletes up to :limit terminal intents completed before :before.
+DELETE FROM intents
+WHERE seq IN (
+    SELECT seq
+    FROM intents
+    WHERE status IN ('fulfilled', 'dead')
+      AND completed_at < :before
+    LIMIT :limit
+    FOR UPDATE SKIP LOCKED
+)
+
+-- name: intent_stats
+-- Counts of intents per namespace and status.
+SELECT namespace, status, COUNT(*) AS n
+FROM intents
+GROUP BY namespace, status
+
+-- name: intent_oldest_open
+-- Creation time of the oldest open intent.
+SELECT MIN(created_at) AS oldest
+FROM intents
+WHERE status = 'open'
+
+-- name: intent_list_dead
+-- Dead intents, most recently completed first, optionally of one owner/namespace.
+SELECT *
+FROM intents
+WHERE status = 'dead'
+  AND (CAST(:owner AS TEXT) IS NULL OR owner = :owner)
+  AND (CAST(:namespace AS TEXT) IS NULL OR namespace = :namespace)
+ORDER BY completed_at DESC, seq DESC
+LIMIT :limit
+
+-- name: intent_requeue
+-- Reopens a dead intent with fresh attempts, due now.
+UPDATE intents
+SET status = 'open',
+    claim_attempts = 0,
+    run_at = :now,
+    error = NULL,
+    completed_at = NULL,
+    result = NULL,
+    result_type = NULL,
+    claim_token = NULL,
+    lease_expires_at = NULL,
+    updated_at = :now
+WHERE id = :id
+  AND status = 'dead'
+RETURNING *
+
+-- name: kv_set
+-- Stores a value for the owner, replacing any earlier one.
+INSERT INTO kv (owner, key, value, expires_at, updated_at)
+VALUES (:owner, :key, :value, :expires_at, :now)
+ON CONFLICT (owner, key) DO UPDATE
+SET value = EXCLUDED.value,
+    expires_at = EXCLUDED.expires_at,
+    updated_at = EXCLUDED.updated_at
+
+-- name: kv_get
+-- The owner's live value for the key.
+SELECT value
+FROM kv
+WHERE owner = :owner
+  AND key = :key
+  AND expires_at > :now
+
+-- name: kv_purge
+-- Deletes up to :limit expired entries.
+DELETE FROM kv
+WHERE (owner, key) IN (
+    SELECT owner, key
+    FROM kv
+    WHERE expires_at <= :now
+    LIMIT :limit
+    FOR UPDATE SKIP LOCKED
+)
