@@ -1,0 +1,408 @@
+-- Every statement the SQLite backend runs, by name. postgres.sql uses the same names.
+-- Python asks for queries by name and never glues SQL strings together.
+
+-- name: schema_version_create
+-- Creates the table that records which migrations were applied.
+CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER PRIMARY KEY,
+    applied_at REAL NOT NULL
+);
+
+-- name: schema_version_list
+-- Lists the applied migration versions.
+SELECT version
+FROM schema_version
+ORDER BY version;
+
+-- name: schema_version_insert
+-- Records one applied migration.
+INSERT INTO schema_version (version, applied_at)
+VALUES (:version, :applied_at);
+
+-- name: key_create
+-- Stores a new API key with its secret.
+INSERT INTO api_keys (id, secret, owner, role, created_at, revoked_at)
+VALUES (:id, :secret, :owner, :role, :created_at, :revoked_at);
+
+-- name: key_get
+-- Finds a key by its secret, revoked or not.
+SELECT *
+FROM api_keys
+WHERE secret = :secret;
+
+-- name: key_list
+-- Lists keys oldest first, optionally of one role.
+SELECT *
+FROM api_keys
+WHERE :role IS NULL OR role = :role
+ORDER BY created_at, id;
+
+-- name: key_revoke
+-- Marks a key revoked, keeping the first revocation time.
+UPDATE api_keys
+SET revoked_at = COALESCE(revoked_at, :now)
+WHERE id = :id
+RETURNING *;
+
+-- name: nonce_remember
+-- Records a nonce unless the key has used it already.
+INSERT INTO nonces (key_id, nonce, seen_at)
+VALUES (:key_id, :nonce, :now)
+ON CONFLICT (key_id, nonce) DO NOTHING;
+
+-- name: nonce_purge
+-- Deletes a batch of nonces first seen before a time.
+DELETE FROM nonces
+WHERE (key_id, nonce) IN (
+    SELECT key_id, nonce
+    FROM nonces
+    WHERE seen_at < :before
+    LIMIT :limit
+);
+
+-- name: rate_hit
+-- Counts one request in a key's rate window and returns the window's count.
+INSERT INTO rate_windows (key_id, window_start, count)
+VALUES (:key_id, :window_start, 1)
+ON CONFLICT (key_id, window_start) DO UPDATE
+SET count = count + 1
+RETURNING count;
+
+-- name: rate_forget
+-- Deletes a key's windows older than its current one.
+DELETE FROM rate_windows
+WHERE key_id = :key_id
+  AND window_start < :window_start;
+
+-- name: idempotency_get
+-- Finds the response recorded for an idempotency key.
+SELECT body_hash, status_code, response
+FROM idempotency
+WHERE key_id = :key_id
+  AND key = :key;
+
+-- name: idempotency_insert
+-- Records the response of a publish under its idempotency key.
+INSERT INTO idempotency (key_id, key, body_hash, status_code, response, created_at)
+VALUES (:key_id, :key, :body_hash, :status_code, :response, :now);
+
+-- name: idempotency_purge
+-- Deletes a batch of idempotency records created before a time.
+DELETE FROM idempotency
+WHERE (key_id, key) IN (
+    SELECT key_id, key
+    FROM idempotency
+    WHERE created_at < :before
+    LIMIT :limit
+);
+
+-- name: intent_insert
+-- Inserts a new open intent.
+INSERT INTO intents (
+    id, owner, goal, payload, namespace, visibility, priority, run_at, created_at,
+    max_attempts, backoff_base, target_worker, required_capability, status,
+    claim_attempts, updated_at
+)
+VALUES (
+    :id, :owner, :goal, :payload, :namespace, :visibility, :priority, :run_at,
+    :created_at, :max_attempts, :backoff_base, :target_worker, :required_capability,
+    'open', 0, :now
+);
+
+-- name: intent_get
+-- Reads one intent by id.
+SELECT *
+FROM intents
+WHERE id = :id;
+
+-- name: intent_settle_leases
+-- Reopens intents whose lease expired, or kills them when their attempts are spent.
+UPDATE intents
+SET status = CASE WHEN claim_attempts < max_attempts THEN 'open' ELSE 'dead' END,
+    run_at = CASE WHEN claim_attempts < max_attempts THEN :now ELSE run_at END,
+    error = CASE WHEN claim_attempts < max_attempts THEN error ELSE 'lease expired' END,
+    completed_at = CASE WHEN claim_attempts < max_attempts THEN NULL ELSE :now END,
+    claim_token = NULL,
+    lease_expires_at = NULL,
+    updated_at = :now
+WHERE status = 'claimed'
+  AND lease_expires_at <= :now;
+
+-- name: intent_settle_lease
+-- Settles one intent's lease if it has expired (see intent_settle_leases).
+UPDATE intents
+SET status = CASE WHEN claim_attempts < max_attempts THEN 'open' ELSE 'dead' END,
+    run_at = CASE WHEN claim_attempts < max_attempts THEN :now ELSE run_at END,
+    error = CASE WHEN claim_attempts < max_attempts THEN error ELSE 'lease expired' END,
+    completed_at = CASE WHEN claim_attempts < max_attempts THEN NULL ELSE :now END,
+    claim_token = NULL,
+    lease_expires_at = NULL,
+    updated_at = :now
+WHERE id = :id
+  AND status = 'claimed'
+  AND lease_expires_at <= :now;
+
+-- name: intent_candidate_private
+-- Finds the best due private intent of the claimer's tenant and namespace.
+SELECT seq, priority, run_at
+FROM intents INDEXED BY intents_claim_private
+WHERE status = 'open'
+  AND visibility = 'private'
+  AND owner = :owner
+  AND namespace = :namespace
+  AND run_at <= :now
+  AND (target_worker IS NULL OR target_worker = :worker_id)
+  AND (
+    required_capability IS NULL
+    OR required_capability IN (SELECT value FROM json_each(:capabilities))
+  )
+ORDER BY priority DESC, run_at, seq
+LIMIT 1;
+
+-- name: intent_candidate_private_goal
+-- Finds the best due private intent of the tenant and namespace with one goal.
+SELECT seq, priority, run_at
+FROM intents INDEXED BY intents_claim_private_goal
+WHERE status = 'open'
+  AND visibility = 'private'
+  AND owner = :owner
+  AND namespace = :namespace
+  AND goal = :goal
+  AND run_at <= :now
+  AND (target_worker IS NULL OR target_worker = :worker_id)
+  AND (
+    required_capability IS NULL
+    OR required_capability IN (SELECT value FROM json_each(:capabilities))
+  )
+ORDER BY priority DESC, run_at, seq
+LIMIT 1;
+
+-- name: intent_candidate_public
+-- Finds the best due public intent.
+SELECT seq, priority, run_at
+FROM intents INDEXED BY intents_claim_public
+WHERE status = 'open'
+  AND visibility = 'public'
+  AND run_at <= :now
+  AND (target_worker IS NULL OR target_worker = :worker_id)
+  AND (
+    required_capability IS NULL
+    OR required_capability IN (SELECT value FROM json_each(:capabilities))
+  )
+ORDER BY priority DESC, run_at, seq
+LIMIT 1;
+
+-- name: intent_candidate_public_goal
+-- Finds the best due public intent with one goal.
+SELECT seq, priority, run_at
+FROM intents INDEXED BY intents_claim_public_goal
+WHERE status = 'open'
+  AND visibility = 'public'
+  AND goal = :goal
+  AND run_at <= :now
+  AND (target_worker IS NULL OR target_worker = :worker_id)
+  AND (
+    required_capability IS NULL
+    OR required_capability IN (SELECT value FROM json_each(:capabilities))
+  )
+ORDER BY priority DESC, run_at, seq
+LIMIT 1;
+
+-- name: intent_candidate_public_publisher
+-- Finds the best due public intent of one publisher, optionally with one goal.
+SELECT seq, priority, run_at
+FROM intents INDEXED BY intents_claim_public_owner
+WHERE status = 'open'
+  AND visibility = 'public'
+  AND owner = :publisher
+  AND (:goal IS NULL OR goal = :goal)
+  AND run_at <= :now
+  AND (target_worker IS NULL OR target_worker = :worker_id)
+  AND (
+    required_capability IS NULL
+    OR required_capability IN (SELECT value FROM json_each(:capabilities))
+  )
+ORDER BY priority DESC, run_at, seq
+LIMIT 1;
+
+-- name: intent_claim
+-- Leases the chosen open intent and counts the attempt.
+UPDATE intents
+SET status = 'claimed',
+    claim_token = :claim_token,
+    lease_expires_at = :lease_expires_at,
+    worker_id = :worker_id,
+    claim_attempts = claim_attempts + 1,
+    updated_at = :now
+WHERE seq = :seq
+  AND status = 'open'
+RETURNING *;
+
+-- name: intent_next_due_private
+-- Returns the earliest future run_at among the tenant's private intents in a namespace.
+SELECT MIN(run_at)
+FROM intents INDEXED BY intents_claim_private
+WHERE status = 'open'
+  AND visibility = 'private'
+  AND owner = :owner
+  AND namespace = :namespace
+  AND (:goal IS NULL OR goal = :goal)
+  AND run_at > :now
+  AND (target_worker IS NULL OR target_worker = :worker_id)
+  AND (
+    required_capability IS NULL
+    OR required_capability IN (SELECT value FROM json_each(:capabilities))
+  );
+
+-- name: intent_next_due_public
+-- Returns the earliest future run_at among public intents.
+SELECT MIN(run_at)
+FROM intents INDEXED BY intents_claim_public
+WHERE status = 'open'
+  AND visibility = 'public'
+  AND (:goal IS NULL OR goal = :goal)
+  AND (:publisher IS NULL OR owner = :publisher)
+  AND run_at > :now
+  AND (target_worker IS NULL OR target_worker = :worker_id)
+  AND (
+    required_capability IS NULL
+    OR required_capability IN (SELECT value FROM json_each(:capabilities))
+  );
+
+-- name: intent_fulfill
+-- Completes a live lease with its result.
+UPDATE intents
+SET status = 'fulfilled',
+    result = :result,
+    result_type = :result_type,
+    completed_at = :now,
+    claim_token = NULL,
+    lease_expires_at = NULL,
+    updated_at = :now
+WHERE id = :id
+  AND status = 'claimed'
+  AND claim_token = :claim_token
+  AND lease_expires_at > :now
+RETURNING *;
+
+-- name: intent_leased
+-- Reads an intent if the token holds its live lease.
+SELECT *
+FROM intents
+WHERE id = :id
+  AND status = 'claimed'
+  AND claim_token = :claim_token
+  AND lease_expires_at > :now;
+
+-- name: intent_fail_reopen
+-- Returns a failed intent to open, due again at run_at.
+UPDATE intents
+SET status = 'open',
+    run_at = :run_at,
+    error = :error,
+    claim_token = NULL,
+    lease_expires_at = NULL,
+    updated_at = :now
+WHERE seq = :seq
+RETURNING *;
+
+-- name: intent_fail_kill
+-- Kills a failed intent whose attempts are spent.
+UPDATE intents
+SET status = 'dead',
+    error = :error,
+    completed_at = :now,
+    claim_token = NULL,
+    lease_expires_at = NULL,
+    updated_at = :now
+WHERE seq = :seq
+RETURNING *;
+
+-- name: intent_extend
+-- Moves a live lease's expiry.
+UPDATE intents
+SET lease_expires_at = :expires_at,
+    updated_at = :now
+WHERE id = :id
+  AND status = 'claimed'
+  AND claim_token = :claim_token
+  AND lease_expires_at > :now
+RETURNING *;
+
+-- name: intent_purge
+-- Deletes a batch of terminal intents completed before a time.
+DELETE FROM intents
+WHERE seq IN (
+    SELECT seq
+    FROM intents INDEXED BY intents_completed
+    WHERE completed_at IS NOT NULL
+      AND completed_at < :before
+      AND status IN ('fulfilled', 'dead')
+    LIMIT :limit
+);
+
+-- name: intent_stats
+-- Counts intents by namespace and status.
+SELECT namespace, status, COUNT(*) AS n
+FROM intents
+GROUP BY namespace, status;
+
+-- name: intent_oldest_open
+-- Returns the creation time of the oldest open intent.
+SELECT MIN(created_at)
+FROM intents
+WHERE status = 'open';
+
+-- name: intent_list_dead
+-- Lists dead intents, most recently completed first.
+SELECT *
+FROM intents INDEXED BY intents_dead
+WHERE status = 'dead'
+  AND (:owner IS NULL OR owner = :owner)
+  AND (:namespace IS NULL OR namespace = :namespace)
+ORDER BY completed_at DESC, seq DESC
+LIMIT :limit;
+
+-- name: intent_requeue
+-- Reopens a dead intent with fresh attempts, due now.
+UPDATE intents
+SET status = 'open',
+    claim_attempts = 0,
+    error = NULL,
+    completed_at = NULL,
+    claim_token = NULL,
+    lease_expires_at = NULL,
+    result = NULL,
+    result_type = NULL,
+    run_at = :now,
+    updated_at = :now
+WHERE id = :id
+  AND status = 'dead'
+RETURNING *;
+
+-- name: kv_set
+-- Stores a tenant's value, replacing any earlier one.
+INSERT INTO kv (owner, key, value, expires_at, updated_at)
+VALUES (:owner, :key, :value, :expires_at, :now)
+ON CONFLICT (owner, key) DO UPDATE
+SET value = excluded.value,
+    expires_at = excluded.expires_at,
+    updated_at = excluded.updated_at;
+
+-- name: kv_get
+-- Reads a tenant's live value.
+SELECT value
+FROM kv
+WHERE owner = :owner
+  AND key = :key
+  AND expires_at > :now;
+
+-- name: kv_purge
+-- Deletes a batch of expired entries.
+DELETE FROM kv
+WHERE (owner, key) IN (
+    SELECT owner, key
+    FROM kv
+    WHERE expires_at <= :now
+    LIMIT :limit
+);

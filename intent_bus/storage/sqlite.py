@@ -1,0 +1,548 @@
+"""The embedded SQLite backend of the `Store` protocol.
+
+All database work runs on one writer thread (`SqliteWriter`), never on the event
+loop; concurrent calls are grouped into one committed transaction. The SQL itself
+lives in ``sql/sqlite.sql``; this module picks queries by name and keeps the few
+decisions that need Python inside the transaction (which claim candidate wins,
+the retry delay of a failure).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Final, TypeVar
+
+from intent_bus.storage.base import (
+    ApiKey,
+    ClaimQuery,
+    Idempotency,
+    Intent,
+    Lease,
+    NewIntent,
+    QueueStats,
+    RetryDelay,
+    Role,
+    StoredResponse,
+)
+from intent_bus.storage.errors import Conflict, LeaseLost, NotFound
+from intent_bus.storage.migrate import Migration, load_migrations, migrations_dir, plan
+from intent_bus.storage.queries import load_queries
+from intent_bus.storage.sqlite_writer import SqliteWriter
+
+T = TypeVar("T")
+
+Q: Final = load_queries("sqlite")
+STATUSES: Final = ("open", "claimed", "fulfilled", "dead")
+PURGE_BATCH: Final = 1000
+"""Rows deleted per transaction by purges, so other writes interleave."""
+
+_INTENT_FIELDS: Final = tuple(f.name for f in dataclasses.fields(Intent))
+_KEY_FIELDS: Final = tuple(f.name for f in dataclasses.fields(ApiKey))
+
+
+def path_from_url(url: str) -> str:
+    """``sqlite:///rel.db`` -> ``rel.db``; ``sqlite:////abs.db`` -> ``/abs.db``.
+
+    ``sqlite://`` or ``sqlite:///:memory:`` give a private in-memory database.
+    """
+    if not url.startswith("sqlite:"):
+        raise ValueError(f"not an SQLite URL: {url!r}")
+    rest = url[len("sqlite:") :]
+    if rest in ("", "//", "///:memory:", "//:memory:"):
+        return ":memory:"
+    if not rest.startswith("///"):
+        raise ValueError(f"SQLite URLs look like sqlite:///PATH, got {url!r}")
+    path = rest[3:].split("?", 1)[0]
+    if not path:
+        raise ValueError(f"SQLite URL without a path: {url!r}")
+    return path
+
+
+def split_statements(script: str) -> list[str]:
+    """Splits an SQL script into complete statements (triggers included).
+
+    ``executescript`` would commit the migration's transaction half-way; running
+    the statements one by one keeps a migration atomic with its version record.
+    """
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statement = buffer.strip()
+            if statement.rstrip(";").strip():
+                statements.append(statement)
+            buffer = ""
+    if buffer.strip() and not all(
+        part.strip().startswith("--") or not part.strip()
+        for part in buffer.splitlines()
+    ):
+        raise ValueError(f"incomplete SQL statement at end of script: {buffer!r}")
+    return statements
+
+
+_INTENT_TIMES: Final = frozenset(
+    {
+        "run_at",
+        "created_at",
+        "backoff_base",
+        "lease_expires_at",
+        "completed_at",
+        "updated_at",
+    }
+)
+
+
+def _real(value: Any) -> Any:
+    # SQLite keeps whole REAL values as integers on disk, and RETURNING of an
+    # unchanged column hands them back as int; the records promise floats.
+    return float(value) if isinstance(value, int) else value
+
+
+def _intent(row: sqlite3.Row) -> Intent:
+    return Intent(
+        **{
+            name: _real(row[name]) if name in _INTENT_TIMES else row[name]
+            for name in _INTENT_FIELDS
+        }
+    )
+
+
+def _key(row: sqlite3.Row) -> ApiKey:
+    fields = {name: row[name] for name in _KEY_FIELDS}
+    fields["created_at"] = _real(fields["created_at"])
+    fields["revoked_at"] = _real(fields["revoked_at"])
+    return ApiKey(**fields)
+
+
+def _rows(conn: sqlite3.Connection, name: str, params: Any = ()) -> list[Any]:
+    # fetchall() finishes the statement, so none is left in progress at COMMIT.
+    return conn.execute(Q[name], params).fetchall()
+
+
+def _claim_params(query: ClaimQuery, now: float) -> dict[str, Any]:
+    return {
+        "owner": query.owner,
+        "namespace": query.namespace,
+        "goal": query.goal,
+        "publisher": query.publisher,
+        "worker_id": query.worker_id,
+        "capabilities": json.dumps(list(query.capabilities)),
+        "now": now,
+    }
+
+
+def _candidate_queries(query: ClaimQuery) -> list[str]:
+    """Names the indexed lookups whose best rows compete for a claim.
+
+    Visibility is "private to (owner, namespace) OR public"; one OR query could not
+    walk an index in claim order, so each half gets its own index and the better
+    of the two first rows wins.
+    """
+    names: list[str] = []
+    if query.publisher is None or query.publisher == query.owner:
+        names.append(
+            "intent_candidate_private"
+            if query.goal is None
+            else "intent_candidate_private_goal"
+        )
+    if query.publisher is not None:
+        names.append("intent_candidate_public_publisher")
+    elif query.goal is not None:
+        names.append("intent_candidate_public_goal")
+    else:
+        names.append("intent_candidate_public")
+    return names
+
+
+class SqliteStore:
+    """SQLite in WAL mode behind the `Store` protocol (single process)."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        group_commit: bool = True,
+        migrations: Sequence[Migration] | None = None,
+        busy_timeout_ms: int = 5000,
+    ) -> None:
+        self.path = str(path)
+        self._migrations = (
+            list(migrations)
+            if migrations is not None
+            else load_migrations(migrations_dir("sqlite"))
+        )
+        self._writer = SqliteWriter(
+            self.path, group_commit=group_commit, busy_timeout_ms=busy_timeout_ms
+        )
+        self._on_work: Callable[[], None] | None = None
+
+    @classmethod
+    def from_url(cls, url: str, **options: Any) -> SqliteStore:
+        """Builds a store for ``sqlite:///PATH``."""
+        return cls(path_from_url(url), **options)
+
+    async def _run(self, operation: Callable[[sqlite3.Connection], T]) -> T:
+        return await self._writer.run(operation)
+
+    # -- lifecycle ----------------------------------------------------------
+    async def start(self) -> None:
+        """Opens the database and applies pending migrations in one transaction."""
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._writer.start()
+        await self._run(self._migrate)
+
+    def _migrate(self, conn: sqlite3.Connection) -> list[int]:
+        conn.execute(Q["schema_version_create"])
+        applied = [row[0] for row in _rows(conn, "schema_version_list")]
+        pending = plan(self._migrations, applied)
+        for migration in pending:
+            for statement in split_statements(migration.sql):
+                conn.execute(statement)
+            conn.execute(
+                Q["schema_version_insert"],
+                {"version": migration.version, "applied_at": time.time()},
+            )
+        return [m.version for m in pending]
+
+    async def close(self) -> None:
+        """Finishes queued work (committed) and closes the connection."""
+        await self._writer.stop()
+
+    def on_work(self, callback: Callable[[], None]) -> None:
+        """Kept for the protocol; one process owns an SQLite file, so the server
+        already knows about every publish and this is never called."""
+        self._on_work = callback
+
+    # -- keys ---------------------------------------------------------------
+    async def key_create(self, key: ApiKey) -> None:
+        """Stores a new key; raises Conflict if its id or secret exists."""
+        params = dataclasses.asdict(key)
+        await self._run(lambda conn: conn.execute(Q["key_create"], params))
+
+    async def key_get(self, secret: str) -> ApiKey | None:
+        """Returns the key with that secret (revoked ones included), or None."""
+
+        def op(conn: sqlite3.Connection) -> ApiKey | None:
+            rows = _rows(conn, "key_get", {"secret": secret})
+            return _key(rows[0]) if rows else None
+
+        return await self._run(op)
+
+    async def key_list(self, role: Role | None = None) -> list[ApiKey]:
+        """Returns keys, oldest first, optionally of one role."""
+
+        def op(conn: sqlite3.Connection) -> list[ApiKey]:
+            return [_key(row) for row in _rows(conn, "key_list", {"role": role})]
+
+        return await self._run(op)
+
+    async def key_revoke(self, key_id: str, now: float) -> ApiKey:
+        """Marks a key revoked; raises NotFound for an unknown id."""
+
+        def op(conn: sqlite3.Connection) -> ApiKey:
+            rows = _rows(conn, "key_revoke", {"id": key_id, "now": now})
+            if not rows:
+                raise NotFound(f"no key {key_id!r}")
+            return _key(rows[0])
+
+        return await self._run(op)
+
+    # -- replay and rate protection -----------------------------------------
+    async def nonce_remember(self, key_id: str, nonce: str, now: float) -> bool:
+        """Records a nonce; returns False if that key used it already."""
+
+        def op(conn: sqlite3.Connection) -> bool:
+            params = {"key_id": key_id, "nonce": nonce, "now": now}
+            return conn.execute(Q["nonce_remember"], params).rowcount == 1
+
+        return await self._run(op)
+
+    async def nonce_purge(self, before: float) -> int:
+        """Deletes nonces first seen before `before`; returns how many."""
+        return await self._purge("nonce_purge", {"before": before})
+
+    async def rate_hit(self, key_id: str, window_start: float) -> int:
+        """Counts one request in the key's window; returns the window's count."""
+
+        def op(conn: sqlite3.Connection) -> int:
+            params = {"key_id": key_id, "window_start": window_start}
+            count = int(_rows(conn, "rate_hit", params)[0][0])
+            if count == 1:  # a new window: the key's older ones are finished
+                conn.execute(Q["rate_forget"], params)
+            return count
+
+        return await self._run(op)
+
+    async def _purge(self, name: str, params: dict[str, Any]) -> int:
+        """Deletes in batches of PURGE_BATCH, one transaction each."""
+        total = 0
+        batch = {**params, "limit": PURGE_BATCH}
+        while True:
+            deleted = await self._run(
+                lambda conn: conn.execute(Q[name], batch).rowcount
+            )
+            total += deleted
+            if deleted < PURGE_BATCH:
+                return total
+
+    # -- intents --------------------------------------------------------------
+    async def intent_publish(
+        self, intent: NewIntent, idempotency: Idempotency | None, now: float
+    ) -> StoredResponse | None:
+        """Inserts the intent, or replays the response recorded for its
+        idempotency key; raises Conflict when that key came with another body."""
+        params = dataclasses.asdict(intent)
+        params["now"] = now
+
+        def op(conn: sqlite3.Connection) -> StoredResponse | None:
+            if idempotency is not None:
+                found = _rows(
+                    conn,
+                    "idempotency_get",
+                    {"key_id": idempotency.key_id, "key": idempotency.key},
+                )
+                if found:
+                    body_hash, status_code, response = found[0]
+                    if body_hash != idempotency.body_hash:
+                        raise Conflict(
+                            "idempotency key was used with a different request"
+                        )
+                    return StoredResponse(status_code, bytes(response))
+            conn.execute(Q["intent_insert"], params)
+            if idempotency is not None:
+                record = dataclasses.asdict(idempotency)
+                record["now"] = now
+                conn.execute(Q["idempotency_insert"], record)
+            return None
+
+        return await self._run(op)
+
+    async def intent_claim(
+        self, query: ClaimQuery, lease: Lease, now: float
+    ) -> Intent | None:
+        """Leases the best eligible intent (priority desc, run_at, insertion
+        order) and counts the attempt, or returns None."""
+        params = _claim_params(query, now)
+        names = _candidate_queries(query)
+
+        def op(conn: sqlite3.Connection) -> Intent | None:
+            # Expired leases first: their intents may be the best candidates.
+            conn.execute(Q["intent_settle_leases"], {"now": now})
+            best: tuple[int, float, int] | None = None
+            for name in names:
+                rows = _rows(conn, name, params)
+                if rows:
+                    seq, priority, run_at = rows[0]
+                    rank = (-priority, run_at, seq)
+                    if best is None or rank < best:
+                        best = rank
+            if best is None:
+                return None
+            claimed = _rows(
+                conn,
+                "intent_claim",
+                {
+                    "seq": best[2],
+                    "claim_token": lease.claim_token,
+                    "lease_expires_at": lease.expires_at,
+                    "worker_id": lease.worker_id,
+                    "now": now,
+                },
+            )
+            return _intent(claimed[0])
+
+        return await self._run(op)
+
+    async def intent_next_due(self, query: ClaimQuery, now: float) -> float | None:
+        """Returns the earliest future run_at among intents the query could take."""
+        params = _claim_params(query, now)
+
+        def op(conn: sqlite3.Connection) -> float | None:
+            names = ["intent_next_due_public"]
+            if query.publisher is None or query.publisher == query.owner:
+                names.append("intent_next_due_private")
+            due = [_rows(conn, name, params)[0][0] for name in names]
+            found = [value for value in due if value is not None]
+            return min(found) if found else None
+
+        return await self._run(op)
+
+    async def intent_fulfill(
+        self,
+        intent_id: str,
+        claim_token: str,
+        result: bytes | None,
+        result_type: str,
+        now: float,
+    ) -> Intent:
+        """Completes a leased intent with its result; raises LeaseLost unless the
+        token holds a live lease."""
+        params = {
+            "id": intent_id,
+            "claim_token": claim_token,
+            "result": result,
+            "result_type": result_type,
+            "now": now,
+        }
+
+        def op(conn: sqlite3.Connection) -> Intent:
+            rows = _rows(conn, "intent_fulfill", params)
+            if not rows:
+                raise LeaseLost(f"no live lease on {intent_id!r} for that token")
+            return _intent(rows[0])
+
+        return await self._run(op)
+
+    async def intent_fail(
+        self,
+        intent_id: str,
+        claim_token: str,
+        error: str,
+        retry_delay: RetryDelay,
+        now: float,
+    ) -> Intent:
+        """Reopens a leased intent after `retry_delay`, or kills it when its
+        attempts are spent; raises LeaseLost unless the token holds the lease."""
+
+        def op(conn: sqlite3.Connection) -> Intent:
+            rows = _rows(
+                conn,
+                "intent_leased",
+                {"id": intent_id, "claim_token": claim_token, "now": now},
+            )
+            if not rows:
+                raise LeaseLost(f"no live lease on {intent_id!r} for that token")
+            row = rows[0]
+            params: dict[str, Any] = {"seq": row["seq"], "error": error, "now": now}
+            if row["claim_attempts"] < row["max_attempts"]:
+                delay = retry_delay(row["claim_attempts"], row["backoff_base"])
+                params["run_at"] = now + delay
+                updated = _rows(conn, "intent_fail_reopen", params)
+            else:
+                updated = _rows(conn, "intent_fail_kill", params)
+            return _intent(updated[0])
+
+        return await self._run(op)
+
+    async def intent_extend(
+        self, intent_id: str, claim_token: str, expires_at: float, now: float
+    ) -> Intent:
+        """Moves a live lease's expiry; raises LeaseLost unless the token holds it."""
+        params = {
+            "id": intent_id,
+            "claim_token": claim_token,
+            "expires_at": expires_at,
+            "now": now,
+        }
+
+        def op(conn: sqlite3.Connection) -> Intent:
+            rows = _rows(conn, "intent_extend", params)
+            if not rows:
+                raise LeaseLost(f"no live lease on {intent_id!r} for that token")
+            return _intent(rows[0])
+
+        return await self._run(op)
+
+    async def intent_get(self, intent_id: str, now: float) -> Intent | None:
+        """Returns the intent, first settling its lease if that has expired."""
+        params = {"id": intent_id, "now": now}
+
+        def op(conn: sqlite3.Connection) -> Intent | None:
+            rows = _rows(conn, "intent_get", params)
+            if not rows:
+                return None
+            row = rows[0]
+            if row["status"] == "claimed" and row["lease_expires_at"] <= now:
+                conn.execute(Q["intent_settle_lease"], params)
+                row = _rows(conn, "intent_get", params)[0]
+            return _intent(row)
+
+        return await self._run(op)
+
+    async def intent_reap(self, now: float) -> int:
+        """Reopens (or kills, when attempts are spent) intents whose lease
+        expired; returns how many."""
+        return await self._run(
+            lambda conn: conn.execute(Q["intent_settle_leases"], {"now": now}).rowcount
+        )
+
+    async def intent_purge(self, before: float) -> int:
+        """Deletes terminal intents completed before `before`; returns how many."""
+        return await self._purge("intent_purge", {"before": before})
+
+    async def intent_stats(self, now: float) -> QueueStats:
+        """Returns counts of intents by status and namespace."""
+
+        def op(conn: sqlite3.Connection) -> QueueStats:
+            by_status = dict.fromkeys(STATUSES, 0)
+            by_namespace: dict[str, dict[str, int]] = {}
+            for namespace, status, count in _rows(conn, "intent_stats"):
+                by_status[status] = by_status.get(status, 0) + count
+                counts = by_namespace.setdefault(namespace, dict.fromkeys(STATUSES, 0))
+                counts[status] = count
+            oldest = _rows(conn, "intent_oldest_open")[0][0]
+            return QueueStats(by_status, by_namespace, oldest)
+
+        return await self._run(op)
+
+    async def intent_list_dead(
+        self, owner: str | None, namespace: str | None, limit: int
+    ) -> list[Intent]:
+        """Returns dead intents, most recently completed first."""
+        params = {"owner": owner, "namespace": namespace, "limit": limit}
+
+        def op(conn: sqlite3.Connection) -> list[Intent]:
+            return [_intent(row) for row in _rows(conn, "intent_list_dead", params)]
+
+        return await self._run(op)
+
+    async def intent_requeue(self, intent_id: str, now: float) -> Intent:
+        """Reopens a dead intent with fresh attempts; raises NotFound unless it
+        exists and is dead."""
+
+        def op(conn: sqlite3.Connection) -> Intent:
+            rows = _rows(conn, "intent_requeue", {"id": intent_id, "now": now})
+            if not rows:
+                raise NotFound(f"no dead intent {intent_id!r}")
+            return _intent(rows[0])
+
+        return await self._run(op)
+
+    async def idempotency_purge(self, before: float) -> int:
+        """Deletes idempotency records created before `before`; returns how many."""
+        return await self._purge("idempotency_purge", {"before": before})
+
+    # -- key-value store --------------------------------------------------------
+    async def kv_set(
+        self, owner: str, key: str, value: bytes, expires_at: float, now: float
+    ) -> None:
+        """Stores a value for the owner, replacing any earlier one."""
+        params = {
+            "owner": owner,
+            "key": key,
+            "value": value,
+            "expires_at": expires_at,
+            "now": now,
+        }
+        await self._run(lambda conn: conn.execute(Q["kv_set"], params))
+
+    async def kv_get(self, owner: str, key: str, now: float) -> bytes | None:
+        """Returns the owner's live value for the key, or None."""
+        params = {"owner": owner, "key": key, "now": now}
+
+        def op(conn: sqlite3.Connection) -> bytes | None:
+            rows = _rows(conn, "kv_get", params)
+            return bytes(rows[0][0]) if rows else None
+
+        return await self._run(op)
+
+    async def kv_purge(self, now: float) -> int:
+        """Deletes expired entries; returns how many."""
+        return await self._purge("kv_purge", {"now": now})

@@ -1,0 +1,284 @@
+"""The one thread that owns the SQLite connection, with group commit.
+
+Every Store call becomes an *operation*: a function of the connection, run on this
+thread, never on the event loop. The thread drains whatever operations are queued
+and runs them in ONE transaction, each inside its own SAVEPOINT, then commits once
+and only then resolves the callers' futures. So an acknowledged write is a
+committed write, and under load one WAL commit carries many requests. An operation
+that raises is rolled back to its savepoint alone; its exception (translated into
+a `StoreError`) goes to its caller and its neighbours commit normally.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from typing import Any, Final, TypeVar
+
+from intent_bus.storage.errors import Busy, Conflict, StoreError
+
+T = TypeVar("T")
+Operation = Callable[[sqlite3.Connection], Any]
+
+log = logging.getLogger(__name__)
+
+_STOP: Final = object()
+_UNIQUE_ERRORS: Final = frozenset(
+    {"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
+)
+
+
+def translate(exc: BaseException) -> BaseException:
+    """Maps a sqlite3 error onto the StoreError family; passes others through."""
+    if not isinstance(exc, sqlite3.Error):
+        return exc
+    name = getattr(exc, "sqlite_errorname", "")
+    message = str(exc)
+    translated: StoreError
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in message:
+        translated = Busy(f"database busy: {message}")
+    elif name in _UNIQUE_ERRORS or message.startswith("UNIQUE constraint failed"):
+        translated = Conflict(message)
+    else:
+        translated = StoreError(f"sqlite: {message}")
+    translated.__cause__ = exc
+    return translated
+
+
+def connect(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
+    """Opens the database in WAL mode with the pragmas the store relies on.
+
+    synchronous=NORMAL in WAL mode keeps every committed transaction across a
+    process kill (the WAL is in the OS page cache); only a power loss may lose
+    the last commits. That is the durability the server promises.
+    """
+    conn = sqlite3.connect(
+        path, isolation_level=None, check_same_thread=True, cached_statements=256
+    )
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if mode.lower() != "wal" and path != ":memory:":
+        raise StoreError(f"could not switch {path!r} to WAL mode (got {mode!r})")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA cache_size = -65536")  # 64 MiB of page cache
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute("PRAGMA mmap_size = 268435456")
+    return conn
+
+
+class _Pending:
+    """One queued operation and where its outcome goes."""
+
+    __slots__ = ("error", "future", "loop", "operation", "result")
+
+    def __init__(
+        self,
+        operation: Operation,
+        future: asyncio.Future[Any],
+        loop: asyncio.AbstractEventLoop,
+    ) -> None:
+        self.operation = operation
+        self.future = future
+        self.loop = loop
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+
+def _deliver(batch: list[_Pending]) -> None:
+    """Runs on the event loop: hands each caller its outcome."""
+    for pending in batch:
+        if pending.future.done():  # the caller gave up (cancelled)
+            continue
+        if pending.error is not None:
+            pending.future.set_exception(pending.error)
+        else:
+            pending.future.set_result(pending.result)
+
+
+class SqliteWriter:
+    """Serialises all database work onto one thread and one connection.
+
+    With `group_commit` off, every operation gets its own transaction; that mode
+    exists to measure what batching buys.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        group_commit: bool = True,
+        max_batch: int = 512,
+        busy_timeout_ms: int = 5000,
+    ) -> None:
+        self._path = path
+        self._group_commit = group_commit
+        self._max_batch = max_batch
+        self._busy_timeout_ms = busy_timeout_ms
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._stopped = threading.Event()
+
+    def start(self) -> None:
+        """Starts the thread; it opens the connection itself."""
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(
+            target=self._run, name="intent-bus-sqlite", daemon=True
+        )
+        self._thread.start()
+
+    async def run(self, operation: Callable[[sqlite3.Connection], T]) -> T:
+        """Runs `operation` in a committed transaction and returns its result.
+
+        Raises what the operation raised (sqlite3 errors translated), or Busy
+        when the commit could not take the write lock in time.
+        """
+        if self._thread is None or self._stopped.is_set():
+            raise StoreError("the SQLite store is not running")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._queue.put(_Pending(operation, future, loop))
+        return await future
+
+    async def stop(self) -> None:
+        """Finishes the queued operations, then closes the connection."""
+        thread = self._thread
+        if thread is None or self._stopped.is_set():
+            return
+        self._queue.put(_STOP)
+        await asyncio.to_thread(thread.join)
+
+    # -- the thread ---------------------------------------------------------
+    def _run(self) -> None:
+        conn: sqlite3.Connection | None = None
+        open_error: BaseException | None = None
+        try:
+            conn = connect(self._path, self._busy_timeout_ms)
+        except BaseException as exc:  # delivered to every caller below
+            open_error = translate(exc)
+        try:
+            while True:
+                batch, stop = self._take()
+                if batch:
+                    if conn is None:
+                        for pending in batch:
+                            pending.error = open_error
+                    else:
+                        self._execute_safely(conn, batch)
+                    self._resolve(batch)
+                if stop:
+                    break
+        finally:
+            self._stopped.set()
+            if conn is not None:
+                conn.close()
+            self._refuse_leftovers()
+
+    def _refuse_leftovers(self) -> None:
+        """Fails operations queued while the thread was stopping."""
+        leftovers: list[_Pending] = []
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is not _STOP:
+                item.error = StoreError("the SQLite store is closed")
+                leftovers.append(item)
+        self._resolve(leftovers)
+
+    def _execute_safely(self, conn: sqlite3.Connection, batch: list[_Pending]) -> None:
+        """Runs a batch; a failure of the machinery itself fails the whole batch."""
+        try:
+            self._execute(conn, batch)
+        except BaseException as exc:
+            log.exception("SQLite writer failed on a batch of %d", len(batch))
+            try:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                log.exception("rollback after a writer failure failed")
+            self._abort(batch, StoreError(f"sqlite writer failure: {exc!r}"))
+
+    def _take(self) -> tuple[list[_Pending], bool]:
+        """Blocks for one item, then drains what else is queued (group commit)."""
+        items = [self._queue.get()]
+        if self._group_commit:
+            while len(items) < self._max_batch:
+                try:
+                    items.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+        stop = any(item is _STOP for item in items)
+        return [item for item in items if item is not _STOP], stop
+
+    def _execute(self, conn: sqlite3.Connection, batch: list[_Pending]) -> None:
+        live = [p for p in batch if not p.future.cancelled()]
+        if not self._group_commit or len(live) == 1:
+            for pending in live:
+                self._transaction(conn, [pending], savepoints=False)
+            return
+        self._transaction(conn, live, savepoints=True)
+
+    def _transaction(
+        self, conn: sqlite3.Connection, batch: list[_Pending], *, savepoints: bool
+    ) -> None:
+        """Runs `batch` in one transaction; sets each item's result or error."""
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            for pending in batch:
+                pending.error = translate(exc)
+            return
+        done: list[_Pending] = []
+        for index, pending in enumerate(batch):
+            if savepoints:
+                conn.execute("SAVEPOINT op")
+            try:
+                pending.result = pending.operation(conn)
+            except BaseException as exc:
+                pending.error = translate(exc)
+                if not conn.in_transaction:
+                    # SQLite aborted the whole transaction (e.g. disk full): the
+                    # earlier operations are gone too; redo the rest afresh.
+                    self._abort(done, pending.error)
+                    self._transaction(conn, batch[index + 1 :], savepoints=savepoints)
+                    return
+                if savepoints:
+                    conn.execute("ROLLBACK TO op")
+                else:
+                    conn.execute("ROLLBACK")
+                    return
+            if savepoints:
+                conn.execute("RELEASE op")
+            done.append(pending)
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            self._abort(batch, translate(exc))
+
+    @staticmethod
+    def _abort(batch: list[_Pending], error: BaseException) -> None:
+        for pending in batch:
+            pending.result = None
+            pending.error = error
+
+    @staticmethod
+    def _resolve(batch: list[_Pending]) -> None:
+        """Resolves futures with one wake-up per event loop, not one per caller."""
+        by_loop: dict[asyncio.AbstractEventLoop, list[_Pending]] = {}
+        for pending in batch:
+            by_loop.setdefault(pending.loop, []).append(pending)
+        for loop, items in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_deliver, items)
+            except RuntimeError:  # that loop is closed; nobody is waiting
+                log.debug("dropped %d results for a closed event loop", len(items))
