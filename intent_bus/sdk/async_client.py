@@ -1,0 +1,242 @@
+"""``AsyncIntentClient``: the asyncio client, with the same methods as IntentClient.
+
+Each method builds its request with ``calls`` (validation, body, retry safety)
+and sends it through the retrying loop of ``retry``; this module only does I/O.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+
+from intent_bus import protocol
+from intent_bus.sdk import calls
+from intent_bus.sdk.core import ClientCore
+from intent_bus.sdk.exceptions import IntentBusError
+from intent_bus.sdk.models import ClaimResponse, IntentResult, IntentStatus
+from intent_bus.sdk.retry import RetryPolicy, send_async
+from intent_bus.sdk.transport import mapped_errors
+
+__all__ = ["AsyncIntentClient"]
+
+T = TypeVar("T")
+
+
+class AsyncIntentClient(ClientCore):
+    """The asyncio twin of ``IntentClient``: same arguments, same methods, awaited.
+
+    ``base_url`` defaults to ``INTENT_BUS_URL``, else ``http://127.0.0.1:8000``;
+    ``api_key`` to ``INTENT_API_KEY``, else the file ``~/.apikey``
+    (``IntentBusAuthError`` when there is none). ``timeout`` bounds each attempt
+    in seconds; ``retry`` sets how failed attempts are repeated (see
+    ``RetryPolicy``); ``transport`` replaces httpx's transport (proxies, tests).
+    Use it as an async context manager or await ``close()``::
+
+        async with AsyncIntentClient() as client:
+            job = await client.publish("process_image", {"url": "s3://b/1.png"})
+    """
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 10.0,
+        *,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        super().__init__(base_url, api_key, timeout, retry)
+        self._http = httpx.AsyncClient(transport=transport, **self._http_options())
+
+    # ------------------------------------------------------------ plumbing
+
+    async def _send_once(self, call: calls.Call[T]) -> httpx.Response:
+        with mapped_errors(call.method, call.path):
+            response = await self._http.request(
+                call.method, call.path, **self._request_options(call)
+            )
+        self._check_version(response)
+        return response
+
+    async def _send(self, call: calls.Call[T]) -> T:
+        return await send_async(call, self._send_once, self._retry)
+
+    async def close(self) -> None:
+        """Closes the pooled connections; the client cannot be used afterwards."""
+        await self._http.aclose()
+
+    async def aclose(self) -> None:
+        """Same as ``close()``, under the name httpx and asyncio code expect."""
+        await self.close()
+
+    async def __aenter__(self) -> AsyncIntentClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # ------------------------------------------------------------ intents
+
+    async def publish(
+        self,
+        goal: str,
+        payload: Any,
+        namespace: str = protocol.DEFAULT_NAMESPACE,
+        visibility: str = "private",
+        priority: int = protocol.DEFAULT_PRIORITY,
+        delay: float = 0.0,
+        max_attempts: int = protocol.DEFAULT_MAX_ATTEMPTS,
+        backoff_base: float = protocol.DEFAULT_BACKOFF_BASE,
+        target_worker: str | None = None,
+        required_capability: str | None = None,
+        idempotency_key: str | None = None,
+        *,
+        public: bool | None = None,
+    ) -> IntentStatus:
+        """Publishes an intent and returns its status (``job.id``).
+
+        Every argument is checked before sending (``IntentBusError``). The
+        publish carries an idempotency key (generated unless given) that its
+        retries reuse, so one call creates at most one intent even when a
+        response is lost. ``public=True`` is short for ``visibility="public"``.
+        """
+        return await self._send(
+            calls.publish(
+                goal,
+                payload,
+                namespace=namespace,
+                visibility=visibility,
+                priority=priority,
+                delay=delay,
+                max_attempts=max_attempts,
+                backoff_base=backoff_base,
+                target_worker=target_worker,
+                required_capability=required_capability,
+                idempotency_key=idempotency_key,
+                public=public,
+            )
+        )
+
+    async def claim(
+        self,
+        goal: str | None = None,
+        namespace: str = protocol.DEFAULT_NAMESPACE,
+        worker_id: str | None = None,
+        capabilities: list[str] | str | None = None,
+        publisher: str | None = None,
+        wait: float | None = None,
+    ) -> ClaimResponse:
+        """Leases one eligible intent; falsy ``ClaimResponse`` when there is none.
+
+        ``wait`` (seconds, up to 30) asks the server to hold the request until
+        work arrives. A claim is never repeated once it may have reached the
+        server: a lost answer raises ``IntentBusNetworkError`` rather than risk
+        a second lease. The lease's token is remembered for ``fulfill``,
+        ``fail`` and ``extend_claim``.
+        """
+        claimed = await self._send(
+            calls.claim(
+                goal=goal,
+                namespace=namespace,
+                worker_id=worker_id,
+                capabilities=capabilities,
+                publisher=publisher,
+                wait=wait,
+            )
+        )
+        self._remember(claimed)
+        return claimed
+
+    async def extend_claim(
+        self, intent_id: Any, seconds: float = 60, claim_token: str | None = None
+    ) -> dict[str, Any]:
+        """Extends the lease to ``seconds`` from now; returns the server's answer
+        (``lease_expires_at``, ``claim_timeout``). ``IntentBusLeaseLostError``
+        when the lease is gone."""
+        intent, token = calls.lease_of(intent_id, claim_token, self._leases)
+        try:
+            return await self._send(calls.extend_claim(intent, token, seconds))
+        except IntentBusError as exc:
+            self._forget(intent, exc)
+            raise
+
+    async def fulfill(
+        self,
+        intent_id: Any,
+        *,
+        result: Any = None,
+        result_type: str = "json",
+        claim_token: str | None = None,
+    ) -> dict[str, Any]:
+        """Marks a claimed intent fulfilled with ``result`` (any JSON value, or a
+        string with ``result_type="text"``). ``IntentBusLeaseLostError`` when
+        the lease is gone."""
+        intent, token = calls.lease_of(intent_id, claim_token, self._leases)
+        try:
+            answer = await self._send(calls.fulfill(intent, token, result, result_type))
+        except IntentBusError as exc:
+            self._forget(intent, exc)
+            raise
+        self._forget(intent)
+        return answer
+
+    async def fail(
+        self, intent_id: Any, error: str = "", *, claim_token: str | None = None
+    ) -> dict[str, Any]:
+        """Gives a claimed intent back as failed: it is retried after a backoff
+        while attempts remain, else it is dead. ``IntentBusLeaseLostError`` when
+        the lease is gone."""
+        intent, token = calls.lease_of(intent_id, claim_token, self._leases)
+        try:
+            answer = await self._send(calls.fail(intent, token, error))
+        except IntentBusError as exc:
+            self._forget(intent, exc)
+            raise
+        self._forget(intent)
+        return answer
+
+    async def get_status(self, intent_id: Any) -> IntentStatus:
+        """The intent's current status; ``IntentBusError`` (404) when it is
+        unknown or not yours."""
+        return await self._send(calls.get_status(intent_id))
+
+    async def get_result(self, intent_id: Any) -> IntentResult | None:
+        """The intent's outcome once ``fulfilled`` or ``dead``, else None."""
+        return await self._send(calls.get_result(intent_id))
+
+    async def wait_for_result(
+        self, intent_id: Any, timeout: float = 60.0, poll_interval: float = 0.5
+    ) -> IntentResult:
+        """Polls ``get_result`` until the intent finishes; ``TimeoutError`` after
+        ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            result = await self.get_result(intent_id)
+            if result is not None:
+                return result
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"intent {intent_id} not finished after {timeout}s")
+            await asyncio.sleep(min(poll_interval, remaining))
+
+    # ------------------------------------------------------------ key-value
+
+    async def set(
+        self, key: str, value: Any, ttl: int = protocol.KV_DEFAULT_TTL
+    ) -> None:
+        """Stores any JSON value under ``key`` for ``ttl`` seconds (the server
+        may cap it). See ``intent_bus.sdk.kv`` for how values are encoded."""
+        await self._send(calls.kv_set(key, value, ttl))
+
+    async def get(self, key: str, default: Any = None) -> Any:
+        """The value stored under ``key``, or ``default`` when missing or expired."""
+        return await self._send(calls.kv_get(key, default))

@@ -1,0 +1,110 @@
+"""What the sync and async clients share besides the calls: configuration, the
+lease memory and the protocol-version check.
+
+Both clients inherit from ``ClientCore`` and add only their way of sending, so a
+rule about credentials, headers or leases lives here once.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import httpx
+
+from intent_bus import __version__, protocol
+from intent_bus.sdk import calls
+from intent_bus.sdk.auth import SigningAuth
+from intent_bus.sdk.credentials import resolve_api_key, resolve_base_url
+from intent_bus.sdk.exceptions import IntentBusLeaseLostError
+from intent_bus.sdk.models import ClaimResponse
+from intent_bus.sdk.retry import RetryPolicy
+
+__all__ = ["USER_AGENT", "ClientCore"]
+
+USER_AGENT = f"intent-bus-python/{__version__}"
+
+# A worker that abandons leases (crashes in a handler, never calls fail) must not
+# grow the memory forever; the oldest remembered leases are forgotten first.
+_MAX_REMEMBERED_LEASES = 10_000
+
+# Below uvicorn's default keep-alive (5 s), so a pooled connection is not reused
+# just as the server closes it: that race looks like a lost response, which a
+# claim must not retry.
+_KEEPALIVE_EXPIRY = 4.0
+
+
+class ClientCore:
+    """Configuration and state common to IntentClient and AsyncIntentClient."""
+
+    def __init__(
+        self,
+        base_url: str | None,
+        api_key: str | None,
+        timeout: float,
+        retry: RetryPolicy | None,
+    ) -> None:
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+            raise TypeError("timeout must be a number of seconds")
+        self.base_url = resolve_base_url(base_url)
+        self._auth = SigningAuth(resolve_api_key(api_key))
+        self._timeout = float(timeout)
+        self._retry = retry if retry is not None else RetryPolicy()
+        self._leases: dict[str, str] = {}
+        self._version_warned = False
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    def _http_options(self) -> dict[str, Any]:
+        return {
+            "base_url": self.base_url,
+            "auth": self._auth,
+            "timeout": httpx.Timeout(self._timeout),
+            "follow_redirects": False,
+            "limits": httpx.Limits(
+                max_connections=100,
+                max_keepalive_connections=20,
+                keepalive_expiry=_KEEPALIVE_EXPIRY,
+            ),
+            "headers": {
+                protocol.HEADER_VERSION: protocol.PROTOCOL_VERSION,
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+                "User-Agent": USER_AGENT,
+            },
+        }
+
+    def _request_options(self, call: calls.Call[Any]) -> dict[str, Any]:
+        options: dict[str, Any] = {
+            "content": call.body,
+            "headers": call.headers,
+        }
+        if call.params:
+            options["params"] = call.params
+        if call.extra_read_timeout:
+            options["timeout"] = httpx.Timeout(
+                self._timeout, read=self._timeout + call.extra_read_timeout
+            )
+        return options
+
+    def _check_version(self, response: httpx.Response) -> None:
+        if self._version_warned:
+            return
+        message = calls.version_mismatch(response.headers.get(protocol.HEADER_VERSION))
+        if message is not None:
+            self._version_warned = True
+            warnings.warn(message, UserWarning, stacklevel=5)
+
+    def _remember(self, claimed: ClaimResponse) -> None:
+        intent = claimed.intent
+        if intent is None:
+            return
+        leases = self._leases
+        if len(leases) >= _MAX_REMEMBERED_LEASES:
+            leases.pop(next(iter(leases)))
+        leases[intent.id] = intent.claim_token
+
+    def _forget(self, intent_id: str, error: Exception | None = None) -> None:
+        if error is None or isinstance(error, IntentBusLeaseLostError):
+            self._leases.pop(intent_id, None)

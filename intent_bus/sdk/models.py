@@ -1,0 +1,243 @@
+"""The typed views of the server's JSON: immutable, validated on the way in.
+
+Each model is a frozen, slotted dataclass built by ``from_json``, which checks
+every known field against the wire contract and raises ``IntentBusProtocolError``
+naming the first field that is wrong. Fields the SDK does not know are kept in
+``extra`` (read-only), so a newer server never breaks an older client and never
+changes a known attribute behind its back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Final
+
+from intent_bus.sdk.exceptions import IntentBusProtocolError
+
+__all__ = ["ClaimResponse", "ClaimedIntent", "IntentResult", "IntentStatus"]
+
+_EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
+
+# A field spec is (name, kind, required). Kinds: "str", "opt_str", "int",
+# "opt_num", "any". Required fields must be present; optional ones may be
+# absent or null and then take the dataclass default.
+_Spec = tuple[tuple[str, str, bool], ...]
+
+
+def _bad(model: str, name: str, expected: str, value: Any) -> IntentBusProtocolError:
+    return IntentBusProtocolError(
+        f"server sent an invalid {model}: field {name!r} must be {expected}, "
+        f"got {type(value).__name__} {value!r:.80}"
+    )
+
+
+def _check(model: str, name: str, kind: str, value: Any) -> Any:
+    if kind == "any":
+        return value
+    if kind == "str":
+        if isinstance(value, str):
+            return value
+        raise _bad(model, name, "a string", value)
+    if kind == "opt_str":
+        if value is None or isinstance(value, str):
+            return value
+        raise _bad(model, name, "a string or null", value)
+    if kind == "int":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise _bad(model, name, "an integer", value)
+    # "opt_num": a time or a duration in seconds.
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    raise _bad(model, name, "a number or null", value)
+
+
+def _fields(model: str, spec: _Spec, data: Any) -> dict[str, Any]:
+    """Validated keyword arguments for the model, with unknown keys under extra."""
+    if not isinstance(data, dict):
+        raise IntentBusProtocolError(
+            f"server sent an invalid {model}: expected a JSON object, "
+            f"got {type(data).__name__}"
+        )
+    kwargs: dict[str, Any] = {}
+    for name, kind, required in spec:
+        if name not in data:
+            if required:
+                raise IntentBusProtocolError(
+                    f"server sent an invalid {model}: field {name!r} is missing"
+                )
+            continue
+        value = _check(model, name, kind, data[name])
+        if value is not None or required:
+            kwargs[name] = value
+    known = {name for name, _, _ in spec}
+    extra = {k: v for k, v in data.items() if k not in known}
+    kwargs["extra"] = MappingProxyType(extra) if extra else _EMPTY
+    return kwargs
+
+
+_STATUS_SPEC: Final[_Spec] = (
+    ("id", "str", True),
+    ("status", "str", True),
+    ("goal", "str", True),
+    ("namespace", "str", True),
+    ("claim_attempts", "int", True),
+    ("max_attempts", "int", True),
+    ("priority", "int", True),
+    ("run_at", "opt_num", False),
+    ("created_at", "opt_num", False),
+    ("error", "opt_str", False),
+    ("visibility", "opt_str", False),
+    ("target_worker", "opt_str", False),
+    ("required_capability", "opt_str", False),
+    ("lease_expires_at", "opt_num", False),
+    ("completed_at", "opt_num", False),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class IntentStatus:
+    """Where an intent stands: returned by ``publish`` and ``get_status``.
+
+    ``status`` is one of ``open``, ``claimed``, ``fulfilled``, ``dead``; times are
+    Unix seconds.
+    """
+
+    id: str
+    status: str
+    goal: str
+    namespace: str
+    claim_attempts: int
+    max_attempts: int
+    priority: int
+    run_at: float | None = None
+    created_at: float | None = None
+    error: str | None = None
+    visibility: str | None = None
+    target_worker: str | None = None
+    required_capability: str | None = None
+    lease_expires_at: float | None = None
+    completed_at: float | None = None
+    extra: Mapping[str, Any] = field(default=_EMPTY, compare=False, repr=False)
+
+    @classmethod
+    def from_json(cls, data: Any) -> IntentStatus:
+        return cls(**_fields("intent status", _STATUS_SPEC, data))
+
+
+_RESULT_SPEC: Final[_Spec] = (
+    *_STATUS_SPEC,
+    ("result", "any", False),
+    ("result_type", "opt_str", False),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class IntentResult:
+    """The outcome of a finished intent: ``get_result`` returns it once the intent
+    is ``fulfilled`` (``result`` and ``result_type`` set) or ``dead`` (``error``
+    says why)."""
+
+    id: str
+    status: str
+    goal: str
+    namespace: str
+    claim_attempts: int
+    max_attempts: int
+    priority: int
+    result: Any = None
+    result_type: str | None = None
+    completed_at: float | None = None
+    error: str | None = None
+    run_at: float | None = None
+    created_at: float | None = None
+    visibility: str | None = None
+    target_worker: str | None = None
+    required_capability: str | None = None
+    lease_expires_at: float | None = None
+    extra: Mapping[str, Any] = field(default=_EMPTY, compare=False, repr=False)
+
+    @classmethod
+    def from_json(cls, data: Any) -> IntentResult:
+        return cls(**_fields("intent result", _RESULT_SPEC, data))
+
+
+_CLAIM_SPEC: Final[_Spec] = (
+    ("id", "str", True),
+    ("goal", "str", True),
+    ("payload", "any", True),
+    ("claim_token", "str", True),
+    ("namespace", "str", True),
+    ("claim_attempts", "int", True),
+    ("priority", "int", True),
+    ("claim_timeout", "opt_num", True),
+    ("target_worker", "opt_str", False),
+    ("required_capability", "opt_str", False),
+    ("max_attempts", "int", False),
+    ("lease_expires_at", "opt_num", False),
+    ("created_at", "opt_num", False),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedIntent:
+    """An intent leased to this worker until ``lease_expires_at``.
+
+    Finish it with ``fulfill`` or ``fail`` (the client remembers ``claim_token``),
+    or ``extend_claim`` it while working; after ``claim_timeout`` seconds without
+    either, the server gives it to someone else.
+    """
+
+    id: str
+    goal: str
+    payload: Any
+    claim_token: str
+    namespace: str
+    claim_attempts: int
+    priority: int
+    claim_timeout: float | None
+    target_worker: str | None = None
+    required_capability: str | None = None
+    max_attempts: int | None = None
+    lease_expires_at: float | None = None
+    created_at: float | None = None
+    extra: Mapping[str, Any] = field(default=_EMPTY, compare=False, repr=False)
+
+    @classmethod
+    def from_json(cls, data: Any) -> ClaimedIntent:
+        return cls(**_fields("claimed intent", _CLAIM_SPEC, data))
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimResponse:
+    """What ``claim`` returns: truthy with an intent, falsy when there was no work.
+
+    Attribute access passes through to the claimed intent (``job.id``,
+    ``job.payload``, ``job.claim_token``), so ``if job:`` then use it. When falsy,
+    ``status_code`` is the server's (204) and ``retry_after`` its suggested wait
+    in seconds before claiming again (None if it suggested none).
+    """
+
+    intent: ClaimedIntent | None
+    status_code: int
+    retry_after: float | None = None
+
+    def __bool__(self) -> bool:
+        return self.intent is not None
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for names the wrapper itself lacks.
+        if name.startswith("__"):
+            raise AttributeError(name)
+        intent = object.__getattribute__(self, "intent")
+        if intent is None:
+            raise AttributeError(
+                f"no intent was claimed (HTTP "
+                f"{object.__getattribute__(self, 'status_code')}), so there is no "
+                f"{name!r}; test `if job:` before using it"
+            )
+        return getattr(intent, name)
