@@ -47,6 +47,7 @@ DEFAULT_LOCK_TIMEOUT_MS = 5000
 PURGE_BATCH = 5000
 """Rows deleted per transaction by purges, so no replica holds locks for long."""
 REAP_BATCH = 1000
+STATUSES = ("open", "claimed", "fulfilled", "dead")
 
 _INTENT_FIELDS = tuple(f.name for f in dataclasses.fields(Intent))
 
@@ -263,10 +264,11 @@ class PostgresStore:
         async with self._tx() as cur:
             params = {"key_id": key_id, "window_start": window_start}
             row = await (await self._run(cur, "rate_hit", params)).fetchone()
-            # Only the current window matters; older ones are garbage.
-            await self._run(cur, "rate_forget", params)
-        assert row is not None
-        return int(row["count"])
+            assert row is not None
+            count = int(row["count"])
+            if count == 1:  # a new window: the key's older ones are finished
+                await self._run(cur, "rate_forget", params)
+        return count
 
     # -- intents ------------------------------------------------------------
     async def intent_publish(
@@ -428,19 +430,18 @@ class PostgresStore:
 
     async def intent_stats(self, now: float) -> QueueStats:
         """Returns counts of intents by status and namespace."""
-        by_status: dict[str, int] = {}
+        by_status = dict.fromkeys(STATUSES, 0)
         by_namespace: dict[str, dict[str, int]] = {}
         async with self._tx() as cur:
             for row in await (await self._run(cur, "intent_stats", {})).fetchall():
-                n = int(row["n"])
-                by_status[row["status"]] = by_status.get(row["status"], 0) + n
-                by_namespace.setdefault(row["namespace"], {})[row["status"]] = n
+                status, count = row["status"], int(row["n"])
+                by_status[status] = by_status.get(status, 0) + count
+                counts = by_namespace.setdefault(
+                    row["namespace"], dict.fromkeys(STATUSES, 0)
+                )
+                counts[status] = count
             oldest = await (await self._run(cur, "intent_oldest_open", {})).fetchone()
-        return QueueStats(
-            by_status=by_status,
-            by_namespace=by_namespace,
-            oldest_open_created_at=oldest["oldest"] if oldest else None,
-        )
+        return QueueStats(by_status, by_namespace, oldest["oldest"] if oldest else None)
 
     async def intent_list_dead(
         self, owner: str | None, namespace: str | None, limit: int
