@@ -31,5 +31,8 @@ class Settings:
     max_json_depth: int = protocol.MAX_JSON_DEPTH
     signature_window: int = protocol.SIGNATURE_WINDOW_SECONDS
     housekeeping_interval: float = 1.0
+    """How often expired leases are reaped."""
+    purge_interval: float = 60.0
+    """How often expired KV, nonces, idempotency records and old intents go."""
     ssl_certfile: str | None = None
     ssl_keyfile: str | None = None

@@ -1,0 +1,163 @@
+"""Who is calling: API-key lookup (cached briefly) and strict-mode HMAC checks.
+
+Standard mode trusts `X-API-KEY` alone. Strict mode (an `X-Signature` header,
+or every request under `--require-signatures`) also proves possession of the key
+over the exact request, within a timestamp window, with a nonce that may be
+used once. Signing uses `intent_bus.protocol`, the same code the SDK signs with.
+Secrets are never logged or echoed.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from urllib.parse import parse_qsl
+
+from intent_bus import protocol
+from intent_bus.protocol import ErrorCode
+from intent_bus.server.errors import ApiError
+from intent_bus.server.settings import Settings
+from intent_bus.storage.base import ApiKey, Store
+
+CACHE_SECONDS = 2.0
+"""How long a key lookup is trusted; a revoke in this process acts at once,
+one in another replica within this time."""
+CACHE_MAX_ENTRIES = 10_000
+NONCE_MAX_CHARS = 256
+
+_API_KEY = protocol.HEADER_API_KEY.lower().encode()
+_SIGNATURE = protocol.HEADER_SIGNATURE.lower().encode()
+_TIMESTAMP = protocol.HEADER_TIMESTAMP.lower().encode()
+_NONCE = protocol.HEADER_NONCE.lower().encode()
+
+
+def unauthorized(message: str) -> ApiError:
+    return ApiError(401, ErrorCode.UNAUTHORIZED, message)
+
+
+def invalid_signature(message: str) -> ApiError:
+    return ApiError(403, ErrorCode.INVALID_SIGNATURE, message)
+
+
+class KeyCache:
+    """Secret -> key, for a short time, so most requests skip the database."""
+
+    def __init__(self, seconds: float = CACHE_SECONDS) -> None:
+        self._seconds = seconds
+        self._entries: dict[str, tuple[ApiKey, float]] = {}
+
+    def get(self, secret: str, now: float) -> ApiKey | None:
+        entry = self._entries.get(secret)
+        if entry is None:
+            return None
+        if entry[1] <= now:
+            del self._entries[secret]
+            return None
+        return entry[0]
+
+    def put(self, key: ApiKey, now: float) -> None:
+        if len(self._entries) >= CACHE_MAX_ENTRIES:
+            self._entries.clear()
+        self._entries[key.secret] = (key, now + self._seconds)
+
+    def invalidate(self, key_id: str) -> None:
+        for secret, (key, _) in list(self._entries.items()):
+            if key.id == key_id:
+                del self._entries[secret]
+
+
+def request_paths(scope: dict[str, Any]) -> list[str]:
+    """Canonical paths the client may have signed: the path as sent on the wire
+    (percent-encoding intact) first, then the decoded path if it differs."""
+    query = parse_qsl(
+        scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
+    )
+    path: str = scope["path"]
+    raw = scope.get("raw_path")
+    candidates = []
+    if raw:
+        candidates.append(protocol.canonical_path(raw.decode("latin-1"), query))
+    decoded = protocol.canonical_path(path, query)
+    if decoded not in candidates:
+        candidates.append(decoded)
+    return candidates
+
+
+def parse_timestamp(text: str) -> float | None:
+    try:
+        return float(text.strip())
+    except ValueError:
+        return None
+
+
+class Authenticator:
+    """Turns a request's headers into the calling `ApiKey`, or raises ApiError."""
+
+    def __init__(self, store: Store, settings: Settings, cache: KeyCache) -> None:
+        self._store = store
+        self._settings = settings
+        self.cache = cache
+
+    async def lookup(self, secret: str) -> ApiKey | None:
+        """The live key with that secret; revoked and unknown keys are None."""
+        mono = time.monotonic()
+        key = self.cache.get(secret, mono)
+        if key is None:
+            key = await self._store.key_get(secret)
+            if key is None:
+                return None
+            self.cache.put(key, mono)
+        return key if key.revoked_at is None else None
+
+    async def authenticate(
+        self,
+        scope: dict[str, Any],
+        headers: dict[bytes, bytes],
+        body: bytes,
+        now: float,
+    ) -> ApiKey:
+        raw_key = headers.get(_API_KEY)
+        if not raw_key:
+            raise unauthorized("missing X-API-KEY header")
+        key = await self.lookup(raw_key.decode("latin-1").strip())
+        if key is None:
+            raise unauthorized("unknown or revoked API key")
+        signature = headers.get(_SIGNATURE)
+        if signature is None:
+            if self._settings.require_signatures:
+                raise unauthorized("this server requires signed requests")
+            return key
+        await self._verify(key, scope, headers, signature.decode("latin-1"), body, now)
+        return key
+
+    async def _verify(
+        self,
+        key: ApiKey,
+        scope: dict[str, Any],
+        headers: dict[bytes, bytes],
+        signature: str,
+        body: bytes,
+        now: float,
+    ) -> None:
+        timestamp = headers.get(_TIMESTAMP, b"").decode("latin-1")
+        nonce = headers.get(_NONCE, b"").decode("latin-1")
+        if not timestamp or not nonce:
+            raise invalid_signature("signed requests need X-Timestamp and X-Nonce")
+        if len(nonce) > NONCE_MAX_CHARS:
+            raise invalid_signature("X-Nonce is too long")
+        sent_at = parse_timestamp(timestamp)
+        if sent_at is None:
+            raise invalid_signature("X-Timestamp must be Unix seconds")
+        if abs(now - sent_at) > self._settings.signature_window:
+            raise invalid_signature("X-Timestamp is outside the allowed window")
+        method: str = scope["method"]
+        if not any(
+            protocol.signature_matches(
+                protocol.sign(key.secret, method, path, timestamp, nonce, body),
+                signature,
+            )
+            for path in request_paths(scope)
+        ):
+            raise invalid_signature("signature does not match the request")
+        if not await self._store.nonce_remember(key.id, nonce, now):
+            raise invalid_signature("nonce already used")

@@ -1,0 +1,68 @@
+"""The admin key a server starts with, so a fresh install is usable at once.
+
+Configured (INTENT_BUS_ADMIN_KEY) wins and becomes the only live admin key, so
+rotating the variable retires the old key. Without configuration the first
+admin key in the store is reused; on a brand-new database one is generated,
+stored, and printed exactly once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+
+from intent_bus import protocol
+from intent_bus.storage.base import ApiKey, Store
+from intent_bus.storage.errors import Conflict
+
+ADMIN_OWNER = "admin"
+
+
+def _new_admin_key(secret: str, now: float) -> ApiKey:
+    return ApiKey(
+        id="key_" + secrets.token_hex(8),
+        secret=secret,
+        owner=ADMIN_OWNER,
+        role="admin",
+        created_at=now,
+    )
+
+
+async def _create_or_get(store: Store, key: ApiKey) -> ApiKey:
+    """Creates the key; when a racing replica created it first, returns theirs."""
+    try:
+        await store.key_create(key)
+    except Conflict:
+        existing = await store.key_get(key.secret)
+        if existing is None:
+            raise
+        return existing
+    return key
+
+
+async def ensure_admin_key(
+    store: Store,
+    configured: str | None,
+    now: float,
+    announce: Callable[[str], None] = print,
+) -> ApiKey:
+    """Returns the admin key this server accepts, creating it when needed."""
+    if configured:
+        key = await store.key_get(configured)
+        if key is None:
+            key = await _create_or_get(store, _new_admin_key(configured, now))
+        if key.role != "admin" or key.revoked_at is not None:
+            raise RuntimeError(
+                "INTENT_BUS_ADMIN_KEY names a tenant or revoked key in this database"
+            )
+        for other in await store.key_list("admin"):
+            if other.id != key.id and other.revoked_at is None:
+                await store.key_revoke(other.id, now)
+        return key
+    for existing in await store.key_list("admin"):
+        if existing.revoked_at is None:
+            return existing
+    secret = protocol.ADMIN_KEY_PREFIX + secrets.token_urlsafe(32)
+    key = await _create_or_get(store, _new_admin_key(secret, now))
+    announce(f"Intent Bus admin key (shown once, store it safely): {key.secret}")
+    return key

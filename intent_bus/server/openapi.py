@@ -1,0 +1,162 @@
+"""The OpenAPI 3.1 document, generated from the route table and the Structs.
+
+Nothing here is written by hand twice: paths, methods and summaries come from
+the `Endpoint` declarations, schemas from `msgspec.json.schema_components` of
+the same Structs the server decodes and encodes with.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import msgspec
+
+from intent_bus import __version__, protocol
+from intent_bus.server.endpoint import Endpoint
+
+_PARAM = re.compile(r"\{(?P<name>\w+)(?::\w+)?\}")
+REF_TEMPLATE = "#/components/schemas/{name}"
+
+
+def openapi_path(path: str) -> str:
+    """Starlette's `/set/{key:path}` -> OpenAPI's `/set/{key}`."""
+    return _PARAM.sub(lambda m: "{" + m.group("name") + "}", path)
+
+
+def _structs(endpoints: Iterable[Endpoint]) -> list[type[msgspec.Struct]]:
+    found: dict[str, type[msgspec.Struct]] = {}
+    for endpoint in endpoints:
+        for struct in (endpoint.body, *endpoint.responses.values()):
+            if struct is not None:
+                found.setdefault(struct.__name__, struct)
+    return sorted(found.values(), key=lambda s: s.__name__)
+
+
+def _operation(endpoint: Endpoint) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": endpoint.summary,
+        "operationId": endpoint.handler.__name__,
+    }
+    parameters = [
+        {
+            "name": m.group("name"),
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string"},
+        }
+        for m in _PARAM.finditer(endpoint.path)
+    ]
+    parameters += [
+        {
+            "name": p.name,
+            "in": "query",
+            "required": p.required,
+            "description": p.description,
+            "schema": p.schema,
+        }
+        for p in endpoint.query
+    ]
+    parameters += [
+        {
+            "name": p.name,
+            "in": "header",
+            "required": False,
+            "description": p.description,
+            "schema": p.schema,
+        }
+        for p in endpoint.headers
+    ]
+    if parameters:
+        operation["parameters"] = parameters
+    if endpoint.body is not None:
+        operation["requestBody"] = {
+            "required": False,
+            "content": {"application/json": {"schema": _ref(endpoint.body)}},
+        }
+    responses: dict[str, Any] = {}
+    for status, struct in sorted(endpoint.responses.items()):
+        response: dict[str, Any] = {"description": _describe(status)}
+        if struct is not None:
+            response["content"] = {"application/json": {"schema": _ref(struct)}}
+        elif status != 204:
+            response["content"] = {endpoint.content_type: {}}
+        responses[str(status)] = response
+    if endpoint.access != "public":
+        operation["security"] = [{"apiKey": []}]
+        for status in (400, 401, 403, 429, 503):
+            responses.setdefault(str(status), _error_response(status))
+    operation["responses"] = responses
+    if endpoint.access == "admin":
+        operation["tags"] = ["admin"]
+    return operation
+
+
+def _ref(struct: type[msgspec.Struct]) -> dict[str, str]:
+    return {"$ref": REF_TEMPLATE.format(name=struct.__name__)}
+
+
+_DESCRIPTIONS = {
+    200: "OK",
+    201: "Created",
+    202: "Accepted: not terminal yet",
+    204: "No content",
+    400: "invalid_json or invalid_request",
+    401: "unauthorized",
+    403: "forbidden or invalid_signature",
+    404: "not_found or lease_lost",
+    409: "conflict",
+    413: "payload_too_large",
+    429: "rate_limited (Retry-After)",
+    503: "busy (Retry-After)",
+}
+
+
+def _describe(status: int) -> str:
+    return _DESCRIPTIONS.get(status, str(status))
+
+
+def _error_response(status: int) -> dict[str, Any]:
+    return {
+        "description": _describe(status),
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}
+        },
+    }
+
+
+def build_openapi(endpoints: Iterable[Endpoint]) -> dict[str, Any]:
+    endpoints = list(endpoints)
+    from intent_bus.server.schemas import ErrorBody
+
+    structs = _structs(endpoints)
+    if ErrorBody not in structs:
+        structs.append(ErrorBody)
+    _, components = msgspec.json.schema_components(structs, ref_template=REF_TEMPLATE)
+    paths: dict[str, dict[str, Any]] = {}
+    for endpoint in endpoints:
+        item = paths.setdefault(openapi_path(endpoint.path), {})
+        item[endpoint.method.lower()] = _operation(endpoint)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Intent Bus",
+            "version": __version__,
+            "description": (
+                f"Intent Protocol v2.1 (X-Intent-Version {protocol.PROTOCOL_VERSION})."
+                ' Every error is {"error": {"code", "message"}}.'
+            ),
+        },
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "apiKey": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": protocol.HEADER_API_KEY,
+                },
+            },
+        },
+    }

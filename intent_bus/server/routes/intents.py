@@ -1,0 +1,114 @@
+"""Publishing intents and reading their status and result."""
+
+from __future__ import annotations
+
+import uuid
+
+from intent_bus import protocol
+from intent_bus.server.bodies import canonical_hash, encode_value
+from intent_bus.server.endpoint import Call, Endpoint
+from intent_bus.server.errors import invalid_request, not_found
+from intent_bus.server.reply import Reply, json_reply
+from intent_bus.server.schemas import (
+    ErrorBody,
+    PublishRequest,
+    ResultView,
+    StatusView,
+    encoder,
+)
+from intent_bus.server.views import new_status_view, result_view, status_view
+from intent_bus.storage.base import Idempotency, Intent, NewIntent
+
+_IDEMPOTENCY_KEY = protocol.HEADER_IDEMPOTENCY_KEY.lower().encode()
+
+
+async def publish(call: Call, body: PublishRequest) -> Reply:
+    """Creates an open intent, or replays the first answer to a retried publish."""
+    key = call.caller
+    intent = NewIntent(
+        id=uuid.uuid4().hex,
+        owner=key.owner,
+        goal=body.goal,
+        payload=encode_value(body.payload),
+        namespace=body.namespace,
+        visibility=body.visibility,
+        priority=body.priority,
+        run_at=call.now + body.delay,
+        created_at=call.now,
+        max_attempts=body.max_attempts,
+        backoff_base=body.backoff_base,
+        target_worker=body.target_worker or None,
+        required_capability=body.required_capability or None,
+    )
+    response = encoder.encode(new_status_view(intent))
+    record = idempotency_record(call, response)
+    replay = await call.services.store.intent_publish(intent, record, call.now)
+    if replay is not None:
+        return Reply(replay.status_code, replay.body)
+    call.services.hub.notify()
+    return Reply(201, response)
+
+
+def idempotency_record(call: Call, response: bytes) -> Idempotency | None:
+    idempotency_key = call.header(_IDEMPOTENCY_KEY)
+    if idempotency_key is None:
+        return None
+    if not 0 < len(idempotency_key) <= protocol.IDEMPOTENCY_KEY_MAX_CHARS:
+        raise invalid_request(
+            f"Idempotency-Key: must be 1..{protocol.IDEMPOTENCY_KEY_MAX_CHARS} chars"
+        )
+    return Idempotency(
+        key_id=call.caller.id,
+        key=idempotency_key,
+        body_hash=canonical_hash(call.json),
+        status_code=201,
+        response=response,
+    )
+
+
+async def visible_intent(call: Call) -> Intent:
+    """The intent if the caller's tenant published it (or the caller is an
+    admin); otherwise 404, never a hint that the id exists."""
+    intent = await call.services.store.intent_get(call.params["intent_id"], call.now)
+    key = call.caller
+    if intent is None or (intent.owner != key.owner and key.role != "admin"):
+        raise not_found("intent not found")
+    return intent
+
+
+async def status(call: Call, _: None) -> Reply:
+    return json_reply(200, status_view(await visible_intent(call)))
+
+
+async def result(call: Call, _: None) -> Reply:
+    """200 with the outcome once terminal; 202 with the status view before."""
+    intent = await visible_intent(call)
+    if intent.status in protocol.TERMINAL_STATUSES:
+        return json_reply(200, result_view(intent))
+    return json_reply(202, status_view(intent))
+
+
+ENDPOINTS = (
+    Endpoint(
+        "POST",
+        "/intent",
+        publish,
+        "Publish an intent (idempotent with Idempotency-Key)",
+        body=PublishRequest,
+        responses={201: StatusView, 409: ErrorBody},
+    ),
+    Endpoint(
+        "GET",
+        "/status/{intent_id}",
+        status,
+        "Status of an intent published by the caller's tenant",
+        responses={200: StatusView, 404: ErrorBody},
+    ),
+    Endpoint(
+        "GET",
+        "/result/{intent_id}",
+        result,
+        "Result of a terminal intent (202 while still running)",
+        responses={200: ResultView, 202: StatusView, 404: ErrorBody},
+    ),
+)

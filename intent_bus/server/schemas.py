@@ -1,0 +1,233 @@
+"""Request and response bodies of the HTTP API, declared once as msgspec Structs.
+
+The same classes decode requests (types and ranges via `Meta` constraints),
+encode responses, and generate `/openapi.json`, so the documentation cannot drift
+from what the server accepts and answers. Stored JSON (payloads, results, KV
+values) travels as `msgspec.Raw`: the store's bytes are embedded, never decoded.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta, Raw, Struct
+
+from intent_bus import protocol
+
+NonEmpty = Meta(min_length=1)
+Goal = Annotated[str, Meta(min_length=1, max_length=protocol.GOAL_MAX_CHARS)]
+Namespace = Annotated[str, Meta(min_length=1, max_length=protocol.NAMESPACE_MAX_CHARS)]
+Target = Annotated[str, Meta(max_length=protocol.TARGET_MAX_CHARS)]
+Capability = Annotated[str, Meta(max_length=protocol.CAPABILITY_MAX_CHARS)]
+Priority = Annotated[int, Meta(ge=protocol.PRIORITY_MIN, le=protocol.PRIORITY_MAX)]
+Delay = Annotated[float, Meta(ge=0, le=protocol.MAX_DELAY_SECONDS)]
+MaxAttempts = Annotated[int, Meta(ge=1, le=protocol.MAX_ATTEMPTS_LIMIT)]
+BackoffBase = Annotated[float, Meta(gt=0, le=protocol.MAX_DELAY_SECONDS)]
+ClaimToken = Annotated[str, Meta(min_length=1, max_length=256)]
+Owner = Annotated[str, Meta(min_length=1, max_length=128)]
+Visibility = Literal["private", "public"]
+ResultType = Literal["json", "text"]
+StatusName = Literal["open", "claimed", "fulfilled", "dead"]
+
+
+# -- requests ------------------------------------------------------------------
+
+
+class PublishRequest(Struct, kw_only=True):
+    """Body of POST /intent."""
+
+    goal: Goal
+    payload: Any = None
+    namespace: Namespace = protocol.DEFAULT_NAMESPACE
+    visibility: Visibility = "private"
+    priority: Priority = protocol.DEFAULT_PRIORITY
+    delay: Delay = 0.0
+    max_attempts: MaxAttempts = protocol.DEFAULT_MAX_ATTEMPTS
+    backoff_base: BackoffBase = protocol.DEFAULT_BACKOFF_BASE
+    target_worker: Target | None = None
+    required_capability: Capability | None = None
+
+
+class FulfillRequest(Struct, kw_only=True):
+    """Body of POST /fulfill/{id}; `result` must be a string for result_type text."""
+
+    claim_token: ClaimToken
+    result_type: ResultType = "json"
+    result: Any = None
+
+
+class FailRequest(Struct, kw_only=True):
+    """Body of POST /fail/{id}; the error text is kept truncated."""
+
+    claim_token: ClaimToken
+    error: str = ""
+
+
+class ExtendRequest(Struct, kw_only=True):
+    """Body of POST /extend_claim/{id}; seconds default to the server's lease."""
+
+    claim_token: ClaimToken
+    seconds: Annotated[float, Meta(gt=0)] | None = None
+
+
+class KvSetRequest(Struct, kw_only=True):
+    """Body of POST /set/{key}; ttl above the server maximum is lowered to it."""
+
+    value: Any
+    ttl: Annotated[int, Meta(gt=0)] = protocol.KV_DEFAULT_TTL
+
+
+class KeyCreateRequest(Struct, kw_only=True):
+    """Body of POST /admin/keys."""
+
+    owner: Owner
+
+
+# -- responses -----------------------------------------------------------------
+
+
+class ErrorDetail(Struct):
+    code: str
+    message: str
+
+
+class ErrorBody(Struct):
+    """The error envelope every failed request answers with."""
+
+    error: ErrorDetail
+
+
+class StatusView(Struct, kw_only=True):
+    """What a publisher may know about its intent (POST /intent, GET /status)."""
+
+    id: str
+    status: StatusName
+    goal: str
+    namespace: str
+    claim_attempts: int
+    max_attempts: int
+    priority: int
+    run_at: float
+    created_at: float
+    error: str | None
+    visibility: Visibility
+    target_worker: str | None
+    required_capability: str | None
+    lease_expires_at: float | None
+    completed_at: float | None
+
+
+class ResultView(StatusView, kw_only=True):
+    """GET /result of a terminal intent: the status view plus the outcome."""
+
+    result: Raw | None
+    result_type: ResultType | None
+
+
+class DeadIntentView(StatusView, kw_only=True):
+    """A dead intent as admins see it, with the tenant that published it."""
+
+    owner: str
+
+
+class ClaimResponse(Struct, kw_only=True):
+    """A leased intent; `claim_token` proves the lease on fulfill/fail/extend."""
+
+    id: str
+    goal: str
+    payload: Raw
+    claim_token: str
+    namespace: str
+    claim_attempts: int
+    priority: int
+    claim_timeout: int
+    target_worker: str | None
+    required_capability: str | None
+    max_attempts: int
+    lease_expires_at: float
+    created_at: float
+
+
+class FulfillResponse(Struct, kw_only=True):
+    id: str
+    status: Literal["fulfilled"]
+    completed_at: float
+
+
+class FailResponse(Struct, kw_only=True):
+    """`status` is open (retry at run_at) or dead (attempts spent)."""
+
+    id: str
+    status: Literal["open", "dead"]
+    run_at: float
+    claim_attempts: int
+    max_attempts: int
+
+
+class ExtendResponse(Struct, kw_only=True):
+    """`claim_timeout` is the number of seconds granted from now."""
+
+    id: str
+    lease_expires_at: float
+    claim_timeout: float
+
+
+class KvSetResponse(Struct, kw_only=True):
+    ok: bool
+    key: str
+    expires_at: float
+
+
+class KvGetResponse(Struct, kw_only=True):
+    value: Raw
+
+
+class HealthResponse(Struct, kw_only=True):
+    status: str
+    version: str
+
+
+class KeyCreated(Struct, kw_only=True):
+    """The only response that ever shows a key's secret (`api_key`)."""
+
+    api_key: str
+    id: str
+    owner: str
+    role: Literal["admin", "tenant"]
+    created_at: float
+
+
+class KeyView(Struct, kw_only=True):
+    id: str
+    owner: str
+    role: Literal["admin", "tenant"]
+    created_at: float
+    revoked_at: float | None
+
+
+class KeyList(Struct, kw_only=True):
+    keys: list[KeyView]
+
+
+class StatsResponse(Struct, kw_only=True):
+    by_status: dict[str, int]
+    by_namespace: dict[str, dict[str, int]]
+    oldest_open_created_at: float | None
+
+
+class DeadList(Struct, kw_only=True):
+    intents: list[DeadIntentView]
+
+
+REQUEST_TYPES: tuple[type[Struct], ...] = (
+    PublishRequest,
+    FulfillRequest,
+    FailRequest,
+    ExtendRequest,
+    KvSetRequest,
+    KeyCreateRequest,
+)
+
+encoder = msgspec.json.Encoder()
+"""The one encoder of response bodies."""

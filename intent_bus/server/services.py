@@ -1,0 +1,23 @@
+"""What every request handler may use, built once by `create_app`."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from intent_bus.server.auth import Authenticator
+from intent_bus.server.settings import Settings
+from intent_bus.server.wakeup import WakeHub
+from intent_bus.storage.base import Store
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    store: Store
+    hub: WakeHub
+    auth: Authenticator
+    random: Callable[[], float] = field(default=random.random)
+    openapi: bytes = b"{}"
+    """The OpenAPI document, encoded once when the app is built."""

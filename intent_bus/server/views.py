@@ -1,0 +1,112 @@
+"""Storage records -> response Structs: what each audience may see of an intent.
+
+Stored JSON bytes are wrapped in `msgspec.Raw`, so payloads and results are
+copied into the response without being decoded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from msgspec import Raw
+
+from intent_bus.server.schemas import (
+    ClaimResponse,
+    DeadIntentView,
+    KeyView,
+    ResultView,
+    StatusView,
+)
+from intent_bus.storage.base import ApiKey, Intent, NewIntent
+
+_NULL = Raw(b"null")
+
+
+def _status_fields(intent: Intent) -> dict[str, Any]:
+    return {
+        "id": intent.id,
+        "status": intent.status,
+        "goal": intent.goal,
+        "namespace": intent.namespace,
+        "claim_attempts": intent.claim_attempts,
+        "max_attempts": intent.max_attempts,
+        "priority": intent.priority,
+        "run_at": intent.run_at,
+        "created_at": intent.created_at,
+        "error": intent.error,
+        "visibility": intent.visibility,
+        "target_worker": intent.target_worker,
+        "required_capability": intent.required_capability,
+        "lease_expires_at": intent.lease_expires_at,
+        "completed_at": intent.completed_at,
+    }
+
+
+def status_view(intent: Intent) -> StatusView:
+    return StatusView(**_status_fields(intent))
+
+
+def new_status_view(intent: NewIntent) -> StatusView:
+    """The 201 body of a publish, known before the row is written (it is also
+    the idempotency record's replay body)."""
+    return StatusView(
+        id=intent.id,
+        status="open",
+        goal=intent.goal,
+        namespace=intent.namespace,
+        claim_attempts=0,
+        max_attempts=intent.max_attempts,
+        priority=intent.priority,
+        run_at=intent.run_at,
+        created_at=intent.created_at,
+        error=None,
+        visibility=intent.visibility,
+        target_worker=intent.target_worker,
+        required_capability=intent.required_capability,
+        lease_expires_at=None,
+        completed_at=None,
+    )
+
+
+def result_view(intent: Intent) -> ResultView:
+    result = None if intent.result is None else Raw(intent.result)
+    result_type = intent.result_type if intent.result_type in ("json", "text") else None
+    return ResultView(
+        **_status_fields(intent),
+        result=result,
+        result_type=result_type,  # type: ignore[arg-type]  # narrowed just above
+    )
+
+
+def dead_view(intent: Intent) -> DeadIntentView:
+    return DeadIntentView(**_status_fields(intent), owner=intent.owner)
+
+
+def claim_view(intent: Intent, claim_timeout: int) -> ClaimResponse:
+    assert intent.claim_token is not None and intent.lease_expires_at is not None
+    return ClaimResponse(
+        id=intent.id,
+        goal=intent.goal,
+        payload=Raw(intent.payload) if intent.payload else _NULL,
+        claim_token=intent.claim_token,
+        namespace=intent.namespace,
+        claim_attempts=intent.claim_attempts,
+        priority=intent.priority,
+        claim_timeout=claim_timeout,
+        target_worker=intent.target_worker,
+        required_capability=intent.required_capability,
+        max_attempts=intent.max_attempts,
+        lease_expires_at=intent.lease_expires_at,
+        created_at=intent.created_at,
+    )
+
+
+def key_view(key: ApiKey) -> KeyView:
+    """A key without its secret."""
+    return KeyView(
+        id=key.id,
+        owner=key.owner,
+        role=key.role,
+        created_at=key.created_at,
+        revoked_at=key.revoked_at,
+    )
