@@ -44,7 +44,7 @@ async def ensure_admin_key(
     store: Store,
     configured: str | None,
     now: float,
-    announce: Callable[[str], None] = print,
+    announce: Callable[[str], None] | None = None,
 ) -> ApiKey:
     """Returns the admin key this server accepts, creating it when needed."""
     if configured:

@@ -151,9 +151,14 @@ class EndpointApp:
                 reply = self._internal_error(scope, exc)
         except Exception as exc:
             reply = self._internal_error(scope, exc)
-        headers = [(b"content-type", reply.content_type), *reply.headers]
-        if reply.body or reply.status != 204:
-            headers.append((b"content-length", str(len(reply.body)).encode()))
+        if reply.status == 204:
+            headers = list(reply.headers)
+        else:
+            headers = [
+                (b"content-type", reply.content_type),
+                (b"content-length", str(len(reply.body)).encode()),
+                *reply.headers,
+            ]
         await send(
             {"type": "http.response.start", "status": reply.status, "headers": headers}
         )
