@@ -86,7 +86,13 @@ def _json_problem(value: Any) -> str | None:
 
 
 def from_return(value: Any) -> Outcome:
-    """Map a handler's return value to an outcome (see the module docstring)."""
+    """Map a handler's return value to an outcome (see the module docstring).
+
+    An `Outcome` returned by the handler is taken as is: handlers that decide
+    explicitly (the --exec runner) need no encoding trick.
+    """
+    if isinstance(value, Outcome):
+        return value
     if value is None:
         return Outcome.fulfill()
     if value is False:

@@ -1,0 +1,73 @@
+"""What commands write on stdout: JSON documents or short human lines.
+
+Human output puts a text value as it is (so ``$(intent-bus kv get name)`` is
+the plain string) and any other value as compact JSON.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+__all__ = [
+    "emit",
+    "emit_json",
+    "model_view",
+    "render_value",
+    "status_lines",
+    "table",
+]
+
+_lock = threading.Lock()
+"""Handler threads of `listen --concurrency` print through here: whole lines."""
+
+
+def emit(text: str) -> None:
+    with _lock:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+
+
+def emit_json(document: Any) -> None:
+    """One JSON document on one line."""
+    emit(json.dumps(document, ensure_ascii=False, separators=(",", ":")))
+
+
+def render_value(value: Any, text: bool = False) -> str:
+    if text or isinstance(value, str):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def status_lines(view: Mapping[str, Any]) -> str:
+    """An intent's fields as aligned ``name: value`` lines, nulls left out."""
+    shown = {k: v for k, v in view.items() if v is not None}
+    width = max((len(k) for k in shown), default=0)
+    return "\n".join(f"{k.ljust(width)}  {render_value(v)}" for k, v in shown.items())
+
+
+def table(rows: Iterable[Iterable[Any]], header: Iterable[str]) -> str:
+    """Left-aligned columns; None shows as ``-``."""
+    cells = [list(header)] + [
+        ["-" if c is None else str(c) for c in row] for row in rows
+    ]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in cells
+    )
+
+
+def model_view(model: Any) -> dict[str, Any]:
+    """An SDK model as the server's JSON view: known fields, then unknown ones."""
+    view = {
+        f.name: getattr(model, f.name)
+        for f in dataclasses.fields(model)
+        if f.name != "extra"
+    }
+    view.update(getattr(model, "extra", {}))
+    return view

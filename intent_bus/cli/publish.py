@@ -1,0 +1,88 @@
+"""`intent-bus publish GOAL JSON`: publish an intent, optionally wait for it."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from intent_bus import protocol
+from intent_bus.cli.connect import make_client
+from intent_bus.cli.options import json_argument, positive_float, wait_option
+from intent_bus.cli.output import emit, emit_json, model_view
+from intent_bus.cli.status import wait_and_show
+
+__all__ = ["register"]
+
+
+def register(commands: Any, common: argparse.ArgumentParser) -> None:
+    p = commands.add_parser(
+        "publish",
+        parents=[common],
+        help="publish an intent",
+        description="Publish an intent; prints its id (with --wait: its result).",
+    )
+    p.add_argument("goal", metavar="GOAL")
+    p.add_argument("payload", metavar="JSON", help="the payload, a JSON document")
+    p.add_argument("-n", "--namespace", default=protocol.DEFAULT_NAMESPACE)
+    p.add_argument(
+        "-p",
+        "--public",
+        action="store_true",
+        help="any worker asking for GOAL may claim it, in any namespace",
+    )
+    p.add_argument(
+        "--priority",
+        type=int,
+        default=protocol.DEFAULT_PRIORITY,
+        help=f"{protocol.PRIORITY_MIN}..{protocol.PRIORITY_MAX}, higher first "
+        f"(default {protocol.DEFAULT_PRIORITY})",
+    )
+    p.add_argument(
+        "--delay", type=float, default=0.0, help="seconds before it may be claimed"
+    )
+    p.add_argument("--max-attempts", type=int, default=protocol.DEFAULT_MAX_ATTEMPTS)
+    p.add_argument(
+        "--backoff",
+        type=positive_float,
+        default=protocol.DEFAULT_BACKOFF_BASE,
+        metavar="S",
+        help="base of the retry backoff in seconds",
+    )
+    p.add_argument(
+        "--target", metavar="WORKER_ID", help="only this worker may claim it"
+    )
+    p.add_argument(
+        "--capability", help="only workers with this capability may claim it"
+    )
+    p.add_argument(
+        "--idempotency",
+        metavar="KEY",
+        help="idempotency key: publishing again with it creates no second intent",
+    )
+    wait_option(p, "the result and print it")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    payload = json_argument(args.payload, "JSON payload")
+    with make_client(args) as client:
+        job = client.publish(
+            args.goal,
+            payload,
+            namespace=args.namespace,
+            priority=args.priority,
+            delay=args.delay,
+            max_attempts=args.max_attempts,
+            backoff_base=args.backoff,
+            target_worker=args.target,
+            required_capability=args.capability,
+            idempotency_key=args.idempotency,
+            public=args.public,
+        )
+        if args.wait is None:
+            if args.json:
+                emit_json(model_view(job))
+            else:
+                emit(job.id)
+            return 0
+        return wait_and_show(client, job.id, args.wait, args.json)
