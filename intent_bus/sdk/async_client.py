@@ -166,7 +166,7 @@ class AsyncIntentClient(ClientCore):
         try:
             return await self._send(calls.extend_claim(intent, token, seconds))
         except IntentBusError as exc:
-            self._forget(intent, exc)
+            self._forget(intent, token, exc)
             raise
 
     async def fulfill(
@@ -184,9 +184,9 @@ class AsyncIntentClient(ClientCore):
         try:
             answer = await self._send(calls.fulfill(intent, token, result, result_type))
         except IntentBusError as exc:
-            self._forget(intent, exc)
+            self._forget(intent, token, exc)
             raise
-        self._forget(intent)
+        self._forget(intent, token)
         return answer
 
     async def fail(
@@ -199,9 +199,9 @@ class AsyncIntentClient(ClientCore):
         try:
             answer = await self._send(calls.fail(intent, token, error))
         except IntentBusError as exc:
-            self._forget(intent, exc)
+            self._forget(intent, token, exc)
             raise
-        self._forget(intent)
+        self._forget(intent, token)
         return answer
 
     async def get_status(self, intent_id: Any) -> IntentStatus:

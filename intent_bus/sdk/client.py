@@ -161,7 +161,7 @@ class IntentClient(ClientCore):
         try:
             return self._send(calls.extend_claim(intent, token, seconds))
         except IntentBusError as exc:
-            self._forget(intent, exc)
+            self._forget(intent, token, exc)
             raise
 
     def fulfill(
@@ -179,9 +179,9 @@ class IntentClient(ClientCore):
         try:
             answer = self._send(calls.fulfill(intent, token, result, result_type))
         except IntentBusError as exc:
-            self._forget(intent, exc)
+            self._forget(intent, token, exc)
             raise
-        self._forget(intent)
+        self._forget(intent, token)
         return answer
 
     def fail(
@@ -194,9 +194,9 @@ class IntentClient(ClientCore):
         try:
             answer = self._send(calls.fail(intent, token, error))
         except IntentBusError as exc:
-            self._forget(intent, exc)
+            self._forget(intent, token, exc)
             raise
-        self._forget(intent)
+        self._forget(intent, token)
         return answer
 
     def get_status(self, intent_id: Any) -> IntentStatus:

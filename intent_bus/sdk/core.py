@@ -105,6 +105,12 @@ class ClientCore:
             leases.pop(next(iter(leases)))
         leases[intent.id] = intent.claim_token
 
-    def _forget(self, intent_id: str, error: Exception | None = None) -> None:
-        if error is None or isinstance(error, IntentBusLeaseLostError):
+    def _forget(
+        self, intent_id: str, token: str, error: Exception | None = None
+    ) -> None:
+        """Drops the remembered lease once it is finished or lost; a failure with
+        some other token (an explicit, wrong one) leaves it alone."""
+        if error is not None and not isinstance(error, IntentBusLeaseLostError):
+            return
+        if self._leases.get(intent_id) == token:
             self._leases.pop(intent_id, None)

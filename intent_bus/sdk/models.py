@@ -122,7 +122,9 @@ class IntentStatus:
     required_capability: str | None = None
     lease_expires_at: float | None = None
     completed_at: float | None = None
-    extra: Mapping[str, Any] = field(default=_EMPTY, compare=False, repr=False)
+    extra: Mapping[str, Any] = field(
+        default_factory=lambda: _EMPTY, compare=False, repr=False
+    )
 
     @classmethod
     def from_json(cls, data: Any) -> IntentStatus:
@@ -159,7 +161,9 @@ class IntentResult:
     target_worker: str | None = None
     required_capability: str | None = None
     lease_expires_at: float | None = None
-    extra: Mapping[str, Any] = field(default=_EMPTY, compare=False, repr=False)
+    extra: Mapping[str, Any] = field(
+        default_factory=lambda: _EMPTY, compare=False, repr=False
+    )
 
     @classmethod
     def from_json(cls, data: Any) -> IntentResult:
@@ -205,7 +209,9 @@ class ClaimedIntent:
     max_attempts: int | None = None
     lease_expires_at: float | None = None
     created_at: float | None = None
-    extra: Mapping[str, Any] = field(default=_EMPTY, compare=False, repr=False)
+    extra: Mapping[str, Any] = field(
+        default_factory=lambda: _EMPTY, compare=False, repr=False
+    )
 
     @classmethod
     def from_json(cls, data: Any) -> ClaimedIntent:
