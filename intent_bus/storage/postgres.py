@@ -374,10 +374,11 @@ class PostgresStore:
                 await self._run(
                     cur, "intent_fail_reopen", {**params, "run_at": now + delay}
                 )
+                row = await cur.fetchone()
                 await self._notify(cur)
             else:
                 await self._run(cur, "intent_fail_kill", params)
-            row = await cur.fetchone()
+                row = await cur.fetchone()
         assert row is not None
         return _intent(row)
 
