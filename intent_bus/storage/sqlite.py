@@ -86,7 +86,7 @@ def split_statements(script: str) -> list[str]:
     return statements
 
 
-_INTENT_TIMES: Final = frozenset(
+_INTENT_REALS: Final = frozenset(
     {
         "run_at",
         "created_at",
@@ -96,28 +96,66 @@ _INTENT_TIMES: Final = frozenset(
         "updated_at",
     }
 )
+_KEY_REALS: Final = frozenset({"created_at", "revoked_at"})
+
+R = TypeVar("R")
 
 
-def _real(value: Any) -> Any:
-    # SQLite keeps whole REAL values as integers on disk, and RETURNING of an
-    # unchanged column hands them back as int; the records promise floats.
-    return float(value) if isinstance(value, int) else value
+_LAYOUTS: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
 
 
-def _intent(row: sqlite3.Row) -> Intent:
-    return Intent(
-        **{
-            name: _real(row[name]) if name in _INTENT_TIMES else row[name]
-            for name in _INTENT_FIELDS
-        }
-    )
+def _layout(
+    name: str,
+    cursor: sqlite3.Cursor,
+    fields: tuple[str, ...],
+    reals: frozenset[str],
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Where each record field sits in query `name`'s rows, and which are REAL.
+
+    Computed once per query from the cursor's column names, so records are built
+    by name (robust to column order) at the cost of indexing a tuple.
+    """
+    layout = _LAYOUTS.get(name)
+    if layout is None:
+        position = {column[0]: index for index, column in enumerate(cursor.description)}
+        picks = tuple(position[field] for field in fields)
+        real_fields = tuple(i for i, field in enumerate(fields) if field in reals)
+        layout = _LAYOUTS[name] = (picks, real_fields)
+    return layout
 
 
-def _key(row: sqlite3.Row) -> ApiKey:
-    fields = {name: row[name] for name in _KEY_FIELDS}
-    fields["created_at"] = _real(fields["created_at"])
-    fields["revoked_at"] = _real(fields["revoked_at"])
-    return ApiKey(**fields)
+def _records(
+    conn: sqlite3.Connection,
+    name: str,
+    params: Any,
+    record: Callable[..., R],
+    fields: tuple[str, ...],
+    reals: frozenset[str],
+) -> list[R]:
+    """Runs query `name` and builds one record per row."""
+    cursor = conn.execute(Q[name], params)
+    rows = cursor.fetchall()
+    if not rows:
+        return []
+    picks, real_fields = _layout(name, cursor, fields, reals)
+    records = []
+    for row in rows:
+        values = [row[index] for index in picks]
+        for index in real_fields:
+            # SQLite keeps whole REAL values as integers on disk, and RETURNING
+            # of an unchanged column hands them back as int; records hold floats.
+            if type(values[index]) is int:
+                values[index] = float(values[index])
+        records.append(record(*values))
+    return records
+
+
+def _intents(conn: sqlite3.Connection, name: str, params: Any) -> list[Intent]:
+    return _records(conn, name, params, Intent, _INTENT_FIELDS, _INTENT_REALS)
+
+
+def _keys(conn: sqlite3.Connection, name: str, params: Any) -> list[ApiKey]:
+    return _records(conn, name, params, ApiKey, _KEY_FIELDS, _KEY_REALS)
 
 
 def _rows(conn: sqlite3.Connection, name: str, params: Any = ()) -> list[Any]:
@@ -230,8 +268,8 @@ class SqliteStore:
         """Returns the key with that secret (revoked ones included), or None."""
 
         def op(conn: sqlite3.Connection) -> ApiKey | None:
-            rows = _rows(conn, "key_get", {"secret": secret})
-            return _key(rows[0]) if rows else None
+            keys = _keys(conn, "key_get", {"secret": secret})
+            return keys[0] if keys else None
 
         return await self._run(op)
 
@@ -239,7 +277,7 @@ class SqliteStore:
         """Returns keys, oldest first, optionally of one role."""
 
         def op(conn: sqlite3.Connection) -> list[ApiKey]:
-            return [_key(row) for row in _rows(conn, "key_list", {"role": role})]
+            return _keys(conn, "key_list", {"role": role})
 
         return await self._run(op)
 
@@ -247,10 +285,10 @@ class SqliteStore:
         """Marks a key revoked; raises NotFound for an unknown id."""
 
         def op(conn: sqlite3.Connection) -> ApiKey:
-            rows = _rows(conn, "key_revoke", {"id": key_id, "now": now})
-            if not rows:
+            keys = _keys(conn, "key_revoke", {"id": key_id, "now": now})
+            if not keys:
                 raise NotFound(f"no key {key_id!r}")
-            return _key(rows[0])
+            return keys[0]
 
         return await self._run(op)
 
@@ -345,7 +383,7 @@ class SqliteStore:
                         best = rank
             if best is None:
                 return None
-            claimed = _rows(
+            claimed = _intents(
                 conn,
                 "intent_claim",
                 {
@@ -356,7 +394,7 @@ class SqliteStore:
                     "now": now,
                 },
             )
-            return _intent(claimed[0])
+            return claimed[0]
 
         return await self._run(op)
 
@@ -393,10 +431,10 @@ class SqliteStore:
         }
 
         def op(conn: sqlite3.Connection) -> Intent:
-            rows = _rows(conn, "intent_fulfill", params)
-            if not rows:
+            done = _intents(conn, "intent_fulfill", params)
+            if not done:
                 raise LeaseLost(f"no live lease on {intent_id!r} for that token")
-            return _intent(rows[0])
+            return done[0]
 
         return await self._run(op)
 
@@ -412,22 +450,20 @@ class SqliteStore:
         attempts are spent; raises LeaseLost unless the token holds the lease."""
 
         def op(conn: sqlite3.Connection) -> Intent:
-            rows = _rows(
+            leased = _intents(
                 conn,
                 "intent_leased",
                 {"id": intent_id, "claim_token": claim_token, "now": now},
             )
-            if not rows:
+            if not leased:
                 raise LeaseLost(f"no live lease on {intent_id!r} for that token")
-            row = rows[0]
-            params: dict[str, Any] = {"seq": row["seq"], "error": error, "now": now}
-            if row["claim_attempts"] < row["max_attempts"]:
-                delay = retry_delay(row["claim_attempts"], row["backoff_base"])
+            intent = leased[0]
+            params: dict[str, Any] = {"id": intent_id, "error": error, "now": now}
+            if intent.claim_attempts < intent.max_attempts:
+                delay = retry_delay(intent.claim_attempts, intent.backoff_base)
                 params["run_at"] = now + delay
-                updated = _rows(conn, "intent_fail_reopen", params)
-            else:
-                updated = _rows(conn, "intent_fail_kill", params)
-            return _intent(updated[0])
+                return _intents(conn, "intent_fail_reopen", params)[0]
+            return _intents(conn, "intent_fail_kill", params)[0]
 
         return await self._run(op)
 
@@ -443,10 +479,10 @@ class SqliteStore:
         }
 
         def op(conn: sqlite3.Connection) -> Intent:
-            rows = _rows(conn, "intent_extend", params)
-            if not rows:
+            done = _intents(conn, "intent_extend", params)
+            if not done:
                 raise LeaseLost(f"no live lease on {intent_id!r} for that token")
-            return _intent(rows[0])
+            return done[0]
 
         return await self._run(op)
 
@@ -455,14 +491,15 @@ class SqliteStore:
         params = {"id": intent_id, "now": now}
 
         def op(conn: sqlite3.Connection) -> Intent | None:
-            rows = _rows(conn, "intent_get", params)
-            if not rows:
+            found = _intents(conn, "intent_get", params)
+            if not found:
                 return None
-            row = rows[0]
-            if row["status"] == "claimed" and row["lease_expires_at"] <= now:
+            intent = found[0]
+            expiry = intent.lease_expires_at
+            if intent.status == "claimed" and expiry is not None and expiry <= now:
                 conn.execute(Q["intent_settle_lease"], params)
-                row = _rows(conn, "intent_get", params)[0]
-            return _intent(row)
+                intent = _intents(conn, "intent_get", params)[0]
+            return intent
 
         return await self._run(op)
 
@@ -499,7 +536,7 @@ class SqliteStore:
         params = {"owner": owner, "namespace": namespace, "limit": limit}
 
         def op(conn: sqlite3.Connection) -> list[Intent]:
-            return [_intent(row) for row in _rows(conn, "intent_list_dead", params)]
+            return _intents(conn, "intent_list_dead", params)
 
         return await self._run(op)
 
@@ -508,10 +545,10 @@ class SqliteStore:
         exists and is dead."""
 
         def op(conn: sqlite3.Connection) -> Intent:
-            rows = _rows(conn, "intent_requeue", {"id": intent_id, "now": now})
-            if not rows:
+            requeued = _intents(conn, "intent_requeue", {"id": intent_id, "now": now})
+            if not requeued:
                 raise NotFound(f"no dead intent {intent_id!r}")
-            return _intent(rows[0])
+            return requeued[0]
 
         return await self._run(op)
 

@@ -303,7 +303,7 @@ SET status = 'open',
     claim_token = NULL,
     lease_expires_at = NULL,
     updated_at = :now
-WHERE seq = :seq
+WHERE id = :id
 RETURNING *;
 
 -- name: intent_fail_kill
@@ -315,7 +315,7 @@ SET status = 'dead',
     claim_token = NULL,
     lease_expires_at = NULL,
     updated_at = :now
-WHERE seq = :seq
+WHERE id = :id
 RETURNING *;
 
 -- name: intent_extend
