@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
@@ -107,6 +108,14 @@ def _translated() -> Iterator[None]:
         raise Busy(type(exc).__name__) from exc
 
 
+def _with_lock_timeout(conninfo: str, lock_timeout_ms: int) -> str:
+    """The libpq ``options`` of the URL plus our lock timeout, so that a write
+    stuck behind a lock fails as Busy instead of hanging the request."""
+    given = conninfo_to_dict(conninfo).get("options")
+    ours = f"-c lock_timeout={lock_timeout_ms}"
+    return f"{given} {ours}" if given else ours
+
+
 def _intent(row: DictRow) -> Intent:
     return Intent(**{name: row[name] for name in _INTENT_FIELDS})
 
@@ -152,7 +161,7 @@ class PostgresStore:
             # optional filters (goal, publisher) fold away and the partial
             # indexes are used; it also keeps PgBouncer in transaction mode happy.
             "prepare_threshold": None,
-            "options": f"-c lock_timeout={self._options.lock_timeout_ms}",
+            "options": _with_lock_timeout(conninfo, self._options.lock_timeout_ms),
         }
         self._pool: AsyncConnectionPool[psycopg.AsyncConnection[DictRow]] = (
             AsyncConnectionPool(
