@@ -20,6 +20,7 @@ import uvicorn
 
 from intent_bus.server.app import create_app
 from intent_bus.server.settings import Settings
+from intent_bus.storage.base import Store
 
 ADMIN_KEY = "ak_test_" + secrets.token_hex(8)
 
@@ -44,15 +45,20 @@ class ServerHandle:
 
 
 @contextmanager
-def running_server(settings: Settings) -> Iterator[ServerHandle]:
-    """Serves `settings` until the block ends; the server is always stopped."""
+def running_server(
+    settings: Settings, store: Store | None = None
+) -> Iterator[ServerHandle]:
+    """Serves `settings` until the block ends; the server is always stopped.
+
+    `store` replaces the backend `settings.db_url` names (e.g. a wrapper that
+    injects failures)."""
     if settings.admin_key is None:
         settings = dataclasses.replace(settings, admin_key=ADMIN_KEY)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    app = create_app(settings)
+    app = create_app(settings, store)
     config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
