@@ -118,8 +118,10 @@ class WorkerRuntime:
         self.max_backoff = float(max_backoff)
         self.concurrency = concurrency
         self.on_outcome = on_outcome
+        # The long-poll lasts one poll interval: work is picked up at once,
+        # and a stop() is noticed within one interval.
         self._long_poll: float | None = min(
-            protocol.MAX_WAIT_SECONDS, max(1.0, self.poll_interval)
+            protocol.MAX_WAIT_SECONDS, self.poll_interval
         )
         self._rand = random.Random()
         self._lock = threading.Lock()
