@@ -21,8 +21,12 @@ ADMIN_CALLS = [
 
 
 @pytest.mark.parametrize(("method", "path"), ADMIN_CALLS)
-def test_tenant_keys_get_403_on_admin_routes(tenant: Api, method: str, path: str) -> None:
-    response = tenant.request(method, path, {"owner": "x"} if method == "POST" else None)
+def test_tenant_keys_get_403_on_admin_routes(
+    tenant: Api, method: str, path: str
+) -> None:
+    response = tenant.request(
+        method, path, {"owner": "x"} if method == "POST" else None
+    )
     assert response.status_code == 403 and error_code(response) == "forbidden"
 
 
@@ -36,15 +40,22 @@ def test_create_key_returns_the_secret_once(admin: Api) -> None:
     listed = admin.get("/admin/keys").json()["keys"]
     mine = [k for k in listed if k["id"] == created["id"]]
     assert mine == [
-        {"id": created["id"], "owner": "acme", "role": "tenant",
-         "created_at": created["created_at"], "revoked_at": None}
+        {
+            "id": created["id"],
+            "owner": "acme",
+            "role": "tenant",
+            "created_at": created["created_at"],
+            "revoked_at": None,
+        }
     ]
     assert created["api_key"] not in admin.get("/admin/keys").text
 
 
 def test_create_key_needs_an_owner(admin: Api) -> None:
     response = admin.post("/admin/keys", {})
-    assert response.status_code == 400 and "owner" in response.json()["error"]["message"]
+    assert (
+        response.status_code == 400 and "owner" in response.json()["error"]["message"]
+    )
 
 
 def test_revoked_key_stops_working_at_once(
@@ -63,7 +74,9 @@ def test_revoked_key_stops_working_at_once(
 def test_revoking_unknown_or_admin_keys_is_refused(admin: Api) -> None:
     unknown = admin.delete("/admin/keys/key_missing")
     assert unknown.status_code == 404 and error_code(unknown) == "not_found"
-    admin_id = next(k["id"] for k in admin.get("/admin/keys").json()["keys"] if k["role"] == "admin")
+    admin_id = next(
+        k["id"] for k in admin.get("/admin/keys").json()["keys"] if k["role"] == "admin"
+    )
     assert admin.delete(f"/admin/keys/{admin_id}").status_code == 403
 
 
@@ -85,7 +98,9 @@ def test_dead_intents_are_listed_and_requeued(
     tenant = clients(server, server.create_tenant("dl"))
     job = tenant.publish(max_attempts=1, namespace="q")
     lease = tenant.claim_ok("namespace=q")
-    tenant.post(f"/fail/{job['id']}", {"claim_token": lease["claim_token"], "error": "bad"})
+    tenant.post(
+        f"/fail/{job['id']}", {"claim_token": lease["claim_token"], "error": "bad"}
+    )
     dead = admin.get("/admin/dead?owner=dl&namespace=q").json()["intents"]
     assert [d["id"] for d in dead] == [job["id"]]
     assert dead[0]["owner"] == "dl" and dead[0]["status"] == "dead"

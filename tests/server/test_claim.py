@@ -28,7 +28,8 @@ def test_claim_returns_the_lease_fields(tenant: Api) -> None:
 
 
 def test_claim_tokens_are_fresh_per_claim(tenant: Api) -> None:
-    tenant.publish(); tenant.publish()
+    tenant.publish()
+    tenant.publish()
     assert tenant.claim_ok()["claim_token"] != tenant.claim_ok()["claim_token"]
 
 

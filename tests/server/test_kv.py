@@ -44,9 +44,15 @@ def test_ttl_is_capped_by_the_server_maximum(tenant: Api, server: ServerHandle) 
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({"ttl": 10}, "value"), ({"value": 1, "ttl": 0}, "ttl"), ({"value": 1, "ttl": "x"}, "ttl")],
+    [
+        ({"ttl": 10}, "value"),
+        ({"value": 1, "ttl": 0}, "ttl"),
+        ({"value": 1, "ttl": "x"}, "ttl"),
+    ],
 )
-def test_invalid_set_is_400_naming_the_field(tenant: Api, body: dict[str, object], field: str) -> None:
+def test_invalid_set_is_400_naming_the_field(
+    tenant: Api, body: dict[str, object], field: str
+) -> None:
     response = tenant.post("/set/k", body)
     assert response.status_code == 400 and error_code(response) == "invalid_request"
     assert field in response.json()["error"]["message"]

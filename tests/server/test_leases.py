@@ -57,7 +57,9 @@ def test_lease_operations_need_the_current_token(tenant: Api, action: str) -> No
     lease = tenant.claim_ok()
     wrong = tenant.post(f"/{action}/{lease['id']}", {"claim_token": "guess"})
     assert wrong.status_code == 404 and error_code(wrong) == "lease_lost"
-    unknown = tenant.post(f"/{action}/{'0' * 32}", {"claim_token": lease["claim_token"]})
+    unknown = tenant.post(
+        f"/{action}/{'0' * 32}", {"claim_token": lease["claim_token"]}
+    )
     assert unknown.status_code == 404 and error_code(unknown) == "lease_lost"
     missing = tenant.post(f"/{action}/{lease['id']}", {})
     assert missing.status_code == 400
@@ -168,7 +170,9 @@ def test_extend_keeps_a_lease_alive_past_the_claim_timeout(
     tenant.publish()
     lease = tenant.claim_ok()
     token = {"claim_token": lease["claim_token"]}
-    assert tenant.post(f"/extend_claim/{lease['id']}", {**token, "seconds": 30}).is_success
+    assert tenant.post(
+        f"/extend_claim/{lease['id']}", {**token, "seconds": 30}
+    ).is_success
     time.sleep(1.5)
     assert tenant.claim().status_code == 204
     assert tenant.post(f"/fulfill/{lease['id']}", token).status_code == 200

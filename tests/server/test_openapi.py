@@ -30,19 +30,28 @@ def test_every_route_of_the_app_is_documented(server: ServerHandle) -> None:
         for method in item
     }
     served = {
-        (m, openapi_path(r.path)) for r in routes for m in (r.methods or ()) if m != "HEAD"
+        (m, openapi_path(r.path))
+        for r in routes
+        for m in (r.methods or ())
+        if m != "HEAD"
     }
     assert documented == served
 
 
-def test_documented_schemas_are_the_structs_the_endpoints_use(server: ServerHandle) -> None:
+def test_documented_schemas_are_the_structs_the_endpoints_use(
+    server: ServerHandle,
+) -> None:
     document = httpx.get(f"{server.url}/openapi.json").json()
     schemas = document["components"]["schemas"]
     for endpoint in ENDPOINTS:
-        operation = document["paths"][openapi_path(endpoint.path)][endpoint.method.lower()]
+        operation = document["paths"][openapi_path(endpoint.path)][
+            endpoint.method.lower()
+        ]
         structs = {str(status): struct for status, struct in endpoint.responses.items()}
         if endpoint.body is not None:
-            ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+            ref = operation["requestBody"]["content"]["application/json"]["schema"][
+                "$ref"
+            ]
             assert ref.rsplit("/", 1)[-1] == endpoint.body.__name__
             structs["request"] = endpoint.body
         for status, struct in endpoint.responses.items():
@@ -54,7 +63,9 @@ def test_documented_schemas_are_the_structs_the_endpoints_use(server: ServerHand
         for struct in structs.values():
             if struct is None:
                 continue
-            _, expected = msgspec.json.schema_components([struct], ref_template=REF_TEMPLATE)
+            _, expected = msgspec.json.schema_components(
+                [struct], ref_template=REF_TEMPLATE
+            )
             for name, schema in expected.items():
                 assert schemas[name] == schema, name
 

@@ -137,7 +137,9 @@ def test_streamed_body_over_the_limit_is_413(tenant: Api, server: ServerHandle) 
     assert error_code(response) == "payload_too_large"
 
 
-def test_nesting_deeper_than_the_limit_is_400(tenant: Api, server: ServerHandle) -> None:
+def test_nesting_deeper_than_the_limit_is_400(
+    tenant: Api, server: ServerHandle
+) -> None:
     depth = server.settings.max_json_depth
     deep = "[" * (depth + 1) + "]" * (depth + 1)
     response = tenant.post(
@@ -158,7 +160,8 @@ def test_very_deep_nesting_is_refused_without_a_crash(tenant: Api) -> None:
 
 def test_idempotent_retry_replays_the_first_response_byte_for_byte(tenant: Api) -> None:
     first = tenant.post(
-        "/intent", {"goal": "g", "payload": {"a": 1, "b": 2}},
+        "/intent",
+        {"goal": "g", "payload": {"a": 1, "b": 2}},
         headers={"Idempotency-Key": "op-1"},
     )
     # Same JSON, different key order and spacing: the same publish.
@@ -198,13 +201,17 @@ def test_publish_without_idempotency_key_always_creates(tenant: Api) -> None:
 
 def test_missing_or_unknown_key_is_401(server: ServerHandle) -> None:
     for headers in ({}, {"X-API-KEY": "tk_nope"}):
-        response = httpx.post(f"{server.url}/intent", json={"goal": "g"}, headers=headers)
+        response = httpx.post(
+            f"{server.url}/intent", json={"goal": "g"}, headers=headers
+        )
         assert response.status_code == 401
         assert error_code(response) == "unauthorized"
         assert response.headers["X-Intent-Version"] == "7.61"
 
 
-def test_routing_errors_use_the_envelope_and_version_header(server: ServerHandle) -> None:
+def test_routing_errors_use_the_envelope_and_version_header(
+    server: ServerHandle,
+) -> None:
     missing = httpx.get(f"{server.url}/no/such/route")
     assert missing.status_code == 404
     assert error_code(missing) == "not_found"

@@ -1,4 +1,4 @@
-"""Strict mode: HMAC signatures, timestamp window, nonce replay, --require-signatures."""
+"""Strict mode: HMAC signatures, timestamp window, nonce replay, required signing."""
 
 from __future__ import annotations
 
@@ -18,7 +18,12 @@ def test_signed_requests_work_for_every_kind_of_call(
     job = api.publish("signed", payload={"b": 1, "a": [1, 2]})
     lease = api.claim_ok("namespace=default&goal=signed")
     assert lease["id"] == job["id"]
-    assert api.post(f"/fulfill/{job['id']}", {"claim_token": lease["claim_token"]}).status_code == 200
+    assert (
+        api.post(
+            f"/fulfill/{job['id']}", {"claim_token": lease["claim_token"]}
+        ).status_code
+        == 200
+    )
     assert api.get(f"/result/{job['id']}").status_code == 200
     assert api.post("/set/with space/and%", {"value": 1, "ttl": 60}).status_code == 200
     assert api.get("/get/with space/and%").json() == {"value": 1}
@@ -31,13 +36,17 @@ def test_query_parameters_are_signed_in_sorted_canonical_form(
     url = "/claim?namespace=n%2Fs&goal=g+h"
     headers = signed_headers(tenant.key, "POST", url)
     # The server sees the parameters in another order than they were signed in.
-    response = httpx.post(f"{server.url}/claim?goal=g%20h&namespace=n%2Fs", headers=headers)
+    response = httpx.post(
+        f"{server.url}/claim?goal=g%20h&namespace=n%2Fs", headers=headers
+    )
     assert response.status_code == 200, response.text
 
 
 def test_bad_signature_is_403(server: ServerHandle, tenant: Api) -> None:
     headers = signed_headers(tenant.key, "POST", "/intent", b'{"goal":"a"}')
-    response = httpx.post(f"{server.url}/intent", content=b'{"goal":"b"}', headers=headers)
+    response = httpx.post(
+        f"{server.url}/intent", content=b'{"goal":"b"}', headers=headers
+    )
     assert response.status_code == 403
     assert error_code(response) == "invalid_signature"
 
@@ -68,7 +77,9 @@ def test_replayed_nonce_is_403(server: ServerHandle, tenant: Api) -> None:
     assert httpx.post(f"{server.url}/claim", headers=again).status_code == 403
 
 
-def test_signature_without_timestamp_or_nonce_is_403(server: ServerHandle, tenant: Api) -> None:
+def test_signature_without_timestamp_or_nonce_is_403(
+    server: ServerHandle, tenant: Api
+) -> None:
     for missing in ("X-Timestamp", "X-Nonce"):
         headers = signed_headers(tenant.key, "POST", "/claim")
         del headers[missing]

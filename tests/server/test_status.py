@@ -42,9 +42,21 @@ def test_status_has_the_documented_fields(tenant: Api) -> None:
     job = tenant.publish(target_worker="w", required_capability="c", priority=3)
     view = tenant.get(f"/status/{job['id']}").json()
     assert set(view) >= {
-        "id", "status", "goal", "namespace", "claim_attempts", "max_attempts",
-        "priority", "run_at", "created_at", "error", "visibility", "target_worker",
-        "required_capability", "lease_expires_at", "completed_at",
+        "id",
+        "status",
+        "goal",
+        "namespace",
+        "claim_attempts",
+        "max_attempts",
+        "priority",
+        "run_at",
+        "created_at",
+        "error",
+        "visibility",
+        "target_worker",
+        "required_capability",
+        "lease_expires_at",
+        "completed_at",
     }
     assert view == job  # nothing changed since the publish
 
@@ -53,7 +65,10 @@ def test_other_tenants_get_404_but_the_same_tenant_and_admins_see_it(
     server: ServerHandle, clients: Callable[..., Api]
 ) -> None:
     alice_key = server.create_tenant("alice")
-    alice, alice_rotated = clients(server, alice_key), clients(server, server.create_tenant("alice"))
+    alice, alice_rotated = (
+        clients(server, alice_key),
+        clients(server, server.create_tenant("alice")),
+    )
     bob = clients(server, server.create_tenant("bob"))
     admin = clients(server, server.admin_key)
     job = alice.publish(visibility="public")

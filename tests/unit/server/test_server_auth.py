@@ -1,0 +1,39 @@
+"""Key cache and the canonical paths a signature may cover."""
+
+from __future__ import annotations
+
+from intent_bus.server.auth import KeyCache, request_paths
+from intent_bus.storage.base import ApiKey
+
+
+def _key(key_id: str = "key_1", secret: str = "tk_s") -> ApiKey:
+    return ApiKey(id=key_id, secret=secret, owner="o", role="tenant", created_at=0.0)
+
+
+def test_cache_expires_entries() -> None:
+    cache = KeyCache(seconds=2)
+    cache.put(_key(), now=10.0)
+    assert cache.get("tk_s", 11.9) == _key()
+    assert cache.get("tk_s", 12.0) is None
+
+
+def test_invalidate_drops_every_entry_of_the_key_id() -> None:
+    cache = KeyCache()
+    cache.put(_key("a", "s1"), 0.0)
+    cache.put(_key("b", "s2"), 0.0)
+    cache.invalidate("a")
+    assert cache.get("s1", 0.5) is None
+    assert cache.get("s2", 0.5) is not None
+
+
+def test_request_paths_offer_raw_then_decoded_path_with_sorted_query() -> None:
+    scope = {
+        "path": "/get/a b",
+        "raw_path": b"/get/a%20b",
+        "query_string": b"z=1&a=x%2Fy",
+    }
+    assert request_paths(scope) == ["/get/a%20b?a=x%2Fy&z=1", "/get/a b?a=x%2Fy&z=1"]
+
+
+def test_request_paths_without_raw_path() -> None:
+    assert request_paths({"path": "/claim", "query_string": b""}) == ["/claim"]

@@ -1,0 +1,52 @@
+"""Command-line flags and environment -> Settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from intent_bus.server.run import build_parser, database_url, settings_from
+
+
+def test_defaults_give_a_local_sqlite_server() -> None:
+    settings = settings_from(build_parser().parse_args([]), {})
+    assert settings.host == "127.0.0.1" and settings.port == 8000
+    assert settings.db_url == "sqlite:///intent-bus.db"
+    assert settings.admin_key is None and settings.rate_limit == 0
+    assert settings.retention_seconds == 7 * 86400
+
+
+def test_flags_and_admin_key_from_environment() -> None:
+    args = build_parser().parse_args(
+        [
+            "--db",
+            "/tmp/x.db",
+            "--claim-timeout",
+            "5",
+            "--rate-limit",
+            "100",
+            "--require-signatures",
+            "--retention-days",
+            "1",
+            "--port",
+            "9000",
+        ]
+    )
+    settings = settings_from(args, {"INTENT_BUS_ADMIN_KEY": "ak_env"})
+    assert settings.db_url == "sqlite:////tmp/x.db"
+    assert settings.claim_timeout == 5 and settings.rate_limit == 100
+    assert settings.require_signatures and settings.admin_key == "ak_env"
+    assert settings.retention_seconds == 86400 and settings.port == 9000
+
+
+def test_database_url_keeps_urls() -> None:
+    assert database_url("postgresql://u@h/db") == "postgresql://u@h/db"
+    assert database_url("sqlite:///a.db") == "sqlite:///a.db"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--claim-timeout", "0"], ["--rate-limit", "-1"], ["--ssl-certfile", "c.pem"]],
+)
+def test_invalid_flags_are_refused(argv: list[str]) -> None:
+    with pytest.raises(ValueError):
+        settings_from(build_parser().parse_args(argv), {})
