@@ -64,5 +64,9 @@ async def ensure_admin_key(
             return existing
     secret = protocol.ADMIN_KEY_PREFIX + secrets.token_urlsafe(32)
     key = await _create_or_get(store, _new_admin_key(secret, now))
-    announce(f"Intent Bus admin key (shown once, store it safely): {key.secret}")
+    line = f"Intent Bus admin key (shown once, store it safely): {key.secret}"
+    if announce is None:
+        print(line, flush=True)  # stdout, not the log: logs are often shipped
+    else:
+        announce(line)
     return key

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -124,7 +124,7 @@ def test_body_over_the_size_limit_is_413(tenant: Api, server: ServerHandle) -> N
 def test_streamed_body_over_the_limit_is_413(tenant: Api, server: ServerHandle) -> None:
     chunk = b" " * 65536
 
-    def body() -> object:
+    def body() -> Iterator[bytes]:
         for _ in range(server.settings.max_body_bytes // len(chunk) + 2):
             yield chunk
 
