@@ -2,18 +2,25 @@
 
 The server is the production app (`create_app`) served by uvicorn on a socket
 bound to an ephemeral loopback port; tests talk to it over real HTTP.
+`ServerProcess` runs `python -m intent_bus.server` as a subprocess instead, for
+tests that restart or SIGKILL it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import secrets
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import uvicorn
@@ -78,3 +85,78 @@ def running_server(
         server.should_exit = True
         thread.join(timeout=15)
         sock.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class ServerProcess:
+    """Starts the server, waits for /healthz, and always reaps the process."""
+
+    def __init__(
+        self, db_path: Path, *, admin_key: str | None, extra: list[str] | None = None
+    ) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if k != "INTENT_BUS_ADMIN_KEY"}
+        if admin_key is not None:
+            env["INTENT_BUS_ADMIN_KEY"] = admin_key
+        self.stdout_path = db_path.with_suffix(f".{self.port}.out")
+        self._stdout = self.stdout_path.open("wb")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "intent_bus.server",
+                "--db",
+                f"sqlite:///{db_path}",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+                *(extra or []),
+            ],
+            stdout=self._stdout,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.output()}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        self.kill()
+        raise RuntimeError("server did not become ready")
+
+    def output(self) -> str:
+        self._stdout.flush()
+        return self.stdout_path.read_text(errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, no flushing, like a power cut."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+        self._stdout.close()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=15)
+        self._stdout.close()
