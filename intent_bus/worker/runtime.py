@@ -130,6 +130,7 @@ class WorkerRuntime:
         self._stop_event = threading.Event()
         self._stop_flag = False  # set by the signal handler, which takes no lock
         self._stop_logged = False
+        self._announced = False
         self.aborted = False
         """True when the last `listen` ended by a second signal."""
 
@@ -204,7 +205,7 @@ class WorkerRuntime:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 previous[sig] = signal.signal(sig, self._on_signal)
         self.aborted = False
-        log.info("worker %s started", self.worker_id)
+        self._announced = False
         try:
             yield
         except WorkerAborted:
@@ -215,7 +216,8 @@ class WorkerRuntime:
             self._stop_flag = False
             self._stop_logged = False
             self._stop_event.clear()
-            log.info("worker %s stopped", self.worker_id)
+            if self._announced:
+                log.info("worker %s stopped", self.worker_id)
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         # Runs in the main thread between two bytecodes: set a flag, take no
@@ -321,6 +323,16 @@ class WorkerRuntime:
             return None, failures
         if failures:
             log.info("claiming again after %d failed attempt(s)", failures)
+        if not self._announced:
+            # Said after the first answer, so a refused key or a wrong URL
+            # reports only its error.
+            self._announced = True
+            log.info(
+                "worker %s listening for goal %s in namespace %s",
+                self.worker_id,
+                goal or "(any)",
+                namespace,
+            )
         if not response:
             elapsed = time.monotonic() - started
             self._sleep(idle_delay(response.retry_after, elapsed, self.poll_interval))
