@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -221,11 +222,12 @@ def test_fail_requeues_then_dead_letters(client: Any) -> None:
 def test_lease_lost_after_a_wrong_token_or_finished_intent(client: Any) -> None:
     client.publish("g", 1, namespace="lost")
     claimed = client.claim(namespace="lost")
-    for operation in (
+    operations: list[Callable[[], Any]] = [
         lambda: client.fulfill(claimed.id, result=1, claim_token="wrong"),
         lambda: client.fail(claimed.id, error="x", claim_token="wrong"),
         lambda: client.extend_claim(claimed.id, claim_token="wrong"),
-    ):
+    ]
+    for operation in operations:
         with pytest.raises(IntentBusLeaseLostError) as info:
             operation()
         assert (info.value.status_code, info.value.code) == (404, "lease_lost")
