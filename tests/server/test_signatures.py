@@ -59,7 +59,7 @@ def test_signature_with_another_key_is_403(server: ServerHandle, tenant: Api) ->
 
 
 def test_stale_or_future_timestamp_is_403(server: ServerHandle, tenant: Api) -> None:
-    for skew in (-301, 301):
+    for skew in (-310, 310):  # margin for slow requests under load
         ts = int(time.time()) + skew
         headers = signed_headers(tenant.key, "POST", "/claim", timestamp=ts)
         response = httpx.post(f"{server.url}/claim", headers=headers)
