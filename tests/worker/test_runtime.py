@@ -13,7 +13,7 @@ import pytest
 
 from intent_bus.sdk.client import IntentClient
 from intent_bus.sdk.exceptions import IntentBusAuthError
-from intent_bus.sdk.models import ClaimedIntent
+from intent_bus.sdk.models import ClaimedIntent, IntentStatus
 from intent_bus.server.settings import Settings
 from intent_bus.worker.runtime import WorkerRuntime, default_worker_id
 from tests.harness import ServerHandle, running_server
@@ -78,14 +78,14 @@ def test_false_fails_the_intent(client: IntentClient) -> None:
 def test_false_with_attempts_left_reopens_the_intent(client: IntentClient) -> None:
     job = client.publish("work", {}, max_attempts=3, backoff_base=60)
     with listening(runtime_for(client), "work", lambda payload: False):
-        status = wait_for(
-            lambda: (
-                (s := client.get_status(job.id)).claim_attempts == 1
-                and s.status == "open"
-                and s
-            ),
-            what="the intent to be reopened",
-        )
+
+        def reopened() -> IntentStatus | None:
+            status = client.get_status(job.id)
+            if status.status == "open" and status.claim_attempts == 1:
+                return status
+            return None
+
+        status = wait_for(reopened, what="the intent to be reopened")
     assert status.error == "handler returned False"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from intent_bus.worker.redact import MASK, is_secret_key, redact
@@ -43,7 +45,7 @@ def test_ordinary_names(name: str) -> None:
 
 
 def test_nested_values_are_masked_and_input_untouched() -> None:
-    payload = {
+    payload: dict[str, Any] = {
         "url": "https://x",
         "auth": {"user": "u", "password": "p"},
         "hooks": [{"token": "t", "name": "n"}],
