@@ -1,0 +1,133 @@
+"""The hot-path PostgreSQL queries walk the partial indexes, never all intents.
+
+Claiming must stay fast with many queued intents and a long history of finished
+ones, so each statement on the request path is checked with EXPLAIN on a database
+that ANALYZE has seen holding such a history. Plans are made with the actual
+parameter values, as the backend's unnamed statements are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+
+from intent_bus.storage.postgres import PostgresStore
+from intent_bus.storage.queries import load_queries
+from tests.pgutil import fresh_postgres_database
+
+pytestmark = pytest.mark.postgres
+
+Q = load_queries("postgres")
+
+PARAMS: dict[str, Any] = {
+    "owner": "o7",
+    "namespace": "ns1",
+    "goal": None,
+    "publisher": None,
+    "worker_id": "w1",
+    "capabilities": ["gpu"],
+    "now": 30_000.0,
+    "claim_token": "t",
+    "expires_at": 30_060.0,
+    "id": "x",
+    "result": None,
+    "result_type": "json",
+    "before": 500.0,
+    "limit": 100,
+}
+
+PRIVATE = {"intents_claim_private", "intents_claim_private_goal"}
+
+# Per query: each set names interchangeable indexes, one of which must be used.
+PLANS: list[tuple[str, dict[str, Any], list[set[str]]]] = [
+    ("intent_claim", {}, [PRIVATE, {"intents_claim_public"}]),
+    (
+        "intent_claim",
+        {"goal": "g3"},
+        [{"intents_claim_private_goal"}, {"intents_claim_public_goal"}],
+    ),
+    ("intent_claim", {"publisher": "o9"}, [PRIVATE, {"intents_claim_public_owner"}]),
+    ("intent_settle_leases", {}, [{"intents_lease_expiry"}]),
+    ("intent_next_due_private", {}, [PRIVATE]),
+    ("intent_next_due_public", {}, [{"intents_claim_public"}]),
+    ("intent_fulfill", {}, [{"intents_id_key"}]),
+    ("intent_purge", {}, [{"intents_completed"}]),
+    ("intent_list_dead", {}, [{"intents_dead"}]),
+]
+
+
+async def _migrate(url: str) -> None:
+    store = PostgresStore.from_url(url + "?listen=off")
+    await store.start()
+    await store.close()
+
+
+@pytest.fixture(scope="module")
+def history() -> Iterator[psycopg.Connection[Any]]:
+    """60,000 intents: most finished long ago, some open, claimed or dead."""
+    with fresh_postgres_database() as url:
+        asyncio.run(_migrate(url))
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(
+                """
+                INSERT INTO intents (
+                    id, owner, goal, payload, namespace, visibility, priority, run_at,
+                    created_at, max_attempts, backoff_base, status, claim_attempts,
+                    claim_token, lease_expires_at, completed_at, updated_at
+                )
+                SELECT md5(g::text), 'o' || (g % 50), 'g' || (g % 7), '\\x31',
+                       'ns' || (g % 3),
+                       CASE WHEN g % 10 = 0 THEN 'public' ELSE 'private' END,
+                       (g % 5) * 100, g, g, 3, 1.0, s.status,
+                       CASE WHEN s.status = 'open' THEN 0 ELSE 1 END,
+                       CASE WHEN s.status = 'claimed' THEN 't' END,
+                       CASE WHEN s.status = 'claimed' THEN g + 60.0 END,
+                       CASE WHEN s.status IN ('fulfilled', 'dead') THEN g + 1.0 END,
+                       g
+                FROM generate_series(1, 60000) AS g,
+                LATERAL (SELECT CASE
+                    WHEN g % 20 = 0 THEN 'open'
+                    WHEN g % 20 = 1 THEN 'claimed'
+                    WHEN g % 20 = 2 THEN 'dead'
+                    ELSE 'fulfilled' END AS status) AS s
+                """
+            )
+            conn.execute("ANALYZE intents")
+            yield conn
+
+
+def _indexes(plan: dict[str, Any]) -> tuple[set[str], set[str]]:
+    """(indexes used, relations read by a sequential scan) anywhere in the plan."""
+    used: set[str] = set()
+    scanned: set[str] = set()
+    stack = [plan]
+    while stack:
+        node = stack.pop()
+        if "Index Name" in node:
+            used.add(node["Index Name"])
+        if node.get("Node Type") == "Seq Scan":
+            scanned.add(node["Relation Name"])
+        stack.extend(node.get("Plans", []))
+    return used, scanned
+
+
+@pytest.mark.parametrize(("name", "overrides", "expected"), PLANS)
+def test_request_path_query_uses_its_index(
+    history: psycopg.Connection[Any],
+    name: str,
+    overrides: dict[str, Any],
+    expected: list[set[str]],
+) -> None:
+    row = history.execute(
+        "EXPLAIN (FORMAT JSON) " + Q[name], {**PARAMS, **overrides}
+    ).fetchone()
+    assert row is not None
+    plan = (row[0] if isinstance(row[0], list) else json.loads(row[0]))[0]["Plan"]
+    used, scanned = _indexes(plan)
+    assert all(choice & used for choice in expected), (name, used)
+    assert "intents" not in scanned, (name, scanned)
