@@ -122,6 +122,10 @@ class SqliteWriter:
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
+        self.commits = 0
+        """Transactions committed so far (operations / commits = batch size)."""
+        self.operations = 0
+        """Operations run so far, committed or not."""
 
     def start(self) -> None:
         """Starts the thread; it opens the connection itself."""
@@ -236,6 +240,7 @@ class SqliteWriter:
                 pending.error = translate(exc)
             return
         done: list[_Pending] = []
+        self.operations += len(batch)
         for index, pending in enumerate(batch):
             if savepoints:
                 conn.execute("SAVEPOINT op")
@@ -259,6 +264,7 @@ class SqliteWriter:
             done.append(pending)
         try:
             conn.execute("COMMIT")
+            self.commits += 1
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")

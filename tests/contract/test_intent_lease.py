@@ -13,7 +13,7 @@ pytestmark = pytest.mark.anyio
 
 async def claimed(store: Store, **overrides: object) -> Intent:
     """Publishes one intent and claims it with a lease expiring at NOW + 60."""
-    await publish(store, **overrides)  # type: ignore[arg-type]
+    await publish(store, **overrides)
     got = await claim(store)
     assert got is not None and got.claim_token is not None
     return got

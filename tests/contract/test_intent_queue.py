@@ -17,7 +17,7 @@ pytestmark = pytest.mark.anyio
 async def killed(store: Store, now: float = NOW, **overrides: object) -> Intent:
     """Publishes one intent and lets it die on its only attempt at `now`."""
     overrides.setdefault("goal", f"die-{uuid.uuid4().hex}")
-    sent = await publish(store, max_attempts=1, **overrides)  # type: ignore[arg-type]
+    sent = await publish(store, max_attempts=1, **overrides)
     query = claimer(
         owner=sent.owner, namespace=sent.namespace, goal=sent.goal, publisher=sent.owner
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from intent_bus.storage.base import ApiKey, Store
+from intent_bus.storage.base import ApiKey, Role, Store
 from intent_bus.storage.errors import Conflict, NotFound
 from tests.contract.conftest import NOW
 
@@ -12,14 +12,15 @@ pytestmark = pytest.mark.anyio
 
 
 def key(
-    key_id: str, owner: str = "acme", created_at: float = NOW, **kw: object
+    key_id: str,
+    owner: str = "acme",
+    created_at: float = NOW,
+    secret: str | None = None,
+    role: Role = "tenant",
 ) -> ApiKey:
+    secret = secret or f"tk_secret_{key_id}"
     return ApiKey(
-        id=key_id,
-        secret=kw.pop("secret", f"tk_secret_{key_id}"),  # type: ignore[arg-type]
-        owner=owner,
-        role=kw.pop("role", "tenant"),  # type: ignore[arg-type]
-        created_at=created_at,
+        id=key_id, secret=secret, owner=owner, role=role, created_at=created_at
     )
 
 

@@ -1,0 +1,83 @@
+"""The `-- name:` SQL file format and the PostgreSQL parameter rewrite."""
+
+from __future__ import annotations
+
+import pytest
+
+from intent_bus.storage.queries import (
+    QueryFileError,
+    load_queries,
+    parse_queries,
+    to_pyformat,
+)
+
+
+def test_parse_splits_named_blocks_and_drops_comments() -> None:
+    text = """-- file header, ignored
+-- name: first
+-- What it does.
+SELECT 1
+FROM t;
+
+-- name: second
+-- Another.
+UPDATE t
+SET x = :x -- trailing comment stays part of the line
+WHERE id = :id;
+"""
+    queries = parse_queries(text)
+    assert queries == {
+        "first": "SELECT 1\nFROM t",
+        "second": (
+            "UPDATE t\nSET x = :x -- trailing comment stays part of the line\n"
+            "WHERE id = :id"
+        ),
+    }
+
+
+def test_duplicate_query_name_is_refused() -> None:
+    with pytest.raises(QueryFileError, match="twice"):
+        parse_queries("-- name: a\nSELECT 1;\n-- name: a\nSELECT 2;\n")
+
+
+def test_empty_query_is_refused() -> None:
+    with pytest.raises(QueryFileError, match="no statement"):
+        parse_queries("-- name: a\n-- only a comment\n-- name: b\nSELECT 2;\n")
+
+
+def test_pyformat_rewrites_parameters_outside_literals_only() -> None:
+    sql = "SELECT x::int, ':lit', 'it''s :no' FROM t WHERE a = :a AND b LIKE 'x%'"
+    assert to_pyformat(sql) == (
+        "SELECT x::int, ':lit', 'it''s :no' FROM t WHERE a = %(a)s AND b LIKE 'x%%'"
+    )
+
+
+def test_pyformat_handles_adjacent_and_repeated_parameters() -> None:
+    assert to_pyformat("VALUES (:a,:b_2, :a)") == "VALUES (%(a)s,%(b_2)s, %(a)s)"
+
+
+def test_sqlite_queries_load_with_the_names_the_backend_uses() -> None:
+    queries = load_queries("sqlite")
+    for name in (
+        "intent_insert",
+        "intent_claim",
+        "intent_candidate_private",
+        "intent_candidate_public",
+        "intent_settle_leases",
+        "intent_fulfill",
+        "kv_set",
+        "nonce_remember",
+        "rate_hit",
+    ):
+        assert queries[name].strip()
+
+
+def test_load_returns_a_fresh_dict() -> None:
+    first = load_queries("sqlite")
+    first.clear()
+    assert load_queries("sqlite")
+
+
+def test_unknown_dialect_is_refused() -> None:
+    with pytest.raises(ValueError):
+        load_queries("oracle")  # type: ignore[arg-type]
