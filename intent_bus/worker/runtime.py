@@ -158,14 +158,20 @@ class WorkerRuntime:
         """
         with self._session():
             failures = 0
-            while not self._stopping():
-                if not self._wait_for_slot():
-                    break
-                claimed, failures = self._claim_once(
-                    goal, namespace, publisher, failures, self._long_poll
-                )
-                if claimed is not None:
-                    self._start(claimed, handler, full_envelope)
+            try:
+                while not self._stopping():
+                    if not self._wait_for_slot():
+                        break
+                    claimed, failures = self._claim_once(
+                        goal, namespace, publisher, failures, self._long_poll
+                    )
+                    if claimed is not None:
+                        self._start(claimed, handler, full_envelope)
+            except IntentBusAuthError:
+                # Running handlers still finish and report before the error
+                # reaches the caller. (Not on abort: that must not wait.)
+                self._drain()
+                raise
             self._drain()
 
     def process_one(
