@@ -9,6 +9,7 @@ the retry delay of a failure).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import sqlite3
@@ -32,14 +33,16 @@ from intent_bus.storage.base import (
 from intent_bus.storage.errors import Conflict, LeaseLost, NotFound
 from intent_bus.storage.migrate import Migration, load_migrations, migrations_dir, plan
 from intent_bus.storage.queries import load_queries
-from intent_bus.storage.sqlite_writer import SqliteWriter
+from intent_bus.storage.sqlite_writer import SqliteWriter, read_snapshot
 
 T = TypeVar("T")
 
 Q: Final = load_queries("sqlite")
 STATUSES: Final = ("open", "claimed", "fulfilled", "dead")
 PURGE_BATCH: Final = 1000
-"""Rows deleted per transaction by purges, so other writes interleave."""
+"""Rows deleted (or reaped) per transaction by purges, so other writes interleave."""
+CLAIM_SETTLE_LIMIT: Final = 256
+"""Expired leases a claim settles before picking; housekeeping reaps the rest."""
 
 _INTENT_FIELDS: Final = tuple(f.name for f in dataclasses.fields(Intent))
 _KEY_FIELDS: Final = tuple(f.name for f in dataclasses.fields(ApiKey))
@@ -228,6 +231,16 @@ class SqliteStore:
     async def _run(self, operation: Callable[[sqlite3.Connection], T]) -> T:
         return await self._writer.run(operation)
 
+    async def _read_snapshot(self, operation: Callable[[sqlite3.Connection], T]) -> T:
+        """Runs a long read-only operation on its own connection and thread.
+
+        WAL lets it read a consistent snapshot while the writer keeps committing.
+        An in-memory database has no second connection; it reads on the writer.
+        """
+        if self.path == ":memory:":
+            return await self._run(operation)
+        return await asyncio.to_thread(read_snapshot, self.path, operation)
+
     # -- lifecycle ----------------------------------------------------------
     async def start(self) -> None:
         """Opens the database and applies pending migrations in one transaction."""
@@ -319,7 +332,8 @@ class SqliteStore:
         return await self._run(op)
 
     async def _purge(self, name: str, params: dict[str, Any]) -> int:
-        """Deletes in batches of PURGE_BATCH, one transaction each."""
+        """Runs a `:limit`ed statement in batches of PURGE_BATCH, one transaction
+        each, until a batch comes back short; returns the rows it touched."""
         total = 0
         batch = {**params, "limit": PURGE_BATCH}
         while True:
@@ -372,7 +386,8 @@ class SqliteStore:
 
         def op(conn: sqlite3.Connection) -> Intent | None:
             # Expired leases first: their intents may be the best candidates.
-            conn.execute(Q["intent_settle_leases"], {"now": now})
+            settle = {"now": now, "limit": CLAIM_SETTLE_LIMIT}
+            conn.execute(Q["intent_settle_leases"], settle)
             best: tuple[int, float, int] | None = None
             for name in names:
                 rows = _rows(conn, name, params)
@@ -506,9 +521,7 @@ class SqliteStore:
     async def intent_reap(self, now: float) -> int:
         """Reopens (or kills, when attempts are spent) intents whose lease
         expired; returns how many."""
-        return await self._run(
-            lambda conn: conn.execute(Q["intent_settle_leases"], {"now": now}).rowcount
-        )
+        return await self._purge("intent_settle_leases", {"now": now})
 
     async def intent_purge(self, before: float) -> int:
         """Deletes terminal intents completed before `before`; returns how many."""
@@ -527,7 +540,9 @@ class SqliteStore:
             oldest = _rows(conn, "intent_oldest_open")[0][0]
             return QueueStats(by_status, by_namespace, oldest)
 
-        return await self._run(op)
+        # Counting scans the whole table (~0.7 s at a million rows): do it on a
+        # snapshot beside the writer rather than hold every write behind it.
+        return await self._read_snapshot(op)
 
     async def intent_list_dead(
         self, owner: str | None, namespace: str | None, limit: int

@@ -18,6 +18,7 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from typing import Any, Final, TypeVar
+from urllib.parse import quote
 
 from intent_bus.storage.errors import Busy, Conflict, StoreError
 
@@ -69,6 +70,28 @@ def connect(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
     conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute("PRAGMA mmap_size = 268435456")
     return conn
+
+
+def read_snapshot(path: str, operation: Callable[[sqlite3.Connection], T]) -> T:
+    """Runs `operation` in one read transaction on a fresh read-only connection.
+
+    Blocking: call it from a worker thread. Errors are translated like the
+    writer's.
+    """
+    try:
+        conn = sqlite3.connect(
+            f"file:{quote(path)}?mode=ro", uri=True, isolation_level=None
+        )
+    except sqlite3.Error as exc:
+        raise translate(exc) from exc
+    try:
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute("BEGIN")
+        return operation(conn)
+    except sqlite3.Error as exc:
+        raise translate(exc) from exc
+    finally:
+        conn.close()
 
 
 class _Pending:

@@ -116,7 +116,8 @@ FROM intents
 WHERE id = :id;
 
 -- name: intent_settle_leases
--- Reopens intents whose lease expired, or kills them when their attempts are spent.
+-- Reopens up to :limit intents whose lease expired (oldest expiry first), or kills
+-- them when their attempts are spent.
 UPDATE intents
 SET status = CASE WHEN claim_attempts < max_attempts THEN 'open' ELSE 'dead' END,
     run_at = CASE WHEN claim_attempts < max_attempts THEN :now ELSE run_at END,
@@ -125,8 +126,14 @@ SET status = CASE WHEN claim_attempts < max_attempts THEN 'open' ELSE 'dead' END
     claim_token = NULL,
     lease_expires_at = NULL,
     updated_at = :now
-WHERE status = 'claimed'
-  AND lease_expires_at <= :now;
+WHERE seq IN (
+    SELECT seq
+    FROM intents INDEXED BY intents_lease_expiry
+    WHERE status = 'claimed'
+      AND lease_expires_at <= :now
+    ORDER BY lease_expires_at
+    LIMIT :limit
+);
 
 -- name: intent_settle_lease
 -- Settles one intent's lease if it has expired (see intent_settle_leases).
