@@ -13,14 +13,12 @@ from __future__ import annotations
 import logging
 import os
 import random
-import signal
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from types import FrameType
 from typing import Any
 
 from intent_bus import protocol
@@ -35,6 +33,7 @@ from intent_bus.worker.backoff import error_delay, idle_delay
 from intent_bus.worker.lease import LeaseKeeper
 from intent_bus.worker.outcome import Outcome
 from intent_bus.worker.redact import redact
+from intent_bus.worker.shutdown import TICK, Shutdown, WorkerAborted
 
 __all__ = ["Processed", "WorkerRuntime", "default_worker_id"]
 
@@ -44,21 +43,12 @@ Handler = Callable[[Any], Any]
 OutcomeHook = Callable[[Any, Outcome, bool], None]
 
 ABORT_ERROR = "worker aborted"
-_TICK = 0.25
-"""Longest uninterrupted wait of the main thread: how quickly a stop is seen.
-The signal handler only sets a flag (taking a lock there could deadlock), so
-waits are sliced."""
 
 
 def default_worker_id() -> str:
     """Identifies this host and process, e.g. ``node-7-12345``."""
     worker_id = f"{socket.gethostname() or 'worker'}-{os.getpid()}"
     return worker_id[-protocol.WORKER_ID_MAX_CHARS :]
-
-
-class WorkerAborted(BaseException):
-    """Raised in the main thread by the second signal. A BaseException so that
-    no ``except Exception`` between here and `listen` swallows it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,12 +117,9 @@ class WorkerRuntime:
         self._lock = threading.Lock()
         self._inflight: dict[str, _Job] = {}
         self._slot_freed = threading.Event()
-        self._stop_event = threading.Event()
-        self._stop_flag = False  # set by the signal handler, which takes no lock
+        self._shutdown = Shutdown()
         self._stop_logged = False
         self._announced = False
-        self.aborted = False
-        """True when the last `listen` ended by a second signal."""
 
     # -- public -----------------------------------------------------------
 
@@ -199,59 +186,41 @@ class WorkerRuntime:
 
     def stop(self) -> None:
         """Ask `listen` to finish gracefully; safe from any thread."""
-        self._stop_flag = True
-        self._stop_event.set()
+        self._shutdown.request()
+
+    @property
+    def aborted(self) -> bool:
+        """True when the last `listen` ended by a second signal."""
+        return self._shutdown.aborted
 
     # -- session: signals, flags ------------------------------------------
 
     @contextmanager
     def _session(self) -> Iterator[None]:
-        previous: dict[signal.Signals, Any] = {}
-        if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                previous[sig] = signal.signal(sig, self._on_signal)
-        self.aborted = False
         self._announced = False
         try:
-            yield
+            with self._shutdown.signals():
+                yield
         except WorkerAborted:
             self._abort_inflight()
         finally:
-            for sig, old in previous.items():
-                signal.signal(sig, old)
-            self._stop_flag = False
+            self._shutdown.reset()
             self._stop_logged = False
-            self._stop_event.clear()
             if self._announced:
                 log.info("worker %s stopped", self.worker_id)
 
-    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
-        # Runs in the main thread between two bytecodes: set a flag, take no
-        # lock, write nothing (a log line here could re-enter a stream write).
-        if self._stop_flag:
-            self.aborted = True
-            raise WorkerAborted
-        self._stop_flag = True
-
     def _stopping(self) -> bool:
-        if self._stop_flag or self._stop_event.is_set():
-            if not self._stop_logged:
-                self._stop_logged = True
-                log.info(
-                    "stopping: no new claims; %d running handler(s) will finish "
-                    "(signal again to abort)",
-                    len(self._inflight),
-                )
-            return True
-        return False
-
-    def _sleep(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while not self._stopping():
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return
-            self._stop_event.wait(min(left, _TICK))
+        if not self._shutdown.requested:
+            return False
+        if not self._stop_logged:
+            # Logged here, not in the signal handler (see shutdown.py).
+            self._stop_logged = True
+            log.info(
+                "stopping: no new claims; %d running handler(s) will finish "
+                "(signal again to abort)",
+                len(self._inflight),
+            )
+        return True
 
     def _wait_for_slot(self) -> bool:
         """Block until fewer than `concurrency` handlers run; False if stopped."""
@@ -261,7 +230,7 @@ class WorkerRuntime:
                     return True
             if self._stopping():
                 return False
-            self._slot_freed.wait(_TICK)
+            self._slot_freed.wait(TICK)
             self._slot_freed.clear()
 
     def _drain(self) -> None:
@@ -270,7 +239,7 @@ class WorkerRuntime:
             with self._lock:
                 if not self._inflight:
                     return
-            self._slot_freed.wait(_TICK)
+            self._slot_freed.wait(TICK)
             self._slot_freed.clear()
 
     # -- claiming ---------------------------------------------------------
@@ -314,7 +283,7 @@ class WorkerRuntime:
                 failures, self.max_backoff, self._rand.random
             )
             log.warning("rate limited by the server; pausing %.1f s", delay)
-            self._sleep(delay)
+            self._shutdown.sleep(delay)
             return None, failures
         except IntentBusError as exc:
             if wait is not None and exc.status_code == 400:
@@ -325,7 +294,7 @@ class WorkerRuntime:
             failures += 1
             delay = error_delay(failures, self.max_backoff, self._rand.random)
             log.warning("claim failed (%s); retrying in %.1f s", exc, delay)
-            self._sleep(delay)
+            self._shutdown.sleep(delay)
             return None, failures
         if failures:
             log.info("claiming again after %d failed attempt(s)", failures)
@@ -341,7 +310,9 @@ class WorkerRuntime:
             )
         if not response:
             elapsed = time.monotonic() - started
-            self._sleep(idle_delay(response.retry_after, elapsed, self.poll_interval))
+            self._shutdown.sleep(
+                idle_delay(response.retry_after, elapsed, self.poll_interval)
+            )
             return None, 0
         return response.intent, 0
 
