@@ -2,7 +2,9 @@
 for one server or many stateless replicas on one database.
 
 Everything that matters lives in the database, so any replica can serve any
-request. Each method is one transaction. Concurrent claimers meet on no row
+request. Each guarantee is one transaction: a single statement where that is
+enough (autocommit, one round trip), an explicit transaction where a method must
+read before it writes or write twice atomically. Concurrent claimers meet on no row
 (``FOR UPDATE SKIP LOCKED``); housekeeping skips rows another replica holds, so
 every replica may run it at once without waiting or deadlocking. Work made
 available by a write is announced with ``NOTIFY`` in the same transaction and
@@ -212,6 +214,15 @@ class PostgresStore:
                 async with conn.cursor() as cur:
                     yield cur
 
+    @contextlib.asynccontextmanager
+    async def _statement(self) -> AsyncIterator[Cursor]:
+        """A pooled connection in autocommit mode: each statement is its own
+        transaction, which saves the BEGIN and COMMIT round trips where one
+        statement is the whole guarantee."""
+        with _translated():
+            async with self._pool.connection() as conn, conn.cursor() as cur:
+                yield cur
+
     async def _run(self, cur: Cursor, name: str, params: dict[str, Any]) -> Cursor:
         return await cur.execute(self._queries[name], params)
 
@@ -222,7 +233,7 @@ class PostgresStore:
         """Deletes in batches, each its own short transaction."""
         total = 0
         while True:
-            async with self._tx() as cur:
+            async with self._statement() as cur:
                 await self._run(cur, name, {**params, "limit": batch})
                 deleted = max(cur.rowcount, 0)
             total += deleted
@@ -232,24 +243,24 @@ class PostgresStore:
     # -- keys ---------------------------------------------------------------
     async def key_create(self, key: ApiKey) -> None:
         """Stores a new key; raises Conflict if its id or secret exists."""
-        async with self._tx() as cur:
+        async with self._statement() as cur:
             await self._run(cur, "key_create", dataclasses.asdict(key))
 
     async def key_get(self, secret: str) -> ApiKey | None:
         """Returns the key with that secret (revoked ones included), or None."""
-        async with self._tx() as cur:
+        async with self._statement() as cur:
             row = await (await self._run(cur, "key_get", {"secret": secret})).fetchone()
         return _key(row) if row else None
 
     async def key_list(self, role: Role | None = None) -> list[ApiKey]:
         """Returns keys, oldest first, optionally of one role."""
-        async with self._tx() as cur:
+        async with self._statement() as cur:
             rows = await (await self._run(cur, "key_list", {"role": role})).fetchall()
         return [_key(row) for row in rows]
 
     async def key_revoke(self, key_id: str, now: float) -> ApiKey:
         """Marks a key revoked; raises NotFound for an unknown id."""
-        async with self._tx() as cur:
+        async with self._statement() as cur:
             await self._run(cur, "key_revoke", {"id": key_id, "now": now})
             row = await cur.fetchone()
         if row is None:
@@ -259,7 +270,7 @@ class PostgresStore:
     # -- request replay and rate protection ---------------------------------
     async def nonce_remember(self, key_id: str, nonce: str, now: float) -> bool:
         """Records a nonce; returns False if that key used it already."""
-        async with self._tx() as cur:
+        async with self._statement() as cur:
             params = {"key_id": key_id, "nonce": nonce, "now": now}
             row = await (await self._run(cur, "nonce_remember", params)).fetchone()
         return row is not None
@@ -270,7 +281,7 @@ class PostgresStore:
 
     async def rate_hit(self, key_id: str, window_start: float) -> int:
         """Counts one request in the key's window; returns the window's count."""
-        async with self._tx() as cur:
+        async with self._statement() as cur:
             params = {"key_id": key_id, "window_start": window_start}
             row = await (await self._run(cur, "rate_hit", params)).fetchone()
             assert row is not None
@@ -312,9 +323,10 @@ class PostgresStore:
     ) -> Intent | None:
         """Leases the best eligible intent (priority desc, run_at, insertion
         order) and counts the attempt, or returns None."""
-        async with self._tx() as cur:
+        async with self._statement() as cur:
             # Expired leases are eligible again: settle them first (skipping any a
-            # neighbour is settling) so that the claim below sees them as open.
+            # neighbour is settling) and commit, so that the claim below, a
+            # statement of its own, sees them as open.
             settle = {"now": now, "limit": REAP_BATCH}
             await self._run(cur, "intent_settle_leases", settle)
             if "open" in [row["status"] for row in await cur.fetchall()]:
@@ -332,7 +344,7 @@ class PostgresStore:
         """Returns the earliest future run_at among intents the query could take."""
         params = _claim_params(query, now)
         dues: list[float] = []
-        async with self._tx() as cur:
+        async with self._statement() as cur:
             for name in ("intent_next_due_private", "intent_next_due_public"):
                 row = await (await self._run(cur, name, params)).fetchone()
                 if row is not None and row["next_due"] is not None:
@@ -356,7 +368,7 @@ class PostgresStore:
             "result_type": result_type,
             "now": now,
         }
-        async with self._tx() as cur:
+        async with self._statement() as cur:
             row = await (await self._run(cur, "intent_fulfill", params)).fetchone()
         if row is None:
             raise LeaseLost(intent_id)
@@ -401,7 +413,7 @@ class PostgresStore:
             "expires_at": expires_at,
             "now": now,
         }
-        async with self._tx() as cur:
+        async with self._statement() as cur:
             row = await (await self._run(cur, "intent_extend", params)).fetchone()
         if row is None:
             raise LeaseLost(intent_id)
@@ -410,6 +422,10 @@ class PostgresStore:
     async def intent_get(self, intent_id: str, now: float) -> Intent | None:
         """Returns the intent, first settling its lease if that has expired."""
         params = {"id": intent_id, "now": now}
+        async with self._statement() as cur:
+            row = await (await self._run(cur, "intent_get", params)).fetchone()
+        if row is None or row["status"] != "claimed" or row["lease_expires_at"] > now:
+            return _intent(row) if row else None
         async with self._tx() as cur:
             settled = await (
                 await self._run(cur, "intent_settle_lease", params)
@@ -458,7 +474,7 @@ class PostgresStore:
     ) -> list[Intent]:
         """Returns dead intents, most recently completed first."""
         params = {"owner": owner, "namespace": namespace, "limit": limit}
-        async with self._tx() as cur:
+        async with self._statement() as cur:
             rows = await (await self._run(cur, "intent_list_dead", params)).fetchall()
         return [_intent(row) for row in rows]
 
@@ -490,13 +506,13 @@ class PostgresStore:
             "expires_at": expires_at,
             "now": now,
         }
-        async with self._tx() as cur:
+        async with self._statement() as cur:
             await self._run(cur, "kv_set", params)
 
     async def kv_get(self, owner: str, key: str, now: float) -> bytes | None:
         """Returns the owner's live value for the key, or None."""
         params = {"owner": owner, "key": key, "now": now}
-        async with self._tx() as cur:
+        async with self._statement() as cur:
             row = await (await self._run(cur, "kv_get", params)).fetchone()
         return bytes(row["value"]) if row else None
 
