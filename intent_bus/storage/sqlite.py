@@ -31,139 +31,18 @@ from intent_bus.storage.base import (
     StoredResponse,
 )
 from intent_bus.storage.errors import Conflict, LeaseLost, NotFound
-from intent_bus.storage.migrate import Migration, load_migrations, migrations_dir, plan
-from intent_bus.storage.queries import load_queries
+from intent_bus.storage.migrate import Migration, load_migrations, migrations_dir
+from intent_bus.storage.sqlite_records import Q, fetch_intents, fetch_keys, fetch_rows
+from intent_bus.storage.sqlite_schema import apply_migrations, path_from_url
 from intent_bus.storage.sqlite_writer import SqliteWriter, read_snapshot
 
 T = TypeVar("T")
 
-Q: Final = load_queries("sqlite")
 STATUSES: Final = ("open", "claimed", "fulfilled", "dead")
 PURGE_BATCH: Final = 1000
 """Rows deleted (or reaped) per transaction by purges, so other writes interleave."""
 CLAIM_SETTLE_LIMIT: Final = 256
 """Expired leases a claim settles before picking; housekeeping reaps the rest."""
-
-_INTENT_FIELDS: Final = tuple(f.name for f in dataclasses.fields(Intent))
-_KEY_FIELDS: Final = tuple(f.name for f in dataclasses.fields(ApiKey))
-
-
-def path_from_url(url: str) -> str:
-    """``sqlite:///rel.db`` -> ``rel.db``; ``sqlite:////abs.db`` -> ``/abs.db``.
-
-    ``sqlite://`` or ``sqlite:///:memory:`` give a private in-memory database.
-    """
-    if not url.startswith("sqlite:"):
-        raise ValueError(f"not an SQLite URL: {url!r}")
-    rest = url[len("sqlite:") :]
-    if rest in ("", "//", "///:memory:", "//:memory:"):
-        return ":memory:"
-    if not rest.startswith("///"):
-        raise ValueError(f"SQLite URLs look like sqlite:///PATH, got {url!r}")
-    path = rest[3:].split("?", 1)[0]
-    if not path:
-        raise ValueError(f"SQLite URL without a path: {url!r}")
-    return path
-
-
-def split_statements(script: str) -> list[str]:
-    """Splits an SQL script into complete statements (triggers included).
-
-    ``executescript`` would commit the migration's transaction half-way; running
-    the statements one by one keeps a migration atomic with its version record.
-    """
-    statements: list[str] = []
-    buffer = ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            statement = buffer.strip()
-            if statement.rstrip(";").strip():
-                statements.append(statement)
-            buffer = ""
-    if buffer.strip() and not all(
-        part.strip().startswith("--") or not part.strip()
-        for part in buffer.splitlines()
-    ):
-        raise ValueError(f"incomplete SQL statement at end of script: {buffer!r}")
-    return statements
-
-
-_INTENT_REALS: Final = frozenset(
-    {
-        "run_at",
-        "created_at",
-        "backoff_base",
-        "lease_expires_at",
-        "completed_at",
-        "updated_at",
-    }
-)
-_KEY_REALS: Final = frozenset({"created_at", "revoked_at"})
-
-R = TypeVar("R")
-
-
-_LAYOUTS: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
-
-
-def _layout(
-    name: str,
-    cursor: sqlite3.Cursor,
-    fields: tuple[str, ...],
-    reals: frozenset[str],
-) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Where each record field sits in query `name`'s rows, and which are REAL.
-
-    Computed once per query from the cursor's column names, so records are built
-    by name (robust to column order) at the cost of indexing a tuple.
-    """
-    layout = _LAYOUTS.get(name)
-    if layout is None:
-        position = {column[0]: index for index, column in enumerate(cursor.description)}
-        picks = tuple(position[field] for field in fields)
-        real_fields = tuple(i for i, field in enumerate(fields) if field in reals)
-        layout = _LAYOUTS[name] = (picks, real_fields)
-    return layout
-
-
-def _records(
-    conn: sqlite3.Connection,
-    name: str,
-    params: Any,
-    record: Callable[..., R],
-    fields: tuple[str, ...],
-    reals: frozenset[str],
-) -> list[R]:
-    """Runs query `name` and builds one record per row."""
-    cursor = conn.execute(Q[name], params)
-    rows = cursor.fetchall()
-    if not rows:
-        return []
-    picks, real_fields = _layout(name, cursor, fields, reals)
-    records = []
-    for row in rows:
-        values = [row[index] for index in picks]
-        for index in real_fields:
-            # SQLite keeps whole REAL values as integers on disk, and RETURNING
-            # of an unchanged column hands them back as int; records hold floats.
-            if type(values[index]) is int:
-                values[index] = float(values[index])
-        records.append(record(*values))
-    return records
-
-
-def _intents(conn: sqlite3.Connection, name: str, params: Any) -> list[Intent]:
-    return _records(conn, name, params, Intent, _INTENT_FIELDS, _INTENT_REALS)
-
-
-def _keys(conn: sqlite3.Connection, name: str, params: Any) -> list[ApiKey]:
-    return _records(conn, name, params, ApiKey, _KEY_FIELDS, _KEY_REALS)
-
-
-def _rows(conn: sqlite3.Connection, name: str, params: Any = ()) -> list[Any]:
-    # fetchall() finishes the statement, so none is left in progress at COMMIT.
-    return conn.execute(Q[name], params).fetchall()
 
 
 def _claim_params(query: ClaimQuery, now: float) -> dict[str, Any]:
@@ -250,17 +129,7 @@ class SqliteStore:
         await self._run(self._migrate)
 
     def _migrate(self, conn: sqlite3.Connection) -> list[int]:
-        conn.execute(Q["schema_version_create"])
-        applied = [row[0] for row in _rows(conn, "schema_version_list")]
-        pending = plan(self._migrations, applied)
-        for migration in pending:
-            for statement in split_statements(migration.sql):
-                conn.execute(statement)
-            conn.execute(
-                Q["schema_version_insert"],
-                {"version": migration.version, "applied_at": time.time()},
-            )
-        return [m.version for m in pending]
+        return apply_migrations(conn, self._migrations, time.time())
 
     async def close(self) -> None:
         """Finishes queued work (committed) and closes the connection."""
@@ -281,7 +150,7 @@ class SqliteStore:
         """Returns the key with that secret (revoked ones included), or None."""
 
         def op(conn: sqlite3.Connection) -> ApiKey | None:
-            keys = _keys(conn, "key_get", {"secret": secret})
+            keys = fetch_keys(conn, "key_get", {"secret": secret})
             return keys[0] if keys else None
 
         return await self._run(op)
@@ -290,7 +159,7 @@ class SqliteStore:
         """Returns keys, oldest first, optionally of one role."""
 
         def op(conn: sqlite3.Connection) -> list[ApiKey]:
-            return _keys(conn, "key_list", {"role": role})
+            return fetch_keys(conn, "key_list", {"role": role})
 
         return await self._run(op)
 
@@ -298,7 +167,7 @@ class SqliteStore:
         """Marks a key revoked; raises NotFound for an unknown id."""
 
         def op(conn: sqlite3.Connection) -> ApiKey:
-            keys = _keys(conn, "key_revoke", {"id": key_id, "now": now})
+            keys = fetch_keys(conn, "key_revoke", {"id": key_id, "now": now})
             if not keys:
                 raise NotFound(f"no key {key_id!r}")
             return keys[0]
@@ -324,7 +193,7 @@ class SqliteStore:
 
         def op(conn: sqlite3.Connection) -> int:
             params = {"key_id": key_id, "window_start": window_start}
-            count = int(_rows(conn, "rate_hit", params)[0][0])
+            count = int(fetch_rows(conn, "rate_hit", params)[0][0])
             if count == 1:  # a new window: the key's older ones are finished
                 conn.execute(Q["rate_forget"], params)
             return count
@@ -355,7 +224,7 @@ class SqliteStore:
 
         def op(conn: sqlite3.Connection) -> StoredResponse | None:
             if idempotency is not None:
-                found = _rows(
+                found = fetch_rows(
                     conn,
                     "idempotency_get",
                     {"key_id": idempotency.key_id, "key": idempotency.key},
@@ -390,7 +259,7 @@ class SqliteStore:
             conn.execute(Q["intent_settle_leases"], settle)
             best: tuple[int, float, int] | None = None
             for name in names:
-                rows = _rows(conn, name, params)
+                rows = fetch_rows(conn, name, params)
                 if rows:
                     seq, priority, run_at = rows[0]
                     rank = (-priority, run_at, seq)
@@ -398,7 +267,7 @@ class SqliteStore:
                         best = rank
             if best is None:
                 return None
-            claimed = _intents(
+            claimed = fetch_intents(
                 conn,
                 "intent_claim",
                 {
@@ -421,7 +290,7 @@ class SqliteStore:
             names = ["intent_next_due_public"]
             if query.publisher is None or query.publisher == query.owner:
                 names.append("intent_next_due_private")
-            due = [_rows(conn, name, params)[0][0] for name in names]
+            due = [fetch_rows(conn, name, params)[0][0] for name in names]
             found = [value for value in due if value is not None]
             return min(found) if found else None
 
@@ -446,7 +315,7 @@ class SqliteStore:
         }
 
         def op(conn: sqlite3.Connection) -> Intent:
-            done = _intents(conn, "intent_fulfill", params)
+            done = fetch_intents(conn, "intent_fulfill", params)
             if not done:
                 raise LeaseLost(f"no live lease on {intent_id!r} for that token")
             return done[0]
@@ -465,7 +334,7 @@ class SqliteStore:
         attempts are spent; raises LeaseLost unless the token holds the lease."""
 
         def op(conn: sqlite3.Connection) -> Intent:
-            leased = _intents(
+            leased = fetch_intents(
                 conn,
                 "intent_leased",
                 {"id": intent_id, "claim_token": claim_token, "now": now},
@@ -477,8 +346,8 @@ class SqliteStore:
             if intent.claim_attempts < intent.max_attempts:
                 delay = retry_delay(intent.claim_attempts, intent.backoff_base)
                 params["run_at"] = now + delay
-                return _intents(conn, "intent_fail_reopen", params)[0]
-            return _intents(conn, "intent_fail_kill", params)[0]
+                return fetch_intents(conn, "intent_fail_reopen", params)[0]
+            return fetch_intents(conn, "intent_fail_kill", params)[0]
 
         return await self._run(op)
 
@@ -494,7 +363,7 @@ class SqliteStore:
         }
 
         def op(conn: sqlite3.Connection) -> Intent:
-            done = _intents(conn, "intent_extend", params)
+            done = fetch_intents(conn, "intent_extend", params)
             if not done:
                 raise LeaseLost(f"no live lease on {intent_id!r} for that token")
             return done[0]
@@ -506,14 +375,14 @@ class SqliteStore:
         params = {"id": intent_id, "now": now}
 
         def op(conn: sqlite3.Connection) -> Intent | None:
-            found = _intents(conn, "intent_get", params)
+            found = fetch_intents(conn, "intent_get", params)
             if not found:
                 return None
             intent = found[0]
             expiry = intent.lease_expires_at
             if intent.status == "claimed" and expiry is not None and expiry <= now:
                 conn.execute(Q["intent_settle_lease"], params)
-                intent = _intents(conn, "intent_get", params)[0]
+                intent = fetch_intents(conn, "intent_get", params)[0]
             return intent
 
         return await self._run(op)
@@ -533,11 +402,11 @@ class SqliteStore:
         def op(conn: sqlite3.Connection) -> QueueStats:
             by_status = dict.fromkeys(STATUSES, 0)
             by_namespace: dict[str, dict[str, int]] = {}
-            for namespace, status, count in _rows(conn, "intent_stats"):
+            for namespace, status, count in fetch_rows(conn, "intent_stats"):
                 by_status[status] = by_status.get(status, 0) + count
                 counts = by_namespace.setdefault(namespace, dict.fromkeys(STATUSES, 0))
                 counts[status] = count
-            oldest = _rows(conn, "intent_oldest_open")[0][0]
+            oldest = fetch_rows(conn, "intent_oldest_open")[0][0]
             return QueueStats(by_status, by_namespace, oldest)
 
         # Counting scans the whole table (~0.7 s at a million rows): do it on a
@@ -551,7 +420,7 @@ class SqliteStore:
         params = {"owner": owner, "namespace": namespace, "limit": limit}
 
         def op(conn: sqlite3.Connection) -> list[Intent]:
-            return _intents(conn, "intent_list_dead", params)
+            return fetch_intents(conn, "intent_list_dead", params)
 
         return await self._run(op)
 
@@ -560,7 +429,9 @@ class SqliteStore:
         exists and is dead."""
 
         def op(conn: sqlite3.Connection) -> Intent:
-            requeued = _intents(conn, "intent_requeue", {"id": intent_id, "now": now})
+            requeued = fetch_intents(
+                conn, "intent_requeue", {"id": intent_id, "now": now}
+            )
             if not requeued:
                 raise NotFound(f"no dead intent {intent_id!r}")
             return requeued[0]
@@ -590,7 +461,7 @@ class SqliteStore:
         params = {"owner": owner, "key": key, "now": now}
 
         def op(conn: sqlite3.Connection) -> bytes | None:
-            rows = _rows(conn, "kv_get", params)
+            rows = fetch_rows(conn, "kv_get", params)
             return bytes(rows[0][0]) if rows else None
 
         return await self._run(op)

@@ -15,7 +15,9 @@ from intent_bus.storage.migrate import (
     load_migrations,
     migrations_dir,
 )
-from intent_bus.storage.sqlite import Q, SqliteStore, path_from_url, split_statements
+from intent_bus.storage.sqlite import SqliteStore
+from intent_bus.storage.sqlite_records import Q
+from intent_bus.storage.sqlite_schema import path_from_url, split_statements
 
 pytestmark = pytest.mark.anyio
 
