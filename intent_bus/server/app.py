@@ -24,10 +24,11 @@ from starlette.routing import Route
 from intent_bus.protocol import ErrorCode
 from intent_bus.server import bootstrap
 from intent_bus.server.auth import Authenticator, KeyCache
-from intent_bus.server.endpoint import EndpointApp
+from intent_bus.server.dispatch import Dispatcher
+from intent_bus.server.endpoint import VERSION_HEADER, EndpointApp
 from intent_bus.server.errors import error_reply, internal_error_reply
 from intent_bus.server.housekeeping import Housekeeper
-from intent_bus.server.middleware import VERSION_HEADER, VersionHeaderMiddleware
+from intent_bus.server.middleware import VersionHeaderMiddleware
 from intent_bus.server.openapi import build_openapi
 from intent_bus.server.routes import ENDPOINTS
 from intent_bus.server.services import Services
@@ -37,8 +38,12 @@ from intent_bus.storage import open_store
 from intent_bus.storage.base import Store
 
 
-def create_app(settings: Settings, store: Store | None = None) -> Starlette:
-    """Builds the ASGI app; the store is opened by the app's lifespan."""
+def create_app(settings: Settings, store: Store | None = None) -> Dispatcher:
+    """Builds the ASGI app; the store is opened by the app's lifespan.
+
+    API requests are routed by the `Dispatcher`'s table; Starlette serves the
+    rest (lifespan, routing errors) with the same route list.
+    """
     if store is None:
         store = open_store(settings.db_url)
     hub = WakeHub()
@@ -49,9 +54,9 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         auth=Authenticator(store, settings, KeyCache()),
     )
     services.openapi = msgspec.json.encode(build_openapi(ENDPOINTS))
+    apps = [(endpoint, EndpointApp(endpoint, services)) for endpoint in ENDPOINTS]
     routes = [
-        Route(endpoint.path, EndpointApp(endpoint, services), methods=[endpoint.method])
-        for endpoint in ENDPOINTS
+        Route(endpoint.path, app, methods=[endpoint.method]) for endpoint, app in apps
     ]
 
     @contextlib.asynccontextmanager
@@ -71,12 +76,13 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         finally:
             await store.close()
 
-    return Starlette(
+    fallback = Starlette(
         routes=routes,
         middleware=[Middleware(VersionHeaderMiddleware)],
         exception_handlers={HTTPException: _routing_error, Exception: _crash},
         lifespan=lifespan,
     )
+    return Dispatcher(apps, fallback)
 
 
 async def _routing_error(request: Request, exc: Any) -> Response:

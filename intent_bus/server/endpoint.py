@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl
 
 import msgspec
 
+from intent_bus import protocol
 from intent_bus.protocol import ErrorCode
 from intent_bus.server import bodies, ratelimit
 from intent_bus.server.errors import (
@@ -36,6 +37,13 @@ from intent_bus.storage.base import ApiKey
 from intent_bus.storage.errors import StoreError
 
 logger = logging.getLogger("intent_bus.server")
+
+# Stamped here rather than by middleware: endpoints are reached without the
+# middleware stack on the fast path (see dispatch.py).
+VERSION_HEADER = (
+    protocol.HEADER_VERSION.lower().encode(),
+    protocol.PROTOCOL_VERSION.encode(),
+)
 
 Access = Literal["public", "tenant", "admin"]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -152,11 +160,12 @@ class EndpointApp:
         except Exception as exc:
             reply = self._internal_error(scope, exc)
         if reply.status == 204:
-            headers = list(reply.headers)
+            headers = [VERSION_HEADER, *reply.headers]
         else:
             headers = [
                 (b"content-type", reply.content_type),
                 (b"content-length", str(len(reply.body)).encode()),
+                VERSION_HEADER,
                 *reply.headers,
             ]
         await send(

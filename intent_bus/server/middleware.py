@@ -1,20 +1,15 @@
 """Pure-ASGI middleware: stamps `X-Intent-Version` on every response.
 
-It wraps the whole router, so routing's own 404/405 answers carry the header
-too; a closure over `send` is all it costs per request.
+It wraps Starlette's router, so routing's own 404/405 answers carry the header
+too. Endpoints stamp it themselves (they are usually reached through the
+dispatcher, without this middleware), so it is added only where missing.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from intent_bus import protocol
-from intent_bus.server.endpoint import Receive, Send
-
-VERSION_HEADER = (
-    protocol.HEADER_VERSION.lower().encode(),
-    protocol.PROTOCOL_VERSION.encode(),
-)
+from intent_bus.server.endpoint import VERSION_HEADER, Receive, Send
 
 
 class VersionHeaderMiddleware:
@@ -30,7 +25,10 @@ class VersionHeaderMiddleware:
 
         async def send_with_version(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), VERSION_HEADER]
+                headers = list(message.get("headers", ()))
+                if not any(name == VERSION_HEADER[0] for name, _ in headers):
+                    headers.append(VERSION_HEADER)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_version)
