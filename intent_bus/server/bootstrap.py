@@ -18,9 +18,9 @@ from intent_bus.storage.errors import Conflict
 ADMIN_OWNER = "admin"
 
 
-def _new_admin_key(secret: str, now: float) -> ApiKey:
+def _new_admin_key(secret: str, now: float, key_id: str | None = None) -> ApiKey:
     return ApiKey(
-        id="key_" + secrets.token_hex(8),
+        id=key_id or "key_" + secrets.token_hex(8),
         secret=secret,
         owner=ADMIN_OWNER,
         role="admin",
@@ -59,11 +59,22 @@ async def ensure_admin_key(
             if other.id != key.id and other.revoked_at is None:
                 await store.key_revoke(other.id, now)
         return key
-    for existing in await store.key_list("admin"):
+    admins = await store.key_list("admin")
+    for existing in admins:
         if existing.revoked_at is None:
             return existing
+    # The id is derived from what exists, so replicas starting together on a
+    # fresh database try the same id: one insert wins and the others adopt it.
     secret = protocol.ADMIN_KEY_PREFIX + secrets.token_urlsafe(32)
-    key = await _create_or_get(store, _new_admin_key(secret, now))
+    key_id = f"key_admin_{len(admins) + 1:04d}"
+    try:
+        await store.key_create(_new_admin_key(secret, now, key_id))
+    except Conflict:
+        for existing in await store.key_list("admin"):
+            if existing.revoked_at is None:
+                return existing
+        raise
+    key = _new_admin_key(secret, now, key_id)
     line = f"Intent Bus admin key (shown once, store it safely): {key.secret}"
     if announce is None:
         print(line, flush=True)  # stdout, not the log: logs are often shipped
