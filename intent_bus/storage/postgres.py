@@ -36,6 +36,7 @@ from intent_bus.storage.base import (
     RetryDelay,
     Role,
     StoredResponse,
+    as_params,
 )
 from intent_bus.storage.errors import Busy, Conflict, LeaseLost, NotFound
 from intent_bus.storage.pg_migrate import migrate
@@ -244,7 +245,7 @@ class PostgresStore:
     async def key_create(self, key: ApiKey) -> None:
         """Stores a new key; raises Conflict if its id or secret exists."""
         async with self._statement() as cur:
-            await self._run(cur, "key_create", dataclasses.asdict(key))
+            await self._run(cur, "key_create", as_params(key))
 
     async def key_get(self, secret: str) -> ApiKey | None:
         """Returns the key with that secret (revoked ones included), or None."""
@@ -301,7 +302,7 @@ class PostgresStore:
             if idempotency is not None:
                 # A racing publish with the same key on another replica makes this
                 # insert wait for its commit, then do nothing: exactly one wins.
-                params = {**dataclasses.asdict(idempotency), "now": now}
+                params = {**as_params(idempotency), "now": now}
                 await self._run(cur, "idempotency_insert", params)
                 if await cur.fetchone() is None:
                     await self._run(cur, "idempotency_get", params)
@@ -312,9 +313,7 @@ class PostgresStore:
                     return StoredResponse(
                         first["status_code"], bytes(first["response"])
                     )
-            await self._run(
-                cur, "intent_insert", {**dataclasses.asdict(intent), "now": now}
-            )
+            await self._run(cur, "intent_insert", {**as_params(intent), "now": now})
             await self._notify(cur)
         return None
 

@@ -10,7 +10,6 @@ the retry delay of a failure).
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import sqlite3
 import time
@@ -29,6 +28,7 @@ from intent_bus.storage.base import (
     RetryDelay,
     Role,
     StoredResponse,
+    as_params,
 )
 from intent_bus.storage.errors import Conflict, LeaseLost, NotFound
 from intent_bus.storage.migrate import Migration, load_migrations, migrations_dir
@@ -143,7 +143,7 @@ class SqliteStore:
     # -- keys ---------------------------------------------------------------
     async def key_create(self, key: ApiKey) -> None:
         """Stores a new key; raises Conflict if its id or secret exists."""
-        params = dataclasses.asdict(key)
+        params = as_params(key)
         await self._run(lambda conn: conn.execute(Q["key_create"], params))
 
     async def key_get(self, secret: str) -> ApiKey | None:
@@ -219,7 +219,7 @@ class SqliteStore:
     ) -> StoredResponse | None:
         """Inserts the intent, or replays the response recorded for its
         idempotency key; raises Conflict when that key came with another body."""
-        params = dataclasses.asdict(intent)
+        params = as_params(intent)
         params["now"] = now
 
         def op(conn: sqlite3.Connection) -> StoredResponse | None:
@@ -238,7 +238,7 @@ class SqliteStore:
                     return StoredResponse(status_code, bytes(response))
             conn.execute(Q["intent_insert"], params)
             if idempotency is not None:
-                record = dataclasses.asdict(idempotency)
+                record = as_params(idempotency)
                 record["now"] = now
                 conn.execute(Q["idempotency_insert"], record)
             return None
