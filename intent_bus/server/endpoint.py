@@ -159,6 +159,9 @@ class EndpointApp:
                 reply = self._internal_error(scope, exc)
         except Exception as exc:
             reply = self._internal_error(scope, exc)
+        self.services.metrics.count(
+            self.endpoint.method, self.endpoint.path, reply.status
+        )
         if reply.status == 204:
             headers = [VERSION_HEADER, *reply.headers]
         else:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from intent_bus.server.auth import Authenticator
+from intent_bus.server.metrics import Metrics
 from intent_bus.server.settings import Settings
 from intent_bus.server.wakeup import WakeHub
 from intent_bus.storage.base import Store
@@ -19,5 +20,6 @@ class Services:
     hub: WakeHub
     auth: Authenticator
     random: Callable[[], float] = field(default=random.random)
+    metrics: Metrics = field(default_factory=Metrics)
     openapi: bytes = b"{}"
     """The OpenAPI document, encoded once when the app is built."""

@@ -1,9 +1,10 @@
-"""Unauthenticated endpoints about the server itself: health and API docs."""
+"""Unauthenticated endpoints about the server itself: health, metrics, API docs."""
 
 from __future__ import annotations
 
 from intent_bus import protocol
 from intent_bus.server.endpoint import Call, Endpoint
+from intent_bus.server.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from intent_bus.server.reply import Reply, json_reply
 from intent_bus.server.schemas import HealthResponse
 
@@ -30,6 +31,14 @@ async def healthz(call: Call, _: None) -> Reply:
     return json_reply(200, _HEALTH)
 
 
+async def metrics(call: Call, _: None) -> Reply:
+    """Prometheus text format; unauthenticated like /healthz, so bind the server
+    to a private interface or filter /metrics at the proxy if that matters."""
+    services = call.services
+    body = await services.metrics.render(services.store, call.now)
+    return Reply(200, body, content_type=METRICS_CONTENT_TYPE)
+
+
 async def openapi(call: Call, _: None) -> Reply:
     return Reply(200, call.services.openapi)
 
@@ -46,6 +55,23 @@ ENDPOINTS = (
         "Liveness and readiness (no authentication)",
         access="public",
         responses={200: HealthResponse},
+    ),
+    Endpoint(
+        "GET",
+        "/health",
+        healthz,
+        "Liveness and readiness, the name some clients probe (same as /healthz)",
+        access="public",
+        responses={200: HealthResponse},
+    ),
+    Endpoint(
+        "GET",
+        "/metrics",
+        metrics,
+        "Prometheus metrics: requests by route and status, intents by status",
+        access="public",
+        responses={200: None},
+        content_type="text/plain",
     ),
     Endpoint(
         "GET",
