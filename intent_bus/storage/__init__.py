@@ -19,4 +19,6 @@ def open_store(url: str) -> Store:
         from intent_bus.storage.postgres import PostgresStore
 
         return PostgresStore.from_url(url)
-    raise ValueError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql://")
+    raise ValueError(
+        f"unsupported database URL {url!r}: use sqlite:/// or postgresql://"
+    )
