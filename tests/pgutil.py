@@ -19,7 +19,9 @@ def postgres_base_url() -> str:
     if not url:
         if os.environ.get("CI"):
             pytest.fail(f"{ENV} must be set in CI: PostgreSQL tests may not be skipped")
-        pytest.skip(f"PostgreSQL tests need {ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+        pytest.skip(
+            f"PostgreSQL tests need {ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test)"
+        )
     return url
 
 
