@@ -298,24 +298,23 @@ class PostgresStore:
         """Inserts the intent, or replays: returns the recorded response when the
         idempotency key was used with the same body hash, raises Conflict when it
         was used with another, and returns None when the intent was inserted."""
-        async with self._tx() as cur:
-            if idempotency is not None:
-                # A racing publish with the same key on another replica makes this
-                # insert wait for its commit, then do nothing: exactly one wins.
-                params = {**as_params(idempotency), "now": now}
-                await self._run(cur, "idempotency_insert", params)
-                if await cur.fetchone() is None:
-                    await self._run(cur, "idempotency_get", params)
-                    first = await cur.fetchone()
-                    assert first is not None
-                    if first["body_hash"] != idempotency.body_hash:
-                        raise Conflict(f"idempotency key {idempotency.key!r} reused")
-                    return StoredResponse(
-                        first["status_code"], bytes(first["response"])
-                    )
-            await self._run(cur, "intent_insert", {**as_params(intent), "now": now})
-            await self._notify(cur)
-        return None
+        params = {**as_params(intent), "now": now, "origin": self._origin}
+        if idempotency is None:
+            async with self._statement() as cur:
+                await self._run(cur, "intent_insert_notify", params)
+            return None
+        params.update(as_params(idempotency))
+        async with self._statement() as cur:
+            await self._run(cur, "intent_insert_idempotent_notify", params)
+            if await cur.fetchone() is not None:
+                return None
+            await self._run(cur, "idempotency_get", params)
+            first = await cur.fetchone()
+        if first is None:  # purged between the two statements: a day-old key
+            raise Conflict(f"idempotency key {idempotency.key!r} expired meanwhile")
+        if first["body_hash"] != idempotency.body_hash:
+            raise Conflict(f"idempotency key {idempotency.key!r} reused")
+        return StoredResponse(first["status_code"], bytes(first["response"]))
 
     async def intent_claim(
         self, query: ClaimQuery, lease: Lease, now: float

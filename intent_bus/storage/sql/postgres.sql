@@ -87,13 +87,6 @@ WHERE (key_id, window_start) IN (
     FOR UPDATE SKIP LOCKED
 )
 
--- name: idempotency_insert
--- Records an idempotency key; returns a row only if the key was new.
-INSERT INTO idempotency (key_id, key, body_hash, status_code, response, created_at)
-VALUES (:key_id, :key, :body_hash, :status_code, :response, :now)
-ON CONFLICT (key_id, key) DO NOTHING
-RETURNING key
-
 -- name: idempotency_get
 -- The recorded response of an idempotency key.
 SELECT body_hash, status_code, response
@@ -116,18 +109,50 @@ WHERE (key_id, key) IN (
 -- Tells every replica's listener that work became available; fires on commit.
 SELECT pg_notify('intent_bus_work', :origin)
 
--- name: intent_insert
--- Inserts a new open intent.
-INSERT INTO intents (
-    id, owner, goal, payload, namespace, visibility, priority, run_at, created_at,
-    max_attempts, backoff_base, target_worker, required_capability, status,
-    claim_attempts, updated_at
+-- name: intent_insert_notify
+-- Inserts a new open intent and wakes every replica, in one statement: one round
+-- trip, and the notification fires on its commit.
+WITH inserted AS (
+    INSERT INTO intents (
+        id, owner, goal, payload, namespace, visibility, priority, run_at, created_at,
+        max_attempts, backoff_base, target_worker, required_capability, status,
+        claim_attempts, updated_at
+    )
+    VALUES (
+        :id, :owner, :goal, :payload, :namespace, :visibility, :priority, :run_at,
+        :created_at, :max_attempts, :backoff_base, :target_worker, :required_capability,
+        'open', 0, :now
+    )
+    RETURNING seq
 )
-VALUES (
-    :id, :owner, :goal, :payload, :namespace, :visibility, :priority, :run_at,
-    :created_at, :max_attempts, :backoff_base, :target_worker, :required_capability,
-    'open', 0, :now
+SELECT pg_notify('intent_bus_work', :origin)
+FROM inserted
+
+-- name: intent_insert_idempotent_notify
+-- Records the idempotency key and, only when it was new, inserts the intent and
+-- wakes every replica, in one statement; returns no row when the key was used.
+-- A racing publish with the same key waits for the other's commit, then skips.
+WITH recorded AS (
+    INSERT INTO idempotency (key_id, key, body_hash, status_code, response, created_at)
+    VALUES (:key_id, :key, :body_hash, :status_code, :response, :now)
+    ON CONFLICT (key_id, key) DO NOTHING
+    RETURNING key
+),
+inserted AS (
+    INSERT INTO intents (
+        id, owner, goal, payload, namespace, visibility, priority, run_at, created_at,
+        max_attempts, backoff_base, target_worker, required_capability, status,
+        claim_attempts, updated_at
+    )
+    SELECT
+        :id, :owner, :goal, :payload, :namespace, :visibility, :priority, :run_at,
+        :created_at, :max_attempts, :backoff_base, :target_worker, :required_capability,
+        'open', 0, :now
+    FROM recorded
+    RETURNING seq
 )
+SELECT pg_notify('intent_bus_work', :origin)
+FROM inserted
 
 -- name: intent_claim
 -- Leases the best eligible intent: the better of the best private candidate
