@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from intent_bus.cli import admin
 from intent_bus.cli.connect import make_client
-from intent_bus.cli.output import emit, emit_json, table
+from intent_bus.cli.output import emit, emit_json, model_view, table
 
 __all__ = ["register"]
 
@@ -39,7 +38,9 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
 def run_list(args: argparse.Namespace) -> int:
     with make_client(args, admin=True) as client:
-        intents = admin.list_dead(client, args.owner, args.namespace, args.limit)
+        dead = client.list_dead(args.owner, args.namespace, args.limit)
+    # The server's JSON views, field for field (the owner rides in ``extra``).
+    intents = [model_view(intent) for intent in dead]
     if args.json:
         emit_json({"intents": intents})
     elif intents:
@@ -60,7 +61,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_requeue(args: argparse.Namespace) -> int:
     with make_client(args, admin=True) as client:
-        view = admin.requeue_dead(client, args.id)
+        view = model_view(client.requeue(args.id))
     if args.json:
         emit_json(view)
     else:

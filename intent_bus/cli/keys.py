@@ -6,7 +6,6 @@ import argparse
 import time
 from typing import Any
 
-from intent_bus.cli import admin
 from intent_bus.cli.connect import make_client
 from intent_bus.cli.output import emit, emit_json, table
 
@@ -46,7 +45,7 @@ def _when(stamp: Any) -> str | None:
 
 def run_create(args: argparse.Namespace) -> int:
     with make_client(args, admin=True) as client:
-        created = admin.create_key(client, args.owner)
+        created = client.create_key(args.owner)
     if args.json:
         emit_json(created)
     else:
@@ -56,7 +55,7 @@ def run_create(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     with make_client(args, admin=True) as client:
-        keys = admin.list_keys(client)
+        keys = client.list_keys()
     if args.json:
         emit_json({"keys": keys})
     elif keys:
@@ -76,7 +75,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_revoke(args: argparse.Namespace) -> int:
     with make_client(args, admin=True) as client:
-        revoked = admin.revoke_key(client, args.id)
+        revoked = client.revoke_key(args.id)
     if args.json:
         emit_json(revoked)
     else:

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import httpx
 
 from intent_bus import protocol
-from intent_bus.sdk import calls
+from intent_bus.sdk import admin_calls, calls
 from intent_bus.sdk.core import ClientCore
 from intent_bus.sdk.exceptions import IntentBusError
 from intent_bus.sdk.models import ClaimResponse, IntentResult, IntentStatus
@@ -233,3 +233,71 @@ class IntentClient(ClientCore):
     def get(self, key: str, default: Any = None) -> Any:
         """The value stored under ``key``, or ``default`` when missing or expired."""
         return self._send(calls.kv_get(key, default))
+
+    # ------------------------------------------------------------ admin
+
+    def create_key(self, owner: str) -> dict[str, Any]:
+        """Creates a tenant key for ``owner``; the answer's ``api_key`` is its secret.
+
+        The answer (``api_key``, ``id``, ``owner``, ``role``, ``created_at``) is
+        the only time the secret is shown: store it. Keys of one owner share
+        that tenant's intents and KV. Repeated only when the server certainly
+        did not act, so a lost answer raises ``IntentBusNetworkError`` rather
+        than leave a second, unseen key behind. Needs an admin key: a tenant
+        key gets ``IntentBusAuthError`` (an ``IntentBusError``, status 403,
+        code ``forbidden``)::
+
+            tenant = admin.create_key("acme")
+            IntentClient(api_key=tenant["api_key"]).publish("g", {})
+        """
+        return self._send(admin_calls.create_key(owner))
+
+    def list_keys(self) -> list[dict[str, Any]]:
+        """Every key's view (``id``, ``owner``, ``role``, ``created_at``,
+        ``revoked_at``), oldest first; secrets are never returned. Needs an
+        admin key (a tenant key gets ``IntentBusAuthError``, status 403)."""
+        return self._send(admin_calls.list_keys())
+
+    def revoke_key(self, key_id: str) -> dict[str, Any]:
+        """Revokes a tenant key by its ``id``; returns its view with ``revoked_at``.
+
+        The key fails with ``IntentBusAuthError`` from then on (on other server
+        replicas within seconds). Safe to retry: revoking twice keeps the first
+        revocation time. An unknown id raises ``IntentBusError`` (404); admin
+        keys cannot be revoked here, and a tenant key calling this gets
+        ``IntentBusAuthError`` (both status 403).
+        """
+        return self._send(admin_calls.revoke_key(key_id))
+
+    def queue_stats(self) -> dict[str, Any]:
+        """Intent counts over all tenants: ``by_status`` (status -> n),
+        ``by_namespace`` (namespace -> status -> n) and
+        ``oldest_open_created_at`` (None when nothing is open). Needs an admin
+        key (a tenant key gets ``IntentBusAuthError``, status 403)."""
+        return self._send(admin_calls.queue_stats())
+
+    def list_dead(
+        self,
+        owner: str | None = None,
+        namespace: str | None = None,
+        limit: int = 100,
+    ) -> list[IntentStatus]:
+        """Dead intents of every tenant, most recently dead first, at most
+        ``limit`` (1..1000); ``owner`` and ``namespace`` narrow the list.
+
+        Each status carries its tenant in ``extra["owner"]`` and why it died in
+        ``error``. Needs an admin key (a tenant key gets ``IntentBusAuthError``,
+        status 403).
+        """
+        return self._send(admin_calls.list_dead(owner, namespace, limit))
+
+    def requeue(self, intent_id: Any) -> IntentStatus:
+        """Reopens a dead intent with a fresh set of attempts; returns its status
+        (``open``, ``claim_attempts`` 0), and waiting workers are woken.
+
+        ``IntentBusError`` (404) unless the intent exists and is dead, so a
+        repeat changes nothing and retries are safe; a 404 after a lost answer
+        says the first attempt may have worked. Needs an admin key (a tenant
+        key gets ``IntentBusAuthError``, status 403).
+        """
+        return self._send(admin_calls.requeue(intent_id))

@@ -1,0 +1,171 @@
+"""The admin API (tenant keys, queue statistics, dead intents) as pure calls.
+
+The same contract as ``calls``: each builder checks its arguments, describes the
+request and says how to read the answer and whether it may be repeated; both
+clients only send. Every route needs an admin key: a tenant key is answered
+403 ``forbidden``, which the parsers raise as ``IntentBusAuthError``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from intent_bus.sdk.calls import (
+    Call,
+    _expect,
+    _expect_object,
+    _int,
+    _intent_id,
+    _json,
+    _segment,
+    _text,
+)
+from intent_bus.sdk.exceptions import IntentBusError, IntentBusProtocolError
+from intent_bus.sdk.models import IntentStatus
+from intent_bus.sdk.retry import Safety
+from intent_bus.sdk.strict_json import dumps_bytes
+
+__all__ = [
+    "create_key",
+    "list_dead",
+    "list_keys",
+    "queue_stats",
+    "requeue",
+    "revoke_key",
+]
+
+# Lengths and the dead-list limit's upper bound are the server's to enforce (it
+# answers 400 naming the bound); checking them here too would be a second copy.
+_NO_CLIENT_LIMIT = 1 << 30
+
+
+def _list_field(response: httpx.Response, name: str, what: str) -> list[Any]:
+    data = _expect_object(response, what)
+    items = data.get(name)
+    if not isinstance(items, list):
+        raise IntentBusProtocolError(
+            f"server sent an invalid {what}: field {name!r} must be a list"
+        )
+    return items
+
+
+# ---------------------------------------------------------------- keys
+
+
+def create_key(owner: Any) -> Call[dict[str, Any]]:
+    """POST /admin/keys: a new tenant key for `owner`, secret in ``api_key``.
+
+    Not idempotent and carries no idempotency key, so it is repeated only when
+    the server certainly did not act: a lost answer would otherwise leave a
+    second working key behind whose secret nobody ever saw.
+    """
+    body = {"owner": _text("owner", owner, _NO_CLIENT_LIMIT)}
+    return Call(
+        "POST",
+        "/admin/keys",
+        _parse_key_created,
+        retry=Safety.UNPROCESSED,
+        body=dumps_bytes(body),
+    )
+
+
+def _parse_key_created(response: httpx.Response, uncertain: bool) -> dict[str, Any]:
+    _expect(response, 201)
+    created = _expect_object(response, "key creation reply")
+    if not isinstance(created.get("api_key"), str):
+        raise IntentBusProtocolError(
+            "server sent an invalid key creation reply: field 'api_key' is missing"
+        )
+    return created
+
+
+def list_keys() -> Call[list[dict[str, Any]]]:
+    """GET /admin/keys: every key's view, oldest first, never a secret."""
+    return Call("GET", "/admin/keys", _parse_key_list)
+
+
+def _parse_key_list(response: httpx.Response, uncertain: bool) -> list[dict[str, Any]]:
+    _expect(response, 200)
+    keys = _list_field(response, "keys", "key list")
+    if not all(isinstance(key, dict) for key in keys):
+        raise IntentBusProtocolError("server sent an invalid key list: not objects")
+    return keys
+
+
+def revoke_key(key_id: Any) -> Call[dict[str, Any]]:
+    """DELETE /admin/keys/<id>: the key's view with ``revoked_at`` set.
+
+    Safe to repeat: the server keeps the first revocation time and answers a
+    repeat with the same view, so a retry after a lost answer changes nothing.
+    """
+    return Call(
+        "DELETE",
+        f"/admin/keys/{_segment(_text('key_id', key_id, _NO_CLIENT_LIMIT))}",
+        _parse_object,
+    )
+
+
+def _parse_object(response: httpx.Response, uncertain: bool) -> dict[str, Any]:
+    _expect(response, 200)
+    return _expect_object(response, "admin reply")
+
+
+# ---------------------------------------------------------------- queue
+
+
+def queue_stats() -> Call[dict[str, Any]]:
+    """GET /admin/stats: ``by_status``, ``by_namespace`` and
+    ``oldest_open_created_at`` over every tenant's intents."""
+    return Call("GET", "/admin/stats", _parse_object)
+
+
+def list_dead(
+    owner: Any = None, namespace: Any = None, limit: Any = 100
+) -> Call[list[IntentStatus]]:
+    """GET /admin/dead: dead intents of every tenant (or of `owner`, in
+    `namespace`), most recently dead first; each carries ``extra["owner"]``."""
+    params = [("limit", str(_int("limit", limit, 1)))]
+    if owner is not None:
+        params.append(("owner", _text("owner", owner, _NO_CLIENT_LIMIT)))
+    if namespace is not None:
+        params.append(("namespace", _text("namespace", namespace, _NO_CLIENT_LIMIT)))
+    return Call("GET", "/admin/dead", _parse_dead_list, params=tuple(params))
+
+
+def _parse_dead_list(response: httpx.Response, uncertain: bool) -> list[IntentStatus]:
+    _expect(response, 200)
+    return [
+        IntentStatus.from_json(item)
+        for item in _list_field(response, "intents", "dead-intent list")
+    ]
+
+
+def requeue(intent_id: Any) -> Call[IntentStatus]:
+    """POST /admin/dead/<id>/requeue: the intent reopened with fresh attempts.
+
+    Repeated like a read: a second requeue of the same intent finds it no
+    longer dead and changes nothing (404), so a retry after a lost answer does
+    not hand out a second set of attempts (unless the intent died again within
+    the retry window, which only restarts what the caller asked to restart).
+    When an earlier attempt's answer was lost, that 404 may mean the first one
+    worked; the error then says so.
+    """
+    return Call(
+        "POST",
+        f"/admin/dead/{_segment(_intent_id(intent_id))}/requeue",
+        _parse_requeued,
+    )
+
+
+def _parse_requeued(response: httpx.Response, uncertain: bool) -> IntentStatus:
+    if response.status_code == 404 and uncertain:
+        raise IntentBusError(
+            "intent is not dead; an earlier attempt whose answer was lost may "
+            "have requeued it (check get_status)",
+            code="not_found",
+            status_code=404,
+        )
+    _expect(response, 200)
+    return IntentStatus.from_json(_json(response))
