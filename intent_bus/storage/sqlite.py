@@ -33,7 +33,11 @@ from intent_bus.storage.base import (
 from intent_bus.storage.errors import Conflict, LeaseLost, NotFound
 from intent_bus.storage.migrate import Migration, load_migrations, migrations_dir
 from intent_bus.storage.sqlite_records import Q, fetch_intents, fetch_keys, fetch_rows
-from intent_bus.storage.sqlite_schema import apply_migrations, path_from_url
+from intent_bus.storage.sqlite_schema import (
+    apply_migrations,
+    options_from_url,
+    path_from_url,
+)
 from intent_bus.storage.sqlite_writer import SqliteWriter, read_snapshot
 
 T = TypeVar("T")
@@ -90,6 +94,7 @@ class SqliteStore:
         group_commit: bool = True,
         migrations: Sequence[Migration] | None = None,
         busy_timeout_ms: int = 5000,
+        synchronous: str = "normal",
     ) -> None:
         self.path = str(path)
         self._migrations = (
@@ -98,14 +103,17 @@ class SqliteStore:
             else load_migrations(migrations_dir("sqlite"))
         )
         self._writer = SqliteWriter(
-            self.path, group_commit=group_commit, busy_timeout_ms=busy_timeout_ms
+            self.path,
+            group_commit=group_commit,
+            busy_timeout_ms=busy_timeout_ms,
+            synchronous=synchronous,
         )
         self._on_work: Callable[[], None] | None = None
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> SqliteStore:
-        """Builds a store for ``sqlite:///PATH``."""
-        return cls(path_from_url(url), **options)
+        """Builds a store for ``sqlite:///PATH[?synchronous=full]``."""
+        return cls(path_from_url(url), **{**options_from_url(url), **options})
 
     async def _run(self, operation: Callable[[sqlite3.Connection], T]) -> T:
         return await self._writer.run(operation)

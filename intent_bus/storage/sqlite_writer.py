@@ -50,12 +50,15 @@ def translate(exc: BaseException) -> BaseException:
     return translated
 
 
-def connect(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
+def connect(
+    path: str, busy_timeout_ms: int, synchronous: str = "normal"
+) -> sqlite3.Connection:
     """Opens the database in WAL mode with the pragmas the store relies on.
 
     synchronous=NORMAL in WAL mode keeps every committed transaction across a
     process kill (the WAL is in the OS page cache); only a power loss may lose
-    the last commits. That is the durability the server promises.
+    the last commits. That is the default promise. synchronous=FULL adds an
+    fsync per commit (per batch, with group commit) and survives a power loss.
     """
     conn = sqlite3.connect(
         path, isolation_level=None, check_same_thread=True, cached_statements=256
@@ -64,7 +67,9 @@ def connect(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
     mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
     if mode.lower() != "wal" and path != ":memory:":
         raise StoreError(f"could not switch {path!r} to WAL mode (got {mode!r})")
-    conn.execute("PRAGMA synchronous = NORMAL")
+    if synchronous not in ("normal", "full"):
+        raise ValueError(f"unknown synchronous mode {synchronous!r}")
+    conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA cache_size = -65536")  # 64 MiB of page cache
     conn.execute("PRAGMA temp_store = MEMORY")
@@ -137,8 +142,10 @@ class SqliteWriter:
         group_commit: bool = True,
         max_batch: int = 512,
         busy_timeout_ms: int = 5000,
+        synchronous: str = "normal",
     ) -> None:
         self._path = path
+        self._synchronous = synchronous
         self._group_commit = group_commit
         self._max_batch = max_batch
         self._busy_timeout_ms = busy_timeout_ms
@@ -185,7 +192,7 @@ class SqliteWriter:
         conn: sqlite3.Connection | None = None
         open_error: BaseException | None = None
         try:
-            conn = connect(self._path, self._busy_timeout_ms)
+            conn = connect(self._path, self._busy_timeout_ms, self._synchronous)
         except BaseException as exc:  # delivered to every caller below
             open_error = translate(exc)
         try:
