@@ -14,10 +14,11 @@ import httpx
 
 from intent_bus import protocol
 from intent_bus.sdk import admin_calls, calls
-from intent_bus.sdk.core import ClientCore
+from intent_bus.sdk.core import KEEPALIVE_EXPIRY, MAX_IDLE_CONNECTIONS, ClientCore
 from intent_bus.sdk.exceptions import IntentBusError
 from intent_bus.sdk.models import ClaimResponse, IntentResult, IntentStatus
 from intent_bus.sdk.retry import RetryPolicy, send_sync
+from intent_bus.sdk.stdlib_transport import default_transport
 from intent_bus.sdk.transport import mapped_errors
 
 __all__ = ["IntentClient"]
@@ -32,7 +33,10 @@ class IntentClient(ClientCore):
     ``api_key`` to ``INTENT_API_KEY``, else the file ``~/.apikey``
     (``IntentBusAuthError`` when there is none). ``timeout`` bounds each attempt
     in seconds; ``retry`` sets how failed attempts are repeated (see
-    ``RetryPolicy``); ``transport`` replaces httpx's transport (proxies, tests).
+    ``RetryPolicy``); ``transport`` replaces the default transport (proxies,
+    tests). That default is ``StdlibTransport``, which sends through
+    ``http.client`` at a fraction of httpcore's CPU per call, unless a proxy
+    from the environment applies.
     Thread-safe; use it as a context manager or call ``close()``::
 
         with IntentClient() as client:
@@ -49,6 +53,12 @@ class IntentClient(ClientCore):
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         super().__init__(base_url, api_key, timeout, retry)
+        if transport is None:
+            transport = default_transport(
+                self.base_url,
+                keepalive_expiry=KEEPALIVE_EXPIRY,
+                max_idle=MAX_IDLE_CONNECTIONS,
+            )
         self._http = httpx.Client(transport=transport, **self._http_options())
 
     # ------------------------------------------------------------ plumbing

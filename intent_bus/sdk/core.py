@@ -20,7 +20,7 @@ from intent_bus.sdk.exceptions import IntentBusLeaseLostError
 from intent_bus.sdk.models import ClaimResponse
 from intent_bus.sdk.retry import RetryPolicy
 
-__all__ = ["USER_AGENT", "ClientCore"]
+__all__ = ["KEEPALIVE_EXPIRY", "MAX_IDLE_CONNECTIONS", "USER_AGENT", "ClientCore"]
 
 USER_AGENT = f"intent-bus-python/{__version__}"
 
@@ -31,7 +31,10 @@ _MAX_REMEMBERED_LEASES = 10_000
 # Below uvicorn's default keep-alive (5 s), so a pooled connection is not reused
 # just as the server closes it: that race looks like a lost response, which a
 # claim must not retry.
-_KEEPALIVE_EXPIRY = 4.0
+KEEPALIVE_EXPIRY = 4.0
+
+# Idle connections kept per server, by either client's transport.
+MAX_IDLE_CONNECTIONS = 20
 
 
 class ClientCore:
@@ -64,8 +67,8 @@ class ClientCore:
             "follow_redirects": False,
             "limits": httpx.Limits(
                 max_connections=100,
-                max_keepalive_connections=20,
-                keepalive_expiry=_KEEPALIVE_EXPIRY,
+                max_keepalive_connections=MAX_IDLE_CONNECTIONS,
+                keepalive_expiry=KEEPALIVE_EXPIRY,
             ),
             "headers": {
                 protocol.HEADER_VERSION: protocol.PROTOCOL_VERSION,
