@@ -1,15 +1,24 @@
-"""Keeps a claimed intent's lease alive while its handler runs.
+"""Keeps the leases of claimed intents alive while their handlers run.
 
 A handler may run longer than the server's claim timeout; without renewal the
-server would hand the intent to another worker mid-work. The keeper is a
-background thread that, every half lease, extends the lease by a full claim
-timeout, and stops the moment the handler ends. When the server says the
-lease is gone it stops and remembers that, so the runtime knows its verdict
-will be refused.
+server would hand the intent to another worker mid-work. One keeper thread
+watches every lease of a runtime: a heap orders the leases by when each is
+due (half a lease after it was taken or last extended); the thread sleeps
+until the earliest, extends it by a full claim timeout and schedules it again.
+Most handlers end long before their first renewal, so watching a lease costs
+a heap push and releasing it a flag, rather than a thread per job. When the
+server says a lease is gone the keeper stops renewing it and marks it lost,
+so the runtime knows its verdict will be refused.
+
+Renewals run one after another on the keeper thread. A lease is renewed with
+half of it left, which leaves room for the renewals queued before it and for
+a slow or retried extend call.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 import math
 import threading
@@ -18,12 +27,16 @@ from typing import Any
 
 from intent_bus.sdk.exceptions import IntentBusError, IntentBusLeaseLostError
 
-__all__ = ["LeaseKeeper", "renew_after"]
+__all__ = ["Lease", "LeaseKeeper", "renew_after"]
 
 log = logging.getLogger("intent_bus.worker")
 
 MIN_RENEW_SECONDS = 0.5
 """Never renew more often than this, whatever the server's claim timeout."""
+
+COMPACT_MIN = 64
+"""Released leases stay in the heap until they come due; the heap is rebuilt
+without them once it holds this many entries and four times the live ones."""
 
 
 def renew_after(claim_timeout: float) -> float:
@@ -32,83 +45,187 @@ def renew_after(claim_timeout: float) -> float:
     return max(MIN_RENEW_SECONDS, claim_timeout / 2.0)
 
 
-class LeaseKeeper:
-    """Renews one intent's lease in the background; use as a context manager
-    around the handler call."""
+class Lease:
+    """One intent's lease as the keeper sees it. ``lost`` becomes True once the
+    server refused a renewal: the lease belongs to no one (or to someone
+    else) and this worker's verdict will be refused."""
 
-    def __init__(
-        self,
-        client: Any,
-        intent_id: str,
-        claim_token: str,
-        claim_timeout: float,
-    ) -> None:
-        self._client = client
-        self._intent_id = intent_id
-        self._token = claim_token
-        self._timeout = float(claim_timeout)
-        self._seconds = max(1, math.ceil(self._timeout))
+    __slots__ = (
+        "deadline",
+        "due",
+        "intent_id",
+        "lost",
+        "released",
+        "renewals",
+        "seconds",
+        "timeout",
+        "token",
+    )
+
+    def __init__(self, intent_id: str, claim_token: str, claim_timeout: float) -> None:
+        now = time.monotonic()
+        self.intent_id = intent_id
+        self.token = claim_token
+        self.timeout = float(claim_timeout)
+        self.seconds = max(1, math.ceil(self.timeout))
         # Our own view of the expiry, in local monotonic time.
-        self._deadline = time.monotonic() + self._timeout
-        self._done = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.deadline = now + self.timeout
+        self.due = now + renew_after(self.timeout)
+        self.released = False
         self.lost = False
-        """True once the server refused a renewal: the lease belongs to no one
-        (or to someone else) and this worker's verdict will be refused."""
         self.renewals = 0
 
-    def __enter__(self) -> LeaseKeeper:
-        self.start()
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+class LeaseKeeper:
+    """Renews the leases handed to `watch` until each is `release`d.
 
-    def start(self) -> None:
-        self._thread = threading.Thread(
-            target=self._run, name=f"lease-{self._intent_id[:8]}", daemon=True
-        )
-        self._thread.start()
+    The thread starts with the first lease. `close` lets it end once no lease
+    is watched any more (at once when none is); `join` waits for that. A
+    `watch` after the thread ended starts a new one, which ends as soon as it
+    is idle again (the keeper stays closed).
+    """
 
-    def stop(self) -> None:
-        """Stop renewing; returns once no renewal is in flight."""
-        self._done.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join()
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, Lease]] = []
+        self._order = itertools.count()  # ties in `due` never compare leases
+        self._active = 0
+        self._renewing: Lease | None = None
+        self._closing = False
+        self._finished = False
+        self._thread: threading.Thread | None = None
 
-    def stop_nowait(self) -> None:
-        """Stop renewing without waiting for a renewal in flight (abort path)."""
-        self._done.set()
+    def watch(self, intent_id: str, claim_token: str, claim_timeout: float) -> Lease:
+        """Start renewing a lease just taken (its timeout counts from now)."""
+        lease = Lease(intent_id, claim_token, claim_timeout)
+        with self._cond:
+            self._active += 1
+            self._push(lease)
+            if self._thread is None or self._finished:
+                self._finished = False
+                self._thread = threading.Thread(
+                    target=self._run, name="intent-bus-lease-keeper", daemon=True
+                )
+                self._thread.start()
+            elif self._heap[0][2] is lease:
+                self._cond.notify()  # the keeper sleeps until a later lease
+        return lease
+
+    def release(self, lease: Lease, wait: bool = True) -> None:
+        """Stop renewing `lease`. With `wait`, return only once no renewal of
+        it is in flight, so none reaches the server after the verdict (the
+        abort path passes False: it must not wait on the network)."""
+        with self._cond:
+            if not lease.released:
+                lease.released = True
+                self._active -= 1
+                if self._active == 0:
+                    self._cond.notify()  # a closing keeper may end now
+            if wait and threading.current_thread() is not self._thread:
+                while self._renewing is lease:
+                    self._cond.wait()
+            if len(self._heap) >= COMPACT_MIN and len(self._heap) > 4 * self._active:
+                self._heap = [e for e in self._heap if not e[2].released]
+                heapq.heapify(self._heap)
+
+    def close(self, release_all: bool = False) -> None:
+        """Let the thread end once no lease is watched; does not wait. With
+        `release_all` (the abort path) every lease is released first, so the
+        thread ends as soon as a renewal in flight returns."""
+        with self._cond:
+            if release_all:
+                for _, _, lease in self._heap:
+                    lease.released = True
+                if self._renewing is not None:
+                    self._renewing.released = True
+                self._active = 0
+            self._closing = True
+            self._cond.notify()
+
+    def join(self, timeout: float | None = None) -> None:
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # -- the keeper thread -------------------------------------------------
+
+    def _push(self, lease: Lease) -> None:
+        heapq.heappush(self._heap, (lease.due, next(self._order), lease))
 
     def _run(self) -> None:
-        wait = renew_after(self._timeout)
-        while not self._done.wait(wait):
+        while (lease := self._next_due()) is not None:
             try:
-                self._client.extend_claim(
-                    self._intent_id, seconds=self._seconds, claim_token=self._token
-                )
-            except IntentBusLeaseLostError:
-                self.lost = True
-                log.warning(
-                    "lease of intent %s was lost; its outcome will be refused",
-                    self._intent_id,
-                )
-                return
-            except IntentBusError as exc:
-                # Transient (network, 5xx after the SDK's own retries): try
-                # again soon, while some of the lease is left.
-                left = self._deadline - time.monotonic()
-                wait = max(
-                    MIN_RENEW_SECONDS, min(left / 3.0, renew_after(self._timeout))
-                )
+                self._renew(lease)
+            finally:
+                with self._cond:
+                    self._renewing = None
+                    if not lease.released and not lease.lost:
+                        self._push(lease)
+                    self._cond.notify_all()  # releasers waiting for this renewal
+
+    def _next_due(self) -> Lease | None:
+        """Block until a lease is due for renewal (None: closed and idle)."""
+        with self._cond:
+            while True:
+                if self._closing and self._active == 0:
+                    self._finished = True
+                    return None
+                if not self._heap:
+                    self._cond.wait()
+                    continue
+                due, _, lease = self._heap[0]
+                if lease.released:
+                    heapq.heappop(self._heap)
+                    continue
+                delay = due - time.monotonic()
+                if delay > 0:
+                    self._cond.wait(delay)
+                    continue
+                heapq.heappop(self._heap)
+                self._renewing = lease
+                return lease
+
+    def _renew(self, lease: Lease) -> None:
+        started = time.monotonic()
+        try:
+            self._client.extend_claim(
+                lease.intent_id, seconds=lease.seconds, claim_token=lease.token
+            )
+        except IntentBusLeaseLostError:
+            lease.lost = True
+            log.warning(
+                "lease of intent %s was lost; its outcome will be refused",
+                lease.intent_id,
+            )
+            return
+        except Exception as exc:
+            # Transient (network, 5xx after the SDK's own retries; anything
+            # else must not end the thread that renews every lease): try again
+            # soon, while some of the lease is left.
+            left = lease.deadline - time.monotonic()
+            wait = max(MIN_RENEW_SECONDS, min(left / 3.0, renew_after(lease.timeout)))
+            lease.due = time.monotonic() + wait
+            if isinstance(exc, IntentBusError):
                 log.warning(
                     "could not extend the lease of intent %s (%s); retrying in %.1f s",
-                    self._intent_id,
+                    lease.intent_id,
                     exc,
                     wait,
                 )
-                continue
-            self.renewals += 1
-            self._deadline = time.monotonic() + self._timeout
-            wait = renew_after(self._timeout)
-            log.debug("extended the lease of intent %s", self._intent_id)
+            else:
+                log.exception(
+                    "extending the lease of intent %s failed; retrying in %.1f s",
+                    lease.intent_id,
+                    wait,
+                )
+            return
+        lease.renewals += 1
+        # Counted from before the call: the server's new expiry is later.
+        lease.deadline = started + lease.timeout
+        lease.due = started + renew_after(lease.timeout)
+        log.debug("extended the lease of intent %s", lease.intent_id)

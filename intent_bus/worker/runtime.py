@@ -1,8 +1,13 @@
 """WorkerRuntime: the claim loop, so a worker is just a handler function.
 
 The main thread claims (long-polling when the server supports it) and hands
-each intent to a handler thread; a `LeaseKeeper` renews the lease of slow
-handlers; the handler's verdict is mapped by `outcome` and reported. Shutdown
+each intent to a pool of ``concurrency`` handler threads, which live as long
+as one `listen` (or `process_one`) call and are reused from job to job; one
+`LeaseKeeper` thread renews the leases of slow handlers; the handler's verdict
+is mapped by `outcome` and reported by the handler thread. Per job the
+runtime adds nothing to the two SDK calls but a queue hand-off and a heap
+push: no thread is started and nothing is logged at INFO (claims and
+fulfilments are DEBUG lines; failures, start and stop stay at INFO). Shutdown
 on SIGINT/SIGTERM or `stop()` is graceful: no new claims, running handlers
 finish and report, then `listen` returns. A second signal aborts: in-flight
 intents are failed with "worker aborted" so none waits for its lease to expire.
@@ -12,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import random
 import socket
 import threading
@@ -30,7 +36,7 @@ from intent_bus.sdk.exceptions import (
 )
 from intent_bus.worker import outcome as outcomes
 from intent_bus.worker.backoff import error_delay, idle_delay
-from intent_bus.worker.lease import LeaseKeeper
+from intent_bus.worker.lease import Lease, LeaseKeeper
 from intent_bus.worker.outcome import Outcome
 from intent_bus.worker.redact import redact
 from intent_bus.worker.shutdown import TICK, Shutdown, WorkerAborted
@@ -64,10 +70,60 @@ class Processed:
 @dataclass(eq=False)
 class _Job:
     intent: Any
+    handler: Handler
+    full_envelope: bool
     keeper: LeaseKeeper
+    lease: Lease
     lock: threading.Lock = field(default_factory=threading.Lock)
     settled: bool = False
     result: Processed | None = None
+
+
+class _HandlerPool:
+    """Up to `size` daemon threads that run the jobs put in one queue.
+
+    A thread is started with each of the first `size` jobs, so there are
+    never fewer threads than jobs in flight (the runtime submits only while
+    a slot is free) and an idle worker with high concurrency starts none.
+    Daemon threads, because an aborted runtime must not wait for its
+    handlers.
+    """
+
+    def __init__(self, size: int, run: Callable[[_Job], None]) -> None:
+        self._size = size
+        self._run = run
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self.threads: list[threading.Thread] = []
+
+    def submit(self, job: _Job) -> None:
+        self._queue.put(job)
+        if len(self.threads) < self._size:
+            thread = threading.Thread(
+                target=self._serve,
+                name=f"intent-bus-handler-{len(self.threads) + 1}",
+                daemon=True,
+            )
+            self.threads.append(thread)
+            thread.start()
+
+    def close(self) -> None:
+        """Each thread ends after the jobs queued before; does not wait."""
+        for _ in self.threads:
+            self._queue.put(None)
+
+    def join(self) -> None:
+        for thread in self.threads:
+            thread.join()
+
+    def _serve(self) -> None:
+        while (job := self._queue.get()) is not None:
+            try:
+                self._run(job)
+            except Exception:
+                # `_run_job` contains the handler's errors; this is a bug or
+                # an unexpected error while reporting. The thread must live
+                # on: the pool does not replace it.
+                log.exception("worker failed on intent %s", job.intent.id)
 
 
 class WorkerRuntime:
@@ -120,6 +176,9 @@ class WorkerRuntime:
         self._shutdown = Shutdown()
         self._stop_logged = False
         self._announced = False
+        # Per `listen`/`process_one` call, set up by `_session`.
+        self._pool: _HandlerPool | None = None
+        self._keeper: LeaseKeeper | None = None
 
     # -- public -----------------------------------------------------------
 
@@ -146,9 +205,7 @@ class WorkerRuntime:
         with self._session():
             failures = 0
             try:
-                while not self._stopping():
-                    if not self._wait_for_slot():
-                        break
+                while self._wait_for_slot():
                     claimed, failures = self._claim_once(
                         goal, namespace, publisher, failures, self._long_poll
                     )
@@ -198,12 +255,27 @@ class WorkerRuntime:
     @contextmanager
     def _session(self) -> Iterator[None]:
         self._announced = False
+        pool = self._pool = _HandlerPool(self.concurrency, self._run_job)
+        keeper = self._keeper = LeaseKeeper(self.client)
         try:
             with self._shutdown.signals():
                 yield
         except WorkerAborted:
             self._abort_inflight()
         finally:
+            pool.close()
+            # After an abort no lease is renewed any more, not even one the
+            # signal interrupted before its job was registered.
+            keeper.close(release_all=self._shutdown.aborted)
+            with self._lock:
+                settled = not self._inflight
+            if settled and not self._shutdown.aborted:
+                # Every handler has reported: the threads are idle and end
+                # at once. (After an abort, or an unexpected error, handlers
+                # may still run; they end on their own.)
+                pool.join()
+                keeper.join()
+            self._pool = self._keeper = None
             self._shutdown.reset()
             self._stop_logged = False
             if self._announced:
@@ -226,10 +298,13 @@ class WorkerRuntime:
         """Block until fewer than `concurrency` handlers run; False if stopped."""
         while True:
             with self._lock:
-                if len(self._inflight) < self.concurrency:
-                    return True
+                free = len(self._inflight) < self.concurrency
+            # Checked after the slot: a handler that called stop() and then
+            # freed its slot is not followed by one more claim.
             if self._stopping():
                 return False
+            if free:
+                return True
             self._slot_freed.wait(TICK)
             self._slot_freed.clear()
 
@@ -319,38 +394,39 @@ class WorkerRuntime:
     # -- handling ---------------------------------------------------------
 
     def _start(self, intent: Any, handler: Handler, full_envelope: bool) -> _Job:
-        log.info(
-            "claimed intent %s (goal %s, attempt %s)",
-            intent.id,
-            intent.goal,
-            intent.claim_attempts,
-        )
+        assert self._pool is not None and self._keeper is not None
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("payload of %s: %r", intent.id, redact(intent.payload))
+            log.debug(
+                "claimed intent %s (goal %s, attempt %s), payload %r",
+                intent.id,
+                intent.goal,
+                intent.claim_attempts,
+                redact(intent.payload),
+            )
         timeout = intent.claim_timeout or protocol.DEFAULT_CLAIM_TIMEOUT
-        keeper = LeaseKeeper(self.client, intent.id, intent.claim_token, timeout)
-        job = _Job(intent, keeper)
+        keeper = self._keeper
+        lease = keeper.watch(intent.id, intent.claim_token, timeout)
+        job = _Job(intent, handler, full_envelope, keeper, lease)
         with self._lock:
             self._inflight[intent.id] = job
-        thread = threading.Thread(
-            target=self._run_job,
-            args=(job, handler, full_envelope),
-            name=f"intent-{intent.id[:8]}",
-            daemon=True,  # an aborted runtime must not wait for its handlers
-        )
-        thread.start()
+        self._pool.submit(job)
         return job
 
-    def _run_job(self, job: _Job, handler: Handler, full_envelope: bool) -> None:
+    def _run_job(self, job: _Job) -> None:
         intent = job.intent
         try:
-            with job.keeper:
-                try:
-                    value = handler(intent if full_envelope else intent.payload)
-                    verdict = outcomes.from_return(value)
-                except BaseException as exc:
-                    log.exception("handler failed on intent %s", intent.id)
-                    verdict = outcomes.from_exception(exc)
+            if job.settled:
+                # Aborted while it waited in the queue: already failed.
+                job.keeper.release(job.lease, wait=False)
+                return
+            try:
+                value = job.handler(intent if job.full_envelope else intent.payload)
+                verdict = outcomes.from_return(value)
+            except BaseException as exc:
+                log.exception("handler failed on intent %s", intent.id)
+                verdict = outcomes.from_exception(exc)
+            finally:
+                job.keeper.release(job.lease)
             self._settle(job, verdict)
         finally:
             with self._lock:
@@ -387,7 +463,7 @@ class WorkerRuntime:
                     result_type=verdict.result_type,
                     claim_token=token,
                 )
-            log.info("fulfilled intent %s", intent.id)
+            log.debug("fulfilled intent %s", intent.id)
             return True
         except IntentBusLeaseLostError:
             log.warning(
@@ -416,7 +492,7 @@ class WorkerRuntime:
                 if job.settled:
                     continue
                 job.settled = True
-            job.keeper.stop_nowait()
+            job.keeper.release(job.lease, wait=False)
             log.warning("aborting: failing intent %s", job.intent.id)
             verdict = Outcome.fail(ABORT_ERROR)
             reported = self._report(job.intent, verdict)

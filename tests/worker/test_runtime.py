@@ -246,7 +246,7 @@ def test_worker_recovers_when_the_server_comes_back(
         proxy.close()
 
 
-def test_lease_is_renewed_for_a_handler_three_times_the_claim_timeout(
+def test_leases_of_two_concurrent_handlers_three_times_the_claim_timeout_are_renewed(
     tmp_path: Path,
 ) -> None:
     settings = Settings(db_url=f"sqlite:///{tmp_path / 'bus.db'}", claim_timeout=2)
@@ -256,27 +256,33 @@ def test_lease_is_renewed_for_a_handler_three_times_the_claim_timeout(
             IntentClient(server.url, api_key=key) as client,
             IntentClient(server.url, api_key=key) as rival,
         ):
-            handler_done = threading.Event()
+            never = threading.Event()
 
             def slow(payload: Any) -> str:
-                handler_done.wait(6.0)  # three claim timeouts
-                return "slow but done"
+                never.wait(6.0)  # three claim timeouts
+                return f"slow but done {payload}"
 
-            job = client.publish("work", {})
-            runtime = runtime_for(client)
+            jobs = [client.publish("work", n) for n in range(2)]
+            # One keeper thread renews both leases.
+            runtime = runtime_for(client, concurrency=2)
             stolen = []
             with listening(runtime, "work", slow):
-                wait_for(lambda: client.get_status(job.id).status == "claimed")
+                wait_for(
+                    lambda: all(
+                        client.get_status(job.id).status == "claimed" for job in jobs
+                    )
+                )
                 deadline = time.monotonic() + 6.5
                 while time.monotonic() < deadline:
                     got = rival.claim(goal="work", worker_id="rival")
                     if got:
                         stolen.append(got)
                     time.sleep(0.3)
-                result = result_of(client, job.id)
-    assert not stolen, "another worker claimed the intent mid-handler"
-    assert (result.status, result.result) == ("fulfilled", "slow but done")
-    assert result.claim_attempts == 1
+                results = [result_of(client, job.id) for job in jobs]
+    assert not stolen, "another worker claimed an intent mid-handler"
+    for n, result in enumerate(results):
+        assert (result.status, result.result) == ("fulfilled", f"slow but done {n}")
+        assert result.claim_attempts == 1
 
 
 def test_concurrency_runs_handlers_at_the_same_time(client: IntentClient) -> None:
