@@ -27,9 +27,12 @@ from intent_bus.server.views import claim_view
 from intent_bus.server.wakeup import wait_for_work
 from intent_bus.storage.base import ClaimQuery, Lease
 
-WAIT_RECHECK_SECONDS = 1.0
+WAIT_RECHECK_SECONDS = 5.0
 """A waiting claimer re-checks at least this often, as a safety net for wake-ups
-that never arrive (e.g. a notification lost between replicas)."""
+that never arrive (e.g. a notification lost between replicas). Every source of
+new work already wakes waiters (publish, reopening fail, requeue, lease reaping,
+NOTIFY from other replicas, and the next delayed intent's due time), so this is
+kept long: each idle long-poller costs two store queries per re-check."""
 
 _WORKER_ID = protocol.HEADER_WORKER_ID.lower().encode()
 _CAPABILITIES = protocol.HEADER_WORKER_CAPABILITIES.lower().encode()
