@@ -24,12 +24,36 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     )
 
 
+# The extra that brings each optional dependency the server may import.
+_EXTRAS = {
+    "starlette": "server",
+    "msgspec": "server",
+    "uvicorn": "server",
+    "psycopg": "postgres",
+    "psycopg_pool": "postgres",
+}
+
+
+def _missing(exc: ImportError) -> CliError | None:
+    top = (exc.name or "").split(".")[0]
+    extra = _EXTRAS.get(top)
+    if extra is None:
+        return None
+    return CliError(
+        f"the server needs {top}, which is not installed: "
+        f"pip install 'intent-bus[{extra}]'"
+    )
+
+
 def run_server(argv: list[str]) -> int:
+    # The server imports uvicorn, and psycopg for a postgresql:// URL, only when
+    # it starts, so a missing extra surfaces here rather than at import time.
     try:
         from intent_bus.server.run import main as server_main
+
+        return server_main(argv)
     except ImportError as exc:
-        raise CliError(
-            f"the server is not installed ({exc.name or exc}): "
-            "pip install 'intent-bus[server]'"
-        ) from None
-    return server_main(argv)
+        error = _missing(exc)
+        if error is None:
+            raise
+        raise error from None
