@@ -27,77 +27,25 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import logging
 import os
-import secrets
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from e2e import create_tenant, servers
+
 from intent_bus.sdk.client import IntentClient
 from intent_bus.worker.runtime import WorkerRuntime
 
-ROOT = Path(__file__).resolve().parent.parent
-ADMIN_KEY = "ak_bench_" + secrets.token_hex(8)
 NAMESPACE = "bench"
 WORKER_ID = "bench-worker"
 POLL = 0.5
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextmanager
-def server(db_url: str) -> Iterator[str]:
-    port = free_port()
-    env = dict(os.environ, INTENT_BUS_ADMIN_KEY=ADMIN_KEY)
-    cmd = [sys.executable, "-m", "intent_bus.server", "--host", "127.0.0.1"]
-    cmd += ["--port", str(port), "--db", db_url]
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("server did not become healthy") from None
-                time.sleep(0.05)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def create_tenant(url: str) -> str:
-    request = urllib.request.Request(
-        f"{url}/admin/keys",
-        data=json.dumps({"owner": "bench"}).encode(),
-        headers={"X-API-KEY": ADMIN_KEY, "Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request) as response:
-        key: str = json.loads(response.read())["api_key"]
-        return key
 
 
 def publish(client: IntentClient, goal: str, n: int) -> None:
@@ -242,8 +190,9 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         db = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        with server(db) as url:
-            key = create_tenant(url)
+        with servers(db, 1) as ports:
+            key = create_tenant(ports[0])
+            url = f"http://127.0.0.1:{ports[0]}"
             with IntentClient(url, api_key=key) as client:
                 # Warm up connections, imports and the server's caches.
                 publish(client, "warm", 50)
