@@ -291,6 +291,16 @@ class PostgresStore:
                 await self._run(cur, "rate_forget", params)
         return count
 
+    async def _leased_update(
+        self, name: str, intent_id: str, params: dict[str, Any]
+    ) -> Intent:
+        """Runs an UPDATE guarded by the lease token; no row means no live lease."""
+        async with self._statement() as cur:
+            row = await (await self._run(cur, name, params)).fetchone()
+        if row is None:
+            raise LeaseLost(intent_id)
+        return _intent(row)
+
     # -- intents ------------------------------------------------------------
     async def intent_publish(
         self, intent: NewIntent, idempotency: Idempotency | None, now: float
@@ -366,11 +376,7 @@ class PostgresStore:
             "result_type": result_type,
             "now": now,
         }
-        async with self._statement() as cur:
-            row = await (await self._run(cur, "intent_fulfill", params)).fetchone()
-        if row is None:
-            raise LeaseLost(intent_id)
-        return _intent(row)
+        return await self._leased_update("intent_fulfill", intent_id, params)
 
     async def intent_fail(
         self,
@@ -411,11 +417,7 @@ class PostgresStore:
             "expires_at": expires_at,
             "now": now,
         }
-        async with self._statement() as cur:
-            row = await (await self._run(cur, "intent_extend", params)).fetchone()
-        if row is None:
-            raise LeaseLost(intent_id)
-        return _intent(row)
+        return await self._leased_update("intent_extend", intent_id, params)
 
     async def intent_get(self, intent_id: str, now: float) -> Intent | None:
         """Returns the intent, first settling its lease if that has expired."""

@@ -221,6 +221,19 @@ class SqliteStore:
             if deleted < PURGE_BATCH:
                 return total
 
+    async def _leased_update(
+        self, name: str, intent_id: str, params: dict[str, Any]
+    ) -> Intent:
+        """Runs an UPDATE guarded by the lease token; no row means no live lease."""
+
+        def op(conn: sqlite3.Connection) -> Intent:
+            done = fetch_intents(conn, name, params)
+            if not done:
+                raise LeaseLost(f"no live lease on {intent_id!r} for that token")
+            return done[0]
+
+        return await self._run(op)
+
     # -- intents --------------------------------------------------------------
     async def intent_publish(
         self, intent: NewIntent, idempotency: Idempotency | None, now: float
@@ -321,14 +334,7 @@ class SqliteStore:
             "result_type": result_type,
             "now": now,
         }
-
-        def op(conn: sqlite3.Connection) -> Intent:
-            done = fetch_intents(conn, "intent_fulfill", params)
-            if not done:
-                raise LeaseLost(f"no live lease on {intent_id!r} for that token")
-            return done[0]
-
-        return await self._run(op)
+        return await self._leased_update("intent_fulfill", intent_id, params)
 
     async def intent_fail(
         self,
@@ -369,14 +375,7 @@ class SqliteStore:
             "expires_at": expires_at,
             "now": now,
         }
-
-        def op(conn: sqlite3.Connection) -> Intent:
-            done = fetch_intents(conn, "intent_extend", params)
-            if not done:
-                raise LeaseLost(f"no live lease on {intent_id!r} for that token")
-            return done[0]
-
-        return await self._run(op)
+        return await self._leased_update("intent_extend", intent_id, params)
 
     async def intent_get(self, intent_id: str, now: float) -> Intent | None:
         """Returns the intent, first settling its lease if that has expired."""
