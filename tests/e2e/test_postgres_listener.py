@@ -4,36 +4,17 @@ callbacks of another, and a listener whose connection is killed comes back."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator, Callable
 
 import psycopg
 import pytest
 
-from intent_bus.storage.base import NewIntent
 from intent_bus.storage.pg_notify import CHANNEL
 from intent_bus.storage.postgres import PostgresStore
+from tests.contract.conftest import NOW, new_intent
 from tests.pgutil import fresh_postgres_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.anyio]
-
-NOW = 1_700_000_000.0
-
-
-def _intent() -> NewIntent:
-    return NewIntent(
-        id=uuid.uuid4().hex,
-        owner="acme",
-        goal="wake",
-        payload=b"1",
-        namespace="default",
-        visibility="private",
-        priority=100,
-        run_at=NOW,
-        created_at=NOW,
-        max_attempts=3,
-        backoff_base=5.0,
-    )
 
 
 @pytest.fixture
@@ -63,7 +44,7 @@ async def test_publish_on_one_store_wakes_the_other_but_not_itself(
     heard: list[str] = []
     publisher.on_work(lambda: heard.append("publisher"))
     listener.on_work(lambda: heard.append("listener"))
-    await publisher.intent_publish(_intent(), None, NOW)
+    await publisher.intent_publish(new_intent(goal="wake", payload=b"1"), None, NOW)
     await _until(lambda: "listener" in heard)
     # The publisher's own process woke its waiters directly; give a stray
     # self-notification time to arrive before concluding it never does.
@@ -88,5 +69,5 @@ async def test_listener_reconnects_after_its_connection_is_killed(
     # something) and hears later publishes again.
     await _until(lambda: len(heard) >= 1)
     before = len(heard)
-    await publisher.intent_publish(_intent(), None, NOW)
+    await publisher.intent_publish(new_intent(goal="wake", payload=b"1"), None, NOW)
     await _until(lambda: len(heard) > before)
