@@ -11,6 +11,7 @@ HEAD, lifespan) goes to the Starlette app, which answers exactly as before.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.applications import Starlette
@@ -18,36 +19,42 @@ from starlette.routing import BaseRoute
 
 from intent_bus.server.endpoint import Endpoint, EndpointApp, Receive, Send
 
-# (literal segments, parameter names by position, trailing ``:path`` parameter)
-_Pattern = tuple[tuple[str | None, ...], str | None]
+
+@dataclass(frozen=True, slots=True)
+class PathPattern:
+    """A route path split into segments: a literal string, or None where a
+    parameter goes. `rest` names a trailing ``{name:path}`` parameter, which
+    takes the remaining segments, slashes included."""
+
+    parts: tuple[str | None, ...]
+    names: tuple[str, ...]
+    rest: str | None = None
 
 
-def compile_path(path: str) -> _Pattern:
-    """`/fulfill/{intent_id}` -> ((None, 'fulfill', None), None) with names aside."""
+def compile_path(path: str) -> PathPattern:
+    """`/fulfill/{intent_id}` -> parts ('', 'fulfill', None), names ('intent_id',)."""
     parts: list[str | None] = []
+    names: list[str] = []
     rest: str | None = None
     for segment in path.split("/"):
         if segment.startswith("{") and segment.endswith("}"):
             name, _, converter = segment[1:-1].partition(":")
+            names.append(name)
             if converter == "path":
                 rest = name
                 break
             parts.append(None)
         else:
             parts.append(segment)
-    return tuple(parts), rest
+    return PathPattern(tuple(parts), tuple(names), rest)
 
 
 class _Route:
     __slots__ = ("app", "names", "parts", "rest")
 
     def __init__(self, endpoint: Endpoint, app: EndpointApp) -> None:
-        self.parts, self.rest = compile_path(endpoint.path)
-        self.names = [
-            segment[1:-1].partition(":")[0]
-            for segment in endpoint.path.split("/")
-            if segment.startswith("{")
-        ]
+        pattern = compile_path(endpoint.path)
+        self.parts, self.names, self.rest = pattern.parts, pattern.names, pattern.rest
         self.app = app
 
     def match(self, segments: list[str]) -> dict[str, str] | None:
