@@ -28,6 +28,10 @@ def _new_admin_key(secret: str, now: float, key_id: str | None = None) -> ApiKey
     )
 
 
+def _first_live(keys: list[ApiKey]) -> ApiKey | None:
+    return next((key for key in keys if key.revoked_at is None), None)
+
+
 async def _create_or_get(store: Store, key: ApiKey) -> ApiKey:
     """Creates the key; when a racing replica created it first, returns theirs."""
     try:
@@ -60,21 +64,20 @@ async def ensure_admin_key(
                 await store.key_revoke(other.id, now)
         return key
     admins = await store.key_list("admin")
-    for existing in admins:
-        if existing.revoked_at is None:
-            return existing
+    live = _first_live(admins)
+    if live is not None:
+        return live
     # The id is derived from what exists, so replicas starting together on a
     # fresh database try the same id: one insert wins and the others adopt it.
     secret = protocol.ADMIN_KEY_PREFIX + secrets.token_urlsafe(32)
-    key_id = f"key_admin_{len(admins) + 1:04d}"
+    key = _new_admin_key(secret, now, f"key_admin_{len(admins) + 1:04d}")
     try:
-        await store.key_create(_new_admin_key(secret, now, key_id))
+        await store.key_create(key)
     except Conflict:
-        for existing in await store.key_list("admin"):
-            if existing.revoked_at is None:
-                return existing
-        raise
-    key = _new_admin_key(secret, now, key_id)
+        live = _first_live(await store.key_list("admin"))
+        if live is None:
+            raise
+        return live
     line = f"Intent Bus admin key (shown once, store it safely): {key.secret}"
     if announce is None:
         print(line, flush=True)  # stdout, not the log: logs are often shipped
