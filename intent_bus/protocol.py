@@ -44,15 +44,85 @@ class ErrorCode:
     INTERNAL_ERROR: Final = "internal_error"
 
 
-# Intent states.
+# Environment variables, read only at the edges (CLI, SDK defaults, server run).
+ENV_URL: Final = "INTENT_BUS_URL"
+ENV_API_KEY: Final = "INTENT_BUS_API_KEY"
+ENV_API_KEY_LEGACY: Final = "INTENT_API_KEY"
+"""The seed SDK's name for the key; still read, after `ENV_API_KEY`."""
+ENV_ADMIN_KEY: Final = "INTENT_BUS_ADMIN_KEY"
+DEFAULT_URL: Final = "http://127.0.0.1:8000"
+
+# Intent states. A new state is added here and nowhere else by hand: the server's
+# Literal types, the metrics and the SDK's checks all read `STATUSES`.
 STATUS_OPEN: Final = "open"
 STATUS_CLAIMED: Final = "claimed"
 STATUS_FULFILLED: Final = "fulfilled"
 STATUS_DEAD: Final = "dead"
+STATUSES: Final = (STATUS_OPEN, STATUS_CLAIMED, STATUS_FULFILLED, STATUS_DEAD)
 TERMINAL_STATUSES: Final = frozenset({STATUS_FULFILLED, STATUS_DEAD})
 
-VISIBILITIES: Final = ("private", "public")
-RESULT_TYPES: Final = ("json", "text")
+VISIBILITY_PRIVATE: Final = "private"
+VISIBILITY_PUBLIC: Final = "public"
+VISIBILITIES: Final = (VISIBILITY_PRIVATE, VISIBILITY_PUBLIC)
+RESULT_TYPE_JSON: Final = "json"
+RESULT_TYPE_TEXT: Final = "text"
+RESULT_TYPES: Final = (RESULT_TYPE_JSON, RESULT_TYPE_TEXT)
+ROLE_ADMIN: Final = "admin"
+ROLE_TENANT: Final = "tenant"
+ROLES: Final = (ROLE_ADMIN, ROLE_TENANT)
+
+# Field names of the intent as the wire shows it. The SDK models, the server's
+# Structs and the storage records are pinned to these lists by a test, so a field
+# added in one place and not the others fails at once.
+PUBLISH_FIELDS: Final = (
+    "goal",
+    "payload",
+    "namespace",
+    "visibility",
+    "priority",
+    "delay",
+    "max_attempts",
+    "backoff_base",
+    "target_worker",
+    "required_capability",
+)
+"""Body fields of POST /intent."""
+STATUS_FIELDS: Final = (
+    "id",
+    "status",
+    "goal",
+    "namespace",
+    "claim_attempts",
+    "max_attempts",
+    "priority",
+    "run_at",
+    "created_at",
+    "error",
+    "visibility",
+    "target_worker",
+    "required_capability",
+    "lease_expires_at",
+    "completed_at",
+)
+"""What GET /status answers (and POST /intent, GET /result extend)."""
+RESULT_FIELDS: Final = (*STATUS_FIELDS, "result", "result_type")
+"""What GET /result answers for a terminal intent."""
+CLAIM_FIELDS: Final = (
+    "id",
+    "goal",
+    "payload",
+    "claim_token",
+    "namespace",
+    "claim_attempts",
+    "priority",
+    "claim_timeout",
+    "target_worker",
+    "required_capability",
+    "max_attempts",
+    "lease_expires_at",
+    "created_at",
+)
+"""What POST /claim answers: the leased intent and its token."""
 
 # Field limits and defaults of POST /intent.
 DEFAULT_NAMESPACE: Final = "default"
@@ -62,6 +132,10 @@ TARGET_MAX_CHARS: Final = 64
 CAPABILITY_MAX_CHARS: Final = 64
 WORKER_ID_MAX_CHARS: Final = 128
 IDEMPOTENCY_KEY_MAX_CHARS: Final = 256
+OWNER_MAX_CHARS: Final = 128
+"""A key's owner (the tenant), and so also the `publisher` claim filter."""
+CLAIM_TOKEN_MAX_CHARS: Final = 256
+INTENT_ID_MAX_CHARS: Final = 256
 PRIORITY_MIN: Final = 0
 PRIORITY_MAX: Final = 1000
 DEFAULT_PRIORITY: Final = 100
@@ -78,6 +152,7 @@ KV_MAX_TTL: Final = 86400
 MAX_LEASE_SECONDS: Final = 3600
 DEFAULT_CLAIM_TIMEOUT: Final = 60
 MAX_WAIT_SECONDS: Final = 30.0
+"""`wait` of POST /claim: 0 < wait <= MAX_WAIT_SECONDS; absent means no wait."""
 MAX_BODY_BYTES: Final = 256 * 1024
 MAX_JSON_DEPTH: Final = 64
 SIGNATURE_WINDOW_SECONDS: Final = 300
