@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 Role = Literal["admin", "tenant"]
 IntentStatusName = Literal["open", "claimed", "fulfilled", "dead"]
@@ -256,12 +256,3 @@ class Store(Protocol):
 
     async def kv_purge(self, now: float) -> int:
         """Deletes expired entries; returns how many."""
-
-
-def as_params(record: Any) -> dict[str, Any]:
-    """A record's fields as named query parameters.
-
-    A shallow copy: `dataclasses.asdict` deep-copies every value, which showed
-    up in profiles of the publish path.
-    """
-    return {name: getattr(record, name) for name in record.__dataclass_fields__}

@@ -1,5 +1,5 @@
--- Every statement the SQLite backend runs, by name. postgres.sql uses the same names.
--- Python asks for queries by name and never glues SQL strings together.
+-- Every statement the SQLite backend runs, by name; the PostgreSQL file uses the same
+-- names and parameters where the two do the same thing. Python never glues SQL together.
 
 -- name: schema_version_create
 -- Creates the table that records which migrations were applied.
@@ -328,7 +328,7 @@ RETURNING *;
 -- name: intent_extend
 -- Moves a live lease's expiry.
 UPDATE intents
-SET lease_expires_at = :expires_at,
+SET lease_expires_at = :lease_expires_at,
     updated_at = :now
 WHERE id = :id
   AND status = 'claimed'

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 import pytest
 
 from intent_bus.storage.migrate import load_migrations, migrations_dir
-from intent_bus.storage.sqlite_records import Q
-from intent_bus.storage.sqlite_schema import split_statements
+from intent_bus.storage.sqlite.migrate import split_statements
+from intent_bus.storage.sqlite.records import Q
 
 PARAMS = {
     "owner": "acme",
