@@ -129,6 +129,16 @@ class Lease:
 
 
 @dataclass(frozen=True, slots=True)
+class Poll:
+    """What one claim attempt found: the leased intent, or, when none was
+    eligible, the earliest future run_at the claimer could take (None when
+    nothing is scheduled), so the caller knows how long to wait."""
+
+    intent: Intent | None
+    next_due: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class QueueStats:
     """Counts of intents by status, overall and per namespace."""
 
@@ -189,6 +199,11 @@ class Store(Protocol):
     ) -> Intent | None:
         """Leases the best eligible intent (priority desc, run_at, insertion
         order) and counts the attempt, or returns None."""
+
+    async def intent_poll(self, query: ClaimQuery, lease: Lease, now: float) -> Poll:
+        """Claims as `intent_claim` does and, when nothing is eligible, also
+        finds the next due time, in the same transaction: an empty long-poll
+        round is one store call."""
 
     async def intent_next_due(self, query: ClaimQuery, now: float) -> float | None:
         """Returns the earliest future run_at among intents the query could take."""

@@ -47,6 +47,11 @@ def lease_params(lease: Lease, now: float) -> dict[str, Any]:
     }
 
 
+def unclaimed_params(query: ClaimQuery, now: float) -> dict[str, Any]:
+    """The next-due queries' parameters outside a poll: no claim to gate on."""
+    return {**claim_params(query, now), "claim_token": None, "lease_expires_at": None}
+
+
 def fulfill_params(
     intent_id: str, claim_token: str, result: bytes | None, result_type: str, now: float
 ) -> dict[str, Any]:

@@ -214,6 +214,8 @@ RETURNING intents.*
 
 -- name: intent_next_due_private
 -- Returns the earliest future run_at among the tenant's private intents in a namespace.
+-- Nothing when the claim of the same poll (its token) took an intent: that
+-- poll needs no next due time, and the gate spares it the scan.
 SELECT MIN(run_at) AS next_due
 FROM intents
 WHERE status = 'open'
@@ -226,9 +228,18 @@ WHERE status = 'open'
   AND (target_worker IS NULL OR target_worker = :worker_id)
   AND (required_capability IS NULL
        OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+  AND NOT EXISTS (
+    SELECT 1
+    FROM intents
+    WHERE status = 'claimed'
+      AND lease_expires_at = :lease_expires_at
+      AND claim_token = :claim_token
+  )
 
 -- name: intent_next_due_public
 -- Returns the earliest future run_at among public intents.
+-- Nothing when the claim of the same poll (its token) took an intent: that
+-- poll needs no next due time, and the gate spares it the scan.
 SELECT MIN(run_at) AS next_due
 FROM intents
 WHERE status = 'open'
@@ -239,6 +250,13 @@ WHERE status = 'open'
   AND (target_worker IS NULL OR target_worker = :worker_id)
   AND (required_capability IS NULL
        OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+  AND NOT EXISTS (
+    SELECT 1
+    FROM intents
+    WHERE status = 'claimed'
+      AND lease_expires_at = :lease_expires_at
+      AND claim_token = :claim_token
+  )
 
 -- name: intent_fulfill
 -- Completes the intent if the token holds its live lease.
@@ -275,7 +293,7 @@ SET status = 'open',
     claim_token = NULL,
     lease_expires_at = NULL,
     updated_at = :now
-WHERE seq = :seq
+WHERE id = :id
 RETURNING *
 
 -- name: intent_fail_kill
@@ -287,7 +305,7 @@ SET status = 'dead',
     claim_token = NULL,
     lease_expires_at = NULL,
     updated_at = :now
-WHERE seq = :seq
+WHERE id = :id
 RETURNING *
 
 -- name: intent_extend

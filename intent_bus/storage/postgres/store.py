@@ -30,6 +30,7 @@ from intent_bus.storage.base import (
     Intent,
     Lease,
     NewIntent,
+    Poll,
     QueueStats,
     RetryDelay,
     Role,
@@ -46,6 +47,7 @@ from intent_bus.storage.params import (
     kv_get_params,
     kv_set_params,
     lease_params,
+    unclaimed_params,
 )
 from intent_bus.storage.postgres.listener import WorkListener
 from intent_bus.storage.postgres.migrate import migrate
@@ -262,23 +264,49 @@ class PostgresStore:
     async def intent_claim(
         self, query: ClaimQuery, lease: Lease, now: float
     ) -> Intent | None:
-        # Expired leases are eligible again: settle them first (skipping any a
-        # neighbour is settling), then claim, in one transaction sent as one
-        # pipeline: BEGIN, both statements and COMMIT cost one round trip.
+        claimed, _ = await self._claim(query, lease, now, with_next_due=False)
+        return claimed
+
+    async def intent_poll(self, query: ClaimQuery, lease: Lease, now: float) -> Poll:
+        claimed, next_due = await self._claim(query, lease, now, with_next_due=True)
+        return Poll(claimed, None if claimed else next_due)
+
+    async def _claim(
+        self, query: ClaimQuery, lease: Lease, now: float, *, with_next_due: bool
+    ) -> tuple[Intent | None, float | None]:
+        """Settles expired leases, claims, and optionally reads the next due time.
+
+        The statements go out as one pipeline on an autocommit connection: with
+        no BEGIN, everything up to the pipeline's one Sync is one implicit
+        transaction, so the claim sees the leases just settled (skipping any a
+        neighbour is settling) and the whole call is one round trip. The
+        next-due statements are gated on the claim's token, so they cost
+        nothing when the claim succeeded.
+        """
         settle = {"now": now, "limit": REAP_BATCH, "origin": self._origin}
         params = {**claim_params(query, now), **lease_params(lease, now)}
+        names = ["intent_claim"]
+        if with_next_due:
+            names += ["intent_next_due_private", "intent_next_due_public"]
         with _translated():
             async with self._pool.connection() as conn:
-                async with conn.pipeline(), conn.transaction():
+                async with conn.pipeline():
                     await conn.execute(
                         self._queries["intent_settle_leases_notify"], settle
                     )
-                    claimed = await conn.execute(self._queries["intent_claim"], params)
-                row = await claimed.fetchone()
-        return _intent(row) if row else None
+                    cursors = [
+                        await conn.execute(self._queries[name], params)
+                        for name in names
+                    ]
+                row = await cursors[0].fetchone()
+                dues = [
+                    (await cur.fetchone() or {}).get("next_due") for cur in cursors[1:]
+                ]
+        found = [float(due) for due in dues if due is not None]
+        return (_intent(row) if row else None), min(found, default=None)
 
     async def intent_next_due(self, query: ClaimQuery, now: float) -> float | None:
-        params = claim_params(query, now)
+        params = unclaimed_params(query, now)
         dues: list[float] = []
         async with self._statement() as cur:
             for name in ("intent_next_due_private", "intent_next_due_public"):
@@ -311,7 +339,7 @@ class PostgresStore:
             held = await (await self._run(cur, "intent_leased", lease)).fetchone()
             if held is None:
                 raise LeaseLost(intent_id)
-            params: dict[str, Any] = {"seq": held["seq"], "error": error, "now": now}
+            params: dict[str, Any] = {"id": intent_id, "error": error, "now": now}
             if held["claim_attempts"] < held["max_attempts"]:
                 delay = retry_delay(held["claim_attempts"], held["backoff_base"])
                 await self._run(

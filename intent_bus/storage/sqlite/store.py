@@ -24,6 +24,7 @@ from intent_bus.storage.base import (
     Intent,
     Lease,
     NewIntent,
+    Poll,
     QueueStats,
     RetryDelay,
     Role,
@@ -41,6 +42,7 @@ from intent_bus.storage.params import (
     kv_get_params,
     kv_set_params,
     lease_params,
+    unclaimed_params,
 )
 from intent_bus.storage.sqlite.migrate import apply_migrations
 from intent_bus.storage.sqlite.records import Q, fetch_intents, fetch_keys, fetch_rows
@@ -84,6 +86,35 @@ def _candidate_queries(query: ClaimQuery) -> list[str]:
     else:
         names.append("intent_candidate_public")
     return names
+
+
+def _claim(
+    conn: sqlite3.Connection, query: ClaimQuery, lease: Lease, now: float
+) -> Intent | None:
+    """Settles expired leases, then leases the best candidate; one transaction."""
+    # Expired leases first: their intents may be the best candidates.
+    conn.execute(Q["intent_settle_leases"], {"now": now, "limit": CLAIM_SETTLE_LIMIT})
+    params = _claim_params(query, now)
+    best: tuple[int, float, int] | None = None
+    for name in _candidate_queries(query):
+        rows = fetch_rows(conn, name, params)
+        if rows:
+            seq, priority, run_at = rows[0]
+            rank = (-priority, run_at, seq)
+            if best is None or rank < best:
+                best = rank
+    if best is None:
+        return None
+    granted = {**lease_params(lease, now), "seq": best[2]}
+    return fetch_intents(conn, "intent_claim_chosen", granted)[0]
+
+
+def _next_due(conn: sqlite3.Connection, params: dict[str, Any]) -> float | None:
+    """The earlier of the private and public next due times."""
+    names = ("intent_next_due_private", "intent_next_due_public")
+    due = [fetch_rows(conn, name, params)[0][0] for name in names]
+    found = [value for value in due if value is not None]
+    return min(found) if found else None
 
 
 class SqliteStore:
@@ -257,41 +288,25 @@ class SqliteStore:
     async def intent_claim(
         self, query: ClaimQuery, lease: Lease, now: float
     ) -> Intent | None:
-        params = _claim_params(query, now)
-        names = _candidate_queries(query)
-        granted = lease_params(lease, now)
+        return await self._run(lambda conn: _claim(conn, query, lease, now))
 
-        def op(conn: sqlite3.Connection) -> Intent | None:
-            # Expired leases first: their intents may be the best candidates.
-            settle = {"now": now, "limit": CLAIM_SETTLE_LIMIT}
-            conn.execute(Q["intent_settle_leases"], settle)
-            best: tuple[int, float, int] | None = None
-            for name in names:
-                rows = fetch_rows(conn, name, params)
-                if rows:
-                    seq, priority, run_at = rows[0]
-                    rank = (-priority, run_at, seq)
-                    if best is None or rank < best:
-                        best = rank
-            if best is None:
-                return None
-            claimed = fetch_intents(conn, "intent_claim", {**granted, "seq": best[2]})
-            return claimed[0]
+    async def intent_poll(self, query: ClaimQuery, lease: Lease, now: float) -> Poll:
+        def op(conn: sqlite3.Connection) -> Poll:
+            intent = _claim(conn, query, lease, now)
+            if intent is not None:
+                return Poll(intent)
+            gate = {
+                "claim_token": lease.claim_token,
+                "lease_expires_at": lease.expires_at,
+            }
+            return Poll(None, _next_due(conn, {**_claim_params(query, now), **gate}))
 
         return await self._run(op)
 
     async def intent_next_due(self, query: ClaimQuery, now: float) -> float | None:
-        params = _claim_params(query, now)
-
-        def op(conn: sqlite3.Connection) -> float | None:
-            names = ["intent_next_due_public"]
-            if query.publisher is None or query.publisher == query.owner:
-                names.append("intent_next_due_private")
-            due = [fetch_rows(conn, name, params)[0][0] for name in names]
-            found = [value for value in due if value is not None]
-            return min(found) if found else None
-
-        return await self._run(op)
+        params = unclaimed_params(query, now)
+        params["capabilities"] = json.dumps(params["capabilities"])
+        return await self._run(lambda conn: _next_due(conn, params))
 
     async def intent_fulfill(
         self,

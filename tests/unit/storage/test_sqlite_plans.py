@@ -58,7 +58,7 @@ CLAIM_PATH_INDEXES = {
 
 REQUEST_PATH = [
     *CLAIM_PATH_INDEXES,
-    "intent_claim",
+    "intent_claim_chosen",
     "intent_get",
     "intent_settle_lease",
     "intent_fulfill",
@@ -147,7 +147,7 @@ def test_claim_path_queries_use_their_partial_index(
 
 
 @pytest.mark.parametrize(
-    "name", ["intent_claim", "intent_fulfill", "intent_extend", "intent_get"]
+    "name", ["intent_claim_chosen", "intent_fulfill", "intent_extend", "intent_get"]
 )
 def test_single_intent_statements_are_key_lookups(
     conn: sqlite3.Connection, name: str
