@@ -47,9 +47,13 @@ def lease_params(lease: Lease, now: float) -> dict[str, Any]:
     }
 
 
-def unclaimed_params(query: ClaimQuery, now: float) -> dict[str, Any]:
-    """The next-due queries' parameters outside a poll: no claim to gate on."""
-    return {**claim_params(query, now), "claim_token": None, "lease_expires_at": None}
+def next_due_gate(lease: Lease | None) -> dict[str, Any]:
+    """The lease whose claim, when it took an intent, spares the next-due
+    queries their scan (they answer NULL); with no lease they always answer."""
+    return {
+        "claim_token": lease.claim_token if lease else None,
+        "lease_expires_at": lease.expires_at if lease else None,
+    }
 
 
 def fulfill_params(

@@ -14,7 +14,6 @@ heard by every replica's `WorkListener`.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -47,10 +46,11 @@ from intent_bus.storage.params import (
     kv_get_params,
     kv_set_params,
     lease_params,
-    unclaimed_params,
+    next_due_gate,
 )
 from intent_bus.storage.postgres.listener import WorkListener
 from intent_bus.storage.postgres.migrate import migrate
+from intent_bus.storage.postgres.records import intent_from_row, key_from_row
 from intent_bus.storage.postgres.url import (
     PostgresOptions,
     split_url,
@@ -62,8 +62,7 @@ from intent_bus.storage.stats import queue_stats
 PURGE_BATCH = 5000
 """Rows deleted per transaction by purges, so no replica holds locks for long."""
 REAP_BATCH = 1000
-
-_INTENT_FIELDS = tuple(f.name for f in dataclasses.fields(Intent))
+"""Expired leases settled per statement, by a claim or by housekeeping."""
 
 
 @contextlib.contextmanager
@@ -76,21 +75,6 @@ def _translated() -> Iterator[None]:
         raise Conflict(str(exc.diag.constraint_name or exc)) from exc
     except psycopg.OperationalError as exc:
         raise Busy(type(exc).__name__) from exc
-
-
-def _intent(row: DictRow) -> Intent:
-    return Intent(**{name: row[name] for name in _INTENT_FIELDS})
-
-
-def _key(row: DictRow) -> ApiKey:
-    return ApiKey(
-        id=row["id"],
-        secret=row["secret"],
-        owner=row["owner"],
-        role=row["role"],
-        created_at=row["created_at"],
-        revoked_at=row["revoked_at"],
-    )
 
 
 Cursor = psycopg.AsyncCursor[DictRow]
@@ -194,12 +178,12 @@ class PostgresStore:
     async def key_get(self, secret: str) -> ApiKey | None:
         async with self._statement() as cur:
             row = await (await self._run(cur, "key_get", {"secret": secret})).fetchone()
-        return _key(row) if row else None
+        return key_from_row(row) if row else None
 
     async def key_list(self, role: Role | None = None) -> list[ApiKey]:
         async with self._statement() as cur:
             rows = await (await self._run(cur, "key_list", {"role": role})).fetchall()
-        return [_key(row) for row in rows]
+        return [key_from_row(row) for row in rows]
 
     async def key_revoke(self, key_id: str, now: float) -> ApiKey:
         async with self._statement() as cur:
@@ -207,7 +191,7 @@ class PostgresStore:
             row = await cur.fetchone()
         if row is None:
             raise NotFound(key_id)
-        return _key(row)
+        return key_from_row(row)
 
     # -- request replay and rate protection ---------------------------------
     async def nonce_remember(self, key_id: str, nonce: str, now: float) -> bool:
@@ -237,7 +221,7 @@ class PostgresStore:
             row = await (await self._run(cur, name, params)).fetchone()
         if row is None:
             raise LeaseLost(intent_id)
-        return _intent(row)
+        return intent_from_row(row)
 
     # -- intents ------------------------------------------------------------
     async def intent_publish(
@@ -303,10 +287,10 @@ class PostgresStore:
                     (await cur.fetchone() or {}).get("next_due") for cur in cursors[1:]
                 ]
         found = [float(due) for due in dues if due is not None]
-        return (_intent(row) if row else None), min(found, default=None)
+        return (intent_from_row(row) if row else None), min(found, default=None)
 
     async def intent_next_due(self, query: ClaimQuery, now: float) -> float | None:
-        params = unclaimed_params(query, now)
+        params = {**claim_params(query, now), **next_due_gate(None)}
         dues: list[float] = []
         async with self._statement() as cur:
             for name in ("intent_next_due_private", "intent_next_due_public"):
@@ -351,7 +335,7 @@ class PostgresStore:
                 await self._run(cur, "intent_fail_kill", params)
                 row = await cur.fetchone()
         assert row is not None
-        return _intent(row)
+        return intent_from_row(row)
 
     async def intent_extend(
         self, intent_id: str, claim_token: str, expires_at: float, now: float
@@ -364,7 +348,7 @@ class PostgresStore:
         async with self._statement() as cur:
             row = await (await self._run(cur, "intent_get", params)).fetchone()
         if row is None or row["status"] != "claimed" or row["lease_expires_at"] > now:
-            return _intent(row) if row else None
+            return intent_from_row(row) if row else None
         async with self._tx() as cur:
             settled = await (
                 await self._run(cur, "intent_settle_lease", params)
@@ -372,7 +356,7 @@ class PostgresStore:
             if settled is not None and settled["status"] == "open":
                 await self._notify(cur)
             row = await (await self._run(cur, "intent_get", params)).fetchone()
-        return _intent(row) if row else None
+        return intent_from_row(row) if row else None
 
     async def intent_reap(self, now: float) -> int:
         total = 0
@@ -404,7 +388,7 @@ class PostgresStore:
         params = dead_list_params(owner, namespace, limit)
         async with self._statement() as cur:
             rows = await (await self._run(cur, "intent_list_dead", params)).fetchall()
-        return [_intent(row) for row in rows]
+        return [intent_from_row(row) for row in rows]
 
     async def intent_requeue(self, intent_id: str, now: float) -> Intent:
         async with self._tx() as cur:
@@ -414,7 +398,7 @@ class PostgresStore:
                 await self._notify(cur)
         if row is None:
             raise NotFound(intent_id)
-        return _intent(row)
+        return intent_from_row(row)
 
     async def idempotency_purge(self, before: float) -> int:
         return await self._purge("idempotency_purge", {"before": before}, PURGE_BATCH)

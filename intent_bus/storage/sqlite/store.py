@@ -3,14 +3,13 @@
 All database work runs on one writer thread (`SqliteWriter`), never on the event
 loop; concurrent calls are grouped into one committed transaction. The SQL
 lives in ``queries.sql`` beside this module; this module picks queries by name and
-keeps the few decisions that need Python inside the transaction (which claim
-candidate wins, the retry delay of a failure).
+keeps the few decisions that need Python inside the transaction (the retry delay
+of a failure; which claim candidate wins is `claim.py`'s).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -34,16 +33,14 @@ from intent_bus.storage.errors import Conflict, LeaseLost, NotFound
 from intent_bus.storage.migrate import Migration, load_migrations, migrations_dir
 from intent_bus.storage.params import (
     as_params,
-    claim_params,
     dead_list_params,
     extend_params,
     fulfill_params,
     held_params,
     kv_get_params,
     kv_set_params,
-    lease_params,
-    unclaimed_params,
 )
+from intent_bus.storage.sqlite.claim import claim, next_due
 from intent_bus.storage.sqlite.migrate import apply_migrations
 from intent_bus.storage.sqlite.records import Q, fetch_intents, fetch_keys, fetch_rows
 from intent_bus.storage.sqlite.url import options_from_url, path_from_url
@@ -54,67 +51,6 @@ T = TypeVar("T")
 
 PURGE_BATCH: Final = 1000
 """Rows deleted (or reaped) per transaction by purges, so other writes interleave."""
-CLAIM_SETTLE_LIMIT: Final = 256
-"""Expired leases a claim settles before picking; housekeeping reaps the rest."""
-
-
-def _claim_params(query: ClaimQuery, now: float) -> dict[str, Any]:
-    """The shared claim parameters, capabilities JSON-encoded for json_each."""
-    params = claim_params(query, now)
-    params["capabilities"] = json.dumps(params["capabilities"])
-    return params
-
-
-def _candidate_queries(query: ClaimQuery) -> list[str]:
-    """Names the indexed lookups whose best rows compete for a claim.
-
-    Visibility is "private to (owner, namespace) OR public"; one OR query could not
-    walk an index in claim order, so each half gets its own index and the better
-    of the two first rows wins.
-    """
-    names: list[str] = []
-    if query.publisher is None or query.publisher == query.owner:
-        names.append(
-            "intent_candidate_private"
-            if query.goal is None
-            else "intent_candidate_private_goal"
-        )
-    if query.publisher is not None:
-        names.append("intent_candidate_public_publisher")
-    elif query.goal is not None:
-        names.append("intent_candidate_public_goal")
-    else:
-        names.append("intent_candidate_public")
-    return names
-
-
-def _claim(
-    conn: sqlite3.Connection, query: ClaimQuery, lease: Lease, now: float
-) -> Intent | None:
-    """Settles expired leases, then leases the best candidate; one transaction."""
-    # Expired leases first: their intents may be the best candidates.
-    conn.execute(Q["intent_settle_leases"], {"now": now, "limit": CLAIM_SETTLE_LIMIT})
-    params = _claim_params(query, now)
-    best: tuple[int, float, int] | None = None
-    for name in _candidate_queries(query):
-        rows = fetch_rows(conn, name, params)
-        if rows:
-            seq, priority, run_at = rows[0]
-            rank = (-priority, run_at, seq)
-            if best is None or rank < best:
-                best = rank
-    if best is None:
-        return None
-    granted = {**lease_params(lease, now), "seq": best[2]}
-    return fetch_intents(conn, "intent_claim_chosen", granted)[0]
-
-
-def _next_due(conn: sqlite3.Connection, params: dict[str, Any]) -> float | None:
-    """The earlier of the private and public next due times."""
-    names = ("intent_next_due_private", "intent_next_due_public")
-    due = [fetch_rows(conn, name, params)[0][0] for name in names]
-    found = [value for value in due if value is not None]
-    return min(found) if found else None
 
 
 class SqliteStore:
@@ -288,25 +224,19 @@ class SqliteStore:
     async def intent_claim(
         self, query: ClaimQuery, lease: Lease, now: float
     ) -> Intent | None:
-        return await self._run(lambda conn: _claim(conn, query, lease, now))
+        return await self._run(lambda conn: claim(conn, query, lease, now))
 
     async def intent_poll(self, query: ClaimQuery, lease: Lease, now: float) -> Poll:
         def op(conn: sqlite3.Connection) -> Poll:
-            intent = _claim(conn, query, lease, now)
+            intent = claim(conn, query, lease, now)
             if intent is not None:
                 return Poll(intent)
-            gate = {
-                "claim_token": lease.claim_token,
-                "lease_expires_at": lease.expires_at,
-            }
-            return Poll(None, _next_due(conn, {**_claim_params(query, now), **gate}))
+            return Poll(None, next_due(conn, query, now, lease))
 
         return await self._run(op)
 
     async def intent_next_due(self, query: ClaimQuery, now: float) -> float | None:
-        params = unclaimed_params(query, now)
-        params["capabilities"] = json.dumps(params["capabilities"])
-        return await self._run(lambda conn: _next_due(conn, params))
+        return await self._run(lambda conn: next_due(conn, query, now, None))
 
     async def intent_fulfill(
         self,
