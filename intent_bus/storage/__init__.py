@@ -12,11 +12,11 @@ def open_store(url: str) -> Store:
     install never needs psycopg.
     """
     if url.startswith("sqlite:"):
-        from intent_bus.storage.sqlite import SqliteStore
+        from intent_bus.storage.sqlite.store import SqliteStore
 
         return SqliteStore.from_url(url)
     if url.startswith(("postgresql:", "postgres:")):
-        from intent_bus.storage.postgres import PostgresStore
+        from intent_bus.storage.postgres.store import PostgresStore
 
         return PostgresStore.from_url(url)
     raise ValueError(

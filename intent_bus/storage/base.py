@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 Role = Literal["admin", "tenant"]
 IntentStatusName = Literal["open", "claimed", "fulfilled", "dead"]
@@ -129,6 +129,16 @@ class Lease:
 
 
 @dataclass(frozen=True, slots=True)
+class Poll:
+    """What one claim attempt found: the leased intent, or, when none was
+    eligible, the earliest future run_at the claimer could take (None when
+    nothing is scheduled), so the caller knows how long to wait."""
+
+    intent: Intent | None
+    next_due: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class QueueStats:
     """Counts of intents by status, overall and per namespace."""
 
@@ -189,6 +199,11 @@ class Store(Protocol):
     ) -> Intent | None:
         """Leases the best eligible intent (priority desc, run_at, insertion
         order) and counts the attempt, or returns None."""
+
+    async def intent_poll(self, query: ClaimQuery, lease: Lease, now: float) -> Poll:
+        """Claims as `intent_claim` does and, when nothing is eligible, also
+        finds the next due time, in the same transaction: an empty long-poll
+        round is one store call."""
 
     async def intent_next_due(self, query: ClaimQuery, now: float) -> float | None:
         """Returns the earliest future run_at among intents the query could take."""
@@ -256,12 +271,3 @@ class Store(Protocol):
 
     async def kv_purge(self, now: float) -> int:
         """Deletes expired entries; returns how many."""
-
-
-def as_params(record: Any) -> dict[str, Any]:
-    """A record's fields as named query parameters.
-
-    A shallow copy: `dataclasses.asdict` deep-copies every value, which showed
-    up in profiles of the publish path.
-    """
-    return {name: getattr(record, name) for name in record.__dataclass_fields__}

@@ -1,6 +1,6 @@
 """Migration planning, shared by every backend: which numbered files to apply.
 
-Migrations are forward-only files ``migrations/<dialect>/NNNN_description.sql``,
+Migrations are forward-only files ``<dialect>/migrations/NNNN_description.sql``,
 recorded in the ``schema_version`` table once applied. Everything here is pure
 except `load_migrations`, which only reads the files; each backend runs the plan
 inside its own transaction and lock.
@@ -41,7 +41,7 @@ def parse_file_name(file_name: str) -> tuple[int, str] | None:
 
 def migrations_dir(dialect: str) -> Traversable:
     """The packaged migrations of a dialect (``sqlite`` or ``postgres``)."""
-    return resources.files("intent_bus.storage").joinpath("migrations", dialect)
+    return resources.files("intent_bus.storage").joinpath(dialect, "migrations")
 
 
 def load_migrations(directory: Traversable | Path) -> list[Migration]:

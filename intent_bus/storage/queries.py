@@ -1,4 +1,4 @@
-"""Named SQL queries, loaded from ``storage/sql/<dialect>.sql``.
+"""Named SQL queries, loaded from each backend's ``storage/<dialect>/queries.sql``.
 
 A file is a sequence of blocks, each opened by a ``-- name: query_name`` line and
 followed by ``--`` comment lines and one statement. Queries use ``:name``
@@ -55,6 +55,12 @@ def parse_queries(text: str) -> dict[str, str]:
     return queries
 
 
+def parameter_names(statement: str) -> frozenset[str]:
+    """The ``:name`` parameters a statement takes (string literals ignored)."""
+    parts = re.split(r"('(?:[^']|'')*')", statement)
+    return frozenset(name for part in parts[::2] for name in _PARAM.findall(part))
+
+
 def to_pyformat(statement: str) -> str:
     """Rewrites ``:name`` parameters to ``%(name)s`` outside string literals.
 
@@ -71,10 +77,10 @@ def to_pyformat(statement: str) -> str:
 
 @cache
 def _load(dialect: Dialect) -> dict[str, str]:
-    file = "postgres.sql" if dialect == "postgres" else "sqlite.sql"
-    text = (
-        resources.files("intent_bus.storage").joinpath("sql", file).read_text("utf-8")
-    )
+    # Located from the storage package, so that reading the PostgreSQL file
+    # does not import the PostgreSQL backend (and psycopg).
+    file = resources.files("intent_bus.storage").joinpath(dialect, "queries.sql")
+    text = file.read_text("utf-8")
     queries = parse_queries(text)
     if dialect == "postgres":
         queries = {name: to_pyformat(sql) for name, sql in queries.items()}

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator, Callable
 import psycopg
 import pytest
 
-from intent_bus.storage.pg_notify import CHANNEL
 from intent_bus.storage.postgres import PostgresStore
+from intent_bus.storage.postgres.listener import CHANNEL
 from tests.contract.conftest import NOW, new_intent
 from tests.pgutil import fresh_postgres_database
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from intent_bus.storage.postgres import (
+from intent_bus.storage.postgres.url import (
     DEFAULT_POOL_MAX,
     PostgresOptions,
     split_url,

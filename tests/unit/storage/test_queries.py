@@ -60,7 +60,7 @@ def test_sqlite_queries_load_with_the_names_the_backend_uses() -> None:
     queries = load_queries("sqlite")
     for name in (
         "intent_insert",
-        "intent_claim",
+        "intent_claim_chosen",
         "intent_candidate_private",
         "intent_candidate_public",
         "intent_settle_leases",

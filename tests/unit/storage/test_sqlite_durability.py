@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from intent_bus.storage.sqlite import SqliteStore
-from intent_bus.storage.sqlite_schema import options_from_url
+from intent_bus.storage.sqlite.url import options_from_url
 
 pytestmark = pytest.mark.anyio
 

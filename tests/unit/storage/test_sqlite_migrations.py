@@ -16,8 +16,9 @@ from intent_bus.storage.migrate import (
     migrations_dir,
 )
 from intent_bus.storage.sqlite import SqliteStore
-from intent_bus.storage.sqlite_records import Q
-from intent_bus.storage.sqlite_schema import path_from_url, split_statements
+from intent_bus.storage.sqlite.migrate import split_statements
+from intent_bus.storage.sqlite.records import Q
+from intent_bus.storage.sqlite.url import path_from_url
 
 pytestmark = pytest.mark.anyio
 

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 import pytest
 
 from intent_bus.storage.migrate import load_migrations, migrations_dir
-from intent_bus.storage.sqlite_records import Q
-from intent_bus.storage.sqlite_schema import split_statements
+from intent_bus.storage.sqlite.migrate import split_statements
+from intent_bus.storage.sqlite.records import Q
 
 PARAMS = {
     "owner": "acme",
@@ -58,7 +58,7 @@ CLAIM_PATH_INDEXES = {
 
 REQUEST_PATH = [
     *CLAIM_PATH_INDEXES,
-    "intent_claim",
+    "intent_claim_chosen",
     "intent_get",
     "intent_settle_lease",
     "intent_fulfill",
@@ -147,7 +147,7 @@ def test_claim_path_queries_use_their_partial_index(
 
 
 @pytest.mark.parametrize(
-    "name", ["intent_claim", "intent_fulfill", "intent_extend", "intent_get"]
+    "name", ["intent_claim_chosen", "intent_fulfill", "intent_extend", "intent_get"]
 )
 def test_single_intent_statements_are_key_lookups(
     conn: sqlite3.Connection, name: str

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from intent_bus.storage.base import ClaimQuery, Lease, NewIntent
-from intent_bus.storage.sqlite import PURGE_BATCH, SqliteStore
+from intent_bus.storage.sqlite.store import PURGE_BATCH, SqliteStore
 
 pytestmark = pytest.mark.anyio
 

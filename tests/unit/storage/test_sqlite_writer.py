@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from intent_bus.storage.errors import Busy, Conflict, StoreError
-from intent_bus.storage.sqlite_writer import SqliteWriter, translate
+from intent_bus.storage.sqlite.writer import SqliteWriter, translate
 
 pytestmark = pytest.mark.anyio
 

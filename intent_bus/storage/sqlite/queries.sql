@@ -1,5 +1,5 @@
--- Every statement the SQLite backend runs, by name. postgres.sql uses the same names.
--- Python asks for queries by name and never glues SQL strings together.
+-- Every statement the SQLite backend runs, by name; the PostgreSQL file uses the same
+-- names and parameters where the two do the same thing. Python never glues SQL together.
 
 -- name: schema_version_create
 -- Creates the table that records which migrations were applied.
@@ -232,8 +232,8 @@ WHERE status = 'open'
 ORDER BY priority DESC, run_at, seq
 LIMIT 1;
 
--- name: intent_claim
--- Leases the chosen open intent and counts the attempt.
+-- name: intent_claim_chosen
+-- Leases the open intent the candidate queries chose and counts the attempt.
 UPDATE intents
 SET status = 'claimed',
     claim_token = :claim_token,
@@ -247,6 +247,8 @@ RETURNING *;
 
 -- name: intent_next_due_private
 -- Returns the earliest future run_at among the tenant's private intents in a namespace.
+-- Nothing when the claim of the same poll (its token) took an intent: that
+-- poll needs no next due time, and the gate spares it the scan.
 SELECT MIN(run_at)
 FROM intents INDEXED BY intents_claim_private
 WHERE status = 'open'
@@ -254,15 +256,25 @@ WHERE status = 'open'
   AND owner = :owner
   AND namespace = :namespace
   AND (:goal IS NULL OR goal = :goal)
+  AND (:publisher IS NULL OR owner = :publisher)
   AND run_at > :now
   AND (target_worker IS NULL OR target_worker = :worker_id)
   AND (
     required_capability IS NULL
     OR required_capability IN (SELECT value FROM json_each(:capabilities))
+  )
+  AND NOT EXISTS (
+    SELECT 1
+    FROM intents INDEXED BY intents_lease_expiry
+    WHERE status = 'claimed'
+      AND lease_expires_at = :lease_expires_at
+      AND claim_token = :claim_token
   );
 
 -- name: intent_next_due_public
 -- Returns the earliest future run_at among public intents.
+-- Nothing when the claim of the same poll (its token) took an intent: that
+-- poll needs no next due time, and the gate spares it the scan.
 SELECT MIN(run_at)
 FROM intents INDEXED BY intents_claim_public
 WHERE status = 'open'
@@ -274,6 +286,13 @@ WHERE status = 'open'
   AND (
     required_capability IS NULL
     OR required_capability IN (SELECT value FROM json_each(:capabilities))
+  )
+  AND NOT EXISTS (
+    SELECT 1
+    FROM intents INDEXED BY intents_lease_expiry
+    WHERE status = 'claimed'
+      AND lease_expires_at = :lease_expires_at
+      AND claim_token = :claim_token
   );
 
 -- name: intent_fulfill
@@ -328,7 +347,7 @@ RETURNING *;
 -- name: intent_extend
 -- Moves a live lease's expiry.
 UPDATE intents
-SET lease_expires_at = :expires_at,
+SET lease_expires_at = :lease_expires_at,
     updated_at = :now
 WHERE id = :id
   AND status = 'claimed'

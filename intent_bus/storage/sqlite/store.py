@@ -1,16 +1,15 @@
 """The embedded SQLite backend of the `Store` protocol.
 
 All database work runs on one writer thread (`SqliteWriter`), never on the event
-loop; concurrent calls are grouped into one committed transaction. The SQL itself
-lives in ``sql/sqlite.sql``; this module picks queries by name and keeps the few
-decisions that need Python inside the transaction (which claim candidate wins,
-the retry delay of a failure).
+loop; concurrent calls are grouped into one committed transaction. The SQL
+lives in ``queries.sql`` beside this module; this module picks queries by name and
+keeps the few decisions that need Python inside the transaction (the retry delay
+of a failure; which claim candidate wins is `claim.py`'s).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -24,64 +23,34 @@ from intent_bus.storage.base import (
     Intent,
     Lease,
     NewIntent,
+    Poll,
     QueueStats,
     RetryDelay,
     Role,
     StoredResponse,
-    as_params,
 )
 from intent_bus.storage.errors import Conflict, LeaseLost, NotFound
 from intent_bus.storage.migrate import Migration, load_migrations, migrations_dir
-from intent_bus.storage.sqlite_records import Q, fetch_intents, fetch_keys, fetch_rows
-from intent_bus.storage.sqlite_schema import (
-    apply_migrations,
-    options_from_url,
-    path_from_url,
+from intent_bus.storage.params import (
+    as_params,
+    dead_list_params,
+    extend_params,
+    fulfill_params,
+    held_params,
+    kv_get_params,
+    kv_set_params,
 )
-from intent_bus.storage.sqlite_writer import SqliteWriter, read_snapshot
+from intent_bus.storage.sqlite.claim import claim, next_due
+from intent_bus.storage.sqlite.migrate import apply_migrations
+from intent_bus.storage.sqlite.records import Q, fetch_intents, fetch_keys, fetch_rows
+from intent_bus.storage.sqlite.url import options_from_url, path_from_url
+from intent_bus.storage.sqlite.writer import SqliteWriter, read_snapshot
+from intent_bus.storage.stats import queue_stats
 
 T = TypeVar("T")
 
-STATUSES: Final = ("open", "claimed", "fulfilled", "dead")
 PURGE_BATCH: Final = 1000
 """Rows deleted (or reaped) per transaction by purges, so other writes interleave."""
-CLAIM_SETTLE_LIMIT: Final = 256
-"""Expired leases a claim settles before picking; housekeeping reaps the rest."""
-
-
-def _claim_params(query: ClaimQuery, now: float) -> dict[str, Any]:
-    return {
-        "owner": query.owner,
-        "namespace": query.namespace,
-        "goal": query.goal,
-        "publisher": query.publisher,
-        "worker_id": query.worker_id,
-        "capabilities": json.dumps(list(query.capabilities)),
-        "now": now,
-    }
-
-
-def _candidate_queries(query: ClaimQuery) -> list[str]:
-    """Names the indexed lookups whose best rows compete for a claim.
-
-    Visibility is "private to (owner, namespace) OR public"; one OR query could not
-    walk an index in claim order, so each half gets its own index and the better
-    of the two first rows wins.
-    """
-    names: list[str] = []
-    if query.publisher is None or query.publisher == query.owner:
-        names.append(
-            "intent_candidate_private"
-            if query.goal is None
-            else "intent_candidate_private_goal"
-        )
-    if query.publisher is not None:
-        names.append("intent_candidate_public_publisher")
-    elif query.goal is not None:
-        names.append("intent_candidate_public_goal")
-    else:
-        names.append("intent_candidate_public")
-    return names
 
 
 class SqliteStore:
@@ -150,13 +119,10 @@ class SqliteStore:
 
     # -- keys ---------------------------------------------------------------
     async def key_create(self, key: ApiKey) -> None:
-        """Stores a new key; raises Conflict if its id or secret exists."""
         params = as_params(key)
         await self._run(lambda conn: conn.execute(Q["key_create"], params))
 
     async def key_get(self, secret: str) -> ApiKey | None:
-        """Returns the key with that secret (revoked ones included), or None."""
-
         def op(conn: sqlite3.Connection) -> ApiKey | None:
             keys = fetch_keys(conn, "key_get", {"secret": secret})
             return keys[0] if keys else None
@@ -164,16 +130,12 @@ class SqliteStore:
         return await self._run(op)
 
     async def key_list(self, role: Role | None = None) -> list[ApiKey]:
-        """Returns keys, oldest first, optionally of one role."""
-
         def op(conn: sqlite3.Connection) -> list[ApiKey]:
             return fetch_keys(conn, "key_list", {"role": role})
 
         return await self._run(op)
 
     async def key_revoke(self, key_id: str, now: float) -> ApiKey:
-        """Marks a key revoked; raises NotFound for an unknown id."""
-
         def op(conn: sqlite3.Connection) -> ApiKey:
             keys = fetch_keys(conn, "key_revoke", {"id": key_id, "now": now})
             if not keys:
@@ -184,8 +146,6 @@ class SqliteStore:
 
     # -- replay and rate protection -----------------------------------------
     async def nonce_remember(self, key_id: str, nonce: str, now: float) -> bool:
-        """Records a nonce; returns False if that key used it already."""
-
         def op(conn: sqlite3.Connection) -> bool:
             params = {"key_id": key_id, "nonce": nonce, "now": now}
             return conn.execute(Q["nonce_remember"], params).rowcount == 1
@@ -193,12 +153,9 @@ class SqliteStore:
         return await self._run(op)
 
     async def nonce_purge(self, before: float) -> int:
-        """Deletes nonces first seen before `before`; returns how many."""
         return await self._purge("nonce_purge", {"before": before})
 
     async def rate_hit(self, key_id: str, window_start: float) -> int:
-        """Counts one request in the key's window; returns the window's count."""
-
         def op(conn: sqlite3.Connection) -> int:
             params = {"key_id": key_id, "window_start": window_start}
             count = int(fetch_rows(conn, "rate_hit", params)[0][0])
@@ -238,8 +195,6 @@ class SqliteStore:
     async def intent_publish(
         self, intent: NewIntent, idempotency: Idempotency | None, now: float
     ) -> StoredResponse | None:
-        """Inserts the intent, or replays the response recorded for its
-        idempotency key; raises Conflict when that key came with another body."""
         params = as_params(intent)
         params["now"] = now
 
@@ -269,53 +224,19 @@ class SqliteStore:
     async def intent_claim(
         self, query: ClaimQuery, lease: Lease, now: float
     ) -> Intent | None:
-        """Leases the best eligible intent (priority desc, run_at, insertion
-        order) and counts the attempt, or returns None."""
-        params = _claim_params(query, now)
-        names = _candidate_queries(query)
+        return await self._run(lambda conn: claim(conn, query, lease, now))
 
-        def op(conn: sqlite3.Connection) -> Intent | None:
-            # Expired leases first: their intents may be the best candidates.
-            settle = {"now": now, "limit": CLAIM_SETTLE_LIMIT}
-            conn.execute(Q["intent_settle_leases"], settle)
-            best: tuple[int, float, int] | None = None
-            for name in names:
-                rows = fetch_rows(conn, name, params)
-                if rows:
-                    seq, priority, run_at = rows[0]
-                    rank = (-priority, run_at, seq)
-                    if best is None or rank < best:
-                        best = rank
-            if best is None:
-                return None
-            claimed = fetch_intents(
-                conn,
-                "intent_claim",
-                {
-                    "seq": best[2],
-                    "claim_token": lease.claim_token,
-                    "lease_expires_at": lease.expires_at,
-                    "worker_id": lease.worker_id,
-                    "now": now,
-                },
-            )
-            return claimed[0]
+    async def intent_poll(self, query: ClaimQuery, lease: Lease, now: float) -> Poll:
+        def op(conn: sqlite3.Connection) -> Poll:
+            intent = claim(conn, query, lease, now)
+            if intent is not None:
+                return Poll(intent)
+            return Poll(None, next_due(conn, query, now, lease))
 
         return await self._run(op)
 
     async def intent_next_due(self, query: ClaimQuery, now: float) -> float | None:
-        """Returns the earliest future run_at among intents the query could take."""
-        params = _claim_params(query, now)
-
-        def op(conn: sqlite3.Connection) -> float | None:
-            names = ["intent_next_due_public"]
-            if query.publisher is None or query.publisher == query.owner:
-                names.append("intent_next_due_private")
-            due = [fetch_rows(conn, name, params)[0][0] for name in names]
-            found = [value for value in due if value is not None]
-            return min(found) if found else None
-
-        return await self._run(op)
+        return await self._run(lambda conn: next_due(conn, query, now, None))
 
     async def intent_fulfill(
         self,
@@ -325,15 +246,7 @@ class SqliteStore:
         result_type: str,
         now: float,
     ) -> Intent:
-        """Completes a leased intent with its result; raises LeaseLost unless the
-        token holds a live lease."""
-        params = {
-            "id": intent_id,
-            "claim_token": claim_token,
-            "result": result,
-            "result_type": result_type,
-            "now": now,
-        }
+        params = fulfill_params(intent_id, claim_token, result, result_type, now)
         return await self._leased_update("intent_fulfill", intent_id, params)
 
     async def intent_fail(
@@ -344,14 +257,9 @@ class SqliteStore:
         retry_delay: RetryDelay,
         now: float,
     ) -> Intent:
-        """Reopens a leased intent after `retry_delay`, or kills it when its
-        attempts are spent; raises LeaseLost unless the token holds the lease."""
-
         def op(conn: sqlite3.Connection) -> Intent:
             leased = fetch_intents(
-                conn,
-                "intent_leased",
-                {"id": intent_id, "claim_token": claim_token, "now": now},
+                conn, "intent_leased", held_params(intent_id, claim_token, now)
             )
             if not leased:
                 raise LeaseLost(f"no live lease on {intent_id!r} for that token")
@@ -368,17 +276,10 @@ class SqliteStore:
     async def intent_extend(
         self, intent_id: str, claim_token: str, expires_at: float, now: float
     ) -> Intent:
-        """Moves a live lease's expiry; raises LeaseLost unless the token holds it."""
-        params = {
-            "id": intent_id,
-            "claim_token": claim_token,
-            "expires_at": expires_at,
-            "now": now,
-        }
+        params = extend_params(intent_id, claim_token, expires_at, now)
         return await self._leased_update("intent_extend", intent_id, params)
 
     async def intent_get(self, intent_id: str, now: float) -> Intent | None:
-        """Returns the intent, first settling its lease if that has expired."""
         params = {"id": intent_id, "now": now}
 
         def op(conn: sqlite3.Connection) -> Intent | None:
@@ -395,26 +296,15 @@ class SqliteStore:
         return await self._run(op)
 
     async def intent_reap(self, now: float) -> int:
-        """Reopens (or kills, when attempts are spent) intents whose lease
-        expired; returns how many."""
         return await self._purge("intent_settle_leases", {"now": now})
 
     async def intent_purge(self, before: float) -> int:
-        """Deletes terminal intents completed before `before`; returns how many."""
         return await self._purge("intent_purge", {"before": before})
 
     async def intent_stats(self, now: float) -> QueueStats:
-        """Returns counts of intents by status and namespace."""
-
         def op(conn: sqlite3.Connection) -> QueueStats:
-            by_status = dict.fromkeys(STATUSES, 0)
-            by_namespace: dict[str, dict[str, int]] = {}
-            for namespace, status, count in fetch_rows(conn, "intent_stats"):
-                by_status[status] = by_status.get(status, 0) + count
-                counts = by_namespace.setdefault(namespace, dict.fromkeys(STATUSES, 0))
-                counts[status] = count
-            oldest = fetch_rows(conn, "intent_oldest_open")[0][0]
-            return QueueStats(by_status, by_namespace, oldest)
+            rows = fetch_rows(conn, "intent_stats")
+            return queue_stats(rows, fetch_rows(conn, "intent_oldest_open")[0][0])
 
         # Counting scans the whole table (~0.7 s at a million rows): do it on a
         # snapshot beside the writer rather than hold every write behind it.
@@ -423,8 +313,7 @@ class SqliteStore:
     async def intent_list_dead(
         self, owner: str | None, namespace: str | None, limit: int
     ) -> list[Intent]:
-        """Returns dead intents, most recently completed first."""
-        params = {"owner": owner, "namespace": namespace, "limit": limit}
+        params = dead_list_params(owner, namespace, limit)
 
         def op(conn: sqlite3.Connection) -> list[Intent]:
             return fetch_intents(conn, "intent_list_dead", params)
@@ -432,9 +321,6 @@ class SqliteStore:
         return await self._run(op)
 
     async def intent_requeue(self, intent_id: str, now: float) -> Intent:
-        """Reopens a dead intent with fresh attempts; raises NotFound unless it
-        exists and is dead."""
-
         def op(conn: sqlite3.Connection) -> Intent:
             requeued = fetch_intents(
                 conn, "intent_requeue", {"id": intent_id, "now": now}
@@ -446,26 +332,17 @@ class SqliteStore:
         return await self._run(op)
 
     async def idempotency_purge(self, before: float) -> int:
-        """Deletes idempotency records created before `before`; returns how many."""
         return await self._purge("idempotency_purge", {"before": before})
 
     # -- key-value store --------------------------------------------------------
     async def kv_set(
         self, owner: str, key: str, value: bytes, expires_at: float, now: float
     ) -> None:
-        """Stores a value for the owner, replacing any earlier one."""
-        params = {
-            "owner": owner,
-            "key": key,
-            "value": value,
-            "expires_at": expires_at,
-            "now": now,
-        }
+        params = kv_set_params(owner, key, value, expires_at, now)
         await self._run(lambda conn: conn.execute(Q["kv_set"], params))
 
     async def kv_get(self, owner: str, key: str, now: float) -> bytes | None:
-        """Returns the owner's live value for the key, or None."""
-        params = {"owner": owner, "key": key, "now": now}
+        params = kv_get_params(owner, key, now)
 
         def op(conn: sqlite3.Connection) -> bytes | None:
             rows = fetch_rows(conn, "kv_get", params)
@@ -474,5 +351,4 @@ class SqliteStore:
         return await self._run(op)
 
     async def kv_purge(self, now: float) -> int:
-        """Deletes expired entries; returns how many."""
         return await self._purge("kv_purge", {"now": now})

@@ -1,7 +1,8 @@
--- Every statement the PostgreSQL backend runs, by name; the same names as sqlite.sql
--- where the two do the same thing. Parameters are written :name. Row locks that
--- several replicas may contend for are taken with SKIP LOCKED, so that concurrent
--- claimers and housekeepers never wait on one another and never deadlock.
+-- Every statement the PostgreSQL backend runs, by name; the same names and
+-- parameters as the SQLite file where the two do the same thing. Parameters are
+-- written :name. Row locks that several replicas may contend for are taken with
+-- SKIP LOCKED, so that concurrent claimers and housekeepers never wait on one
+-- another and never deadlock.
 
 -- name: schema_version_create
 -- Creates the table that records which migrations were applied.
@@ -204,7 +205,7 @@ UPDATE intents
 SET status = 'claimed',
     claim_attempts = claim_attempts + 1,
     claim_token = :claim_token,
-    lease_expires_at = :expires_at,
+    lease_expires_at = :lease_expires_at,
     worker_id = :worker_id,
     updated_at = :now
 FROM best
@@ -213,6 +214,8 @@ RETURNING intents.*
 
 -- name: intent_next_due_private
 -- Returns the earliest future run_at among the tenant's private intents in a namespace.
+-- Nothing when the claim of the same poll (its token) took an intent: that
+-- poll needs no next due time, and the gate spares it the scan.
 SELECT MIN(run_at) AS next_due
 FROM intents
 WHERE status = 'open'
@@ -225,9 +228,18 @@ WHERE status = 'open'
   AND (target_worker IS NULL OR target_worker = :worker_id)
   AND (required_capability IS NULL
        OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+  AND NOT EXISTS (
+    SELECT 1
+    FROM intents
+    WHERE status = 'claimed'
+      AND lease_expires_at = :lease_expires_at
+      AND claim_token = :claim_token
+  )
 
 -- name: intent_next_due_public
 -- Returns the earliest future run_at among public intents.
+-- Nothing when the claim of the same poll (its token) took an intent: that
+-- poll needs no next due time, and the gate spares it the scan.
 SELECT MIN(run_at) AS next_due
 FROM intents
 WHERE status = 'open'
@@ -238,6 +250,13 @@ WHERE status = 'open'
   AND (target_worker IS NULL OR target_worker = :worker_id)
   AND (required_capability IS NULL
        OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+  AND NOT EXISTS (
+    SELECT 1
+    FROM intents
+    WHERE status = 'claimed'
+      AND lease_expires_at = :lease_expires_at
+      AND claim_token = :claim_token
+  )
 
 -- name: intent_fulfill
 -- Completes the intent if the token holds its live lease.
@@ -274,7 +293,7 @@ SET status = 'open',
     claim_token = NULL,
     lease_expires_at = NULL,
     updated_at = :now
-WHERE seq = :seq
+WHERE id = :id
 RETURNING *
 
 -- name: intent_fail_kill
@@ -286,13 +305,13 @@ SET status = 'dead',
     claim_token = NULL,
     lease_expires_at = NULL,
     updated_at = :now
-WHERE seq = :seq
+WHERE id = :id
 RETURNING *
 
 -- name: intent_extend
 -- Moves the expiry of a live lease held by the token.
 UPDATE intents
-SET lease_expires_at = :expires_at,
+SET lease_expires_at = :lease_expires_at,
     updated_at = :now
 WHERE id = :id
   AND status = 'claimed'
@@ -306,27 +325,40 @@ SELECT *
 FROM intents
 WHERE id = :id
 
--- name: intent_settle_leases
+-- name: intent_settle_leases_notify
 -- Reopens up to :limit intents whose lease expired, or kills them when their
--- attempts are spent, skipping rows another replica is settling; one row each.
-UPDATE intents
-SET status = CASE WHEN claim_attempts < max_attempts THEN 'open' ELSE 'dead' END,
-    run_at = CASE WHEN claim_attempts < max_attempts THEN :now ELSE run_at END,
-    error = CASE WHEN claim_attempts < max_attempts THEN error ELSE 'lease expired' END,
-    completed_at = CASE WHEN claim_attempts < max_attempts THEN NULL ELSE :now END,
-    claim_token = NULL,
-    lease_expires_at = NULL,
-    updated_at = :now
-WHERE seq IN (
-    SELECT seq
-    FROM intents
-    WHERE status = 'claimed'
-      AND lease_expires_at <= :now
-    ORDER BY lease_expires_at
-    LIMIT :limit
-    FOR UPDATE SKIP LOCKED
+-- attempts are spent, skipping rows another replica is settling; wakes every
+-- replica when one reopened. Returns how many it settled.
+WITH settled AS (
+    UPDATE intents
+    SET status = CASE WHEN claim_attempts < max_attempts THEN 'open' ELSE 'dead' END,
+        run_at = CASE WHEN claim_attempts < max_attempts THEN :now ELSE run_at END,
+        error = CASE
+            WHEN claim_attempts < max_attempts THEN error
+            ELSE 'lease expired'
+        END,
+        completed_at = CASE WHEN claim_attempts < max_attempts THEN NULL ELSE :now END,
+        claim_token = NULL,
+        lease_expires_at = NULL,
+        updated_at = :now
+    WHERE seq IN (
+        SELECT seq
+        FROM intents
+        WHERE status = 'claimed'
+          AND lease_expires_at <= :now
+        ORDER BY lease_expires_at
+        LIMIT :limit
+        FOR UPDATE SKIP LOCKED
+    )
+    RETURNING status
+),
+woken AS (
+    SELECT pg_notify('intent_bus_work', :origin)
+    WHERE EXISTS (SELECT 1 FROM settled WHERE status = 'open')
 )
-RETURNING status
+SELECT
+    (SELECT COUNT(*) FROM settled) AS settled,
+    (SELECT COUNT(*) FROM woken) AS woken
 
 -- name: intent_settle_lease
 -- Settles one intent's lease if it has expired (see intent_settle_leases).

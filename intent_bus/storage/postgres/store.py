@@ -14,14 +14,11 @@ heard by every replica's `WorkListener`.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
-from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
@@ -32,71 +29,40 @@ from intent_bus.storage.base import (
     Intent,
     Lease,
     NewIntent,
+    Poll,
     QueueStats,
     RetryDelay,
     Role,
     StoredResponse,
-    as_params,
 )
 from intent_bus.storage.errors import Busy, Conflict, LeaseLost, NotFound
-from intent_bus.storage.pg_migrate import migrate
-from intent_bus.storage.pg_notify import WorkListener
+from intent_bus.storage.params import (
+    as_params,
+    claim_params,
+    dead_list_params,
+    extend_params,
+    fulfill_params,
+    held_params,
+    kv_get_params,
+    kv_set_params,
+    lease_params,
+    next_due_gate,
+)
+from intent_bus.storage.postgres.listener import WorkListener
+from intent_bus.storage.postgres.migrate import migrate
+from intent_bus.storage.postgres.records import intent_from_row, key_from_row
+from intent_bus.storage.postgres.url import (
+    PostgresOptions,
+    split_url,
+    with_lock_timeout,
+)
 from intent_bus.storage.queries import load_queries
+from intent_bus.storage.stats import queue_stats
 
-DEFAULT_POOL_MIN = 1
-DEFAULT_POOL_MAX = 4
-"""Connections per replica besides the listener; see docs/DEPLOYMENT.md."""
-DEFAULT_POOL_TIMEOUT = 10.0
-DEFAULT_LOCK_TIMEOUT_MS = 5000
 PURGE_BATCH = 5000
 """Rows deleted per transaction by purges, so no replica holds locks for long."""
 REAP_BATCH = 1000
-STATUSES = ("open", "claimed", "fulfilled", "dead")
-
-_INTENT_FIELDS = tuple(f.name for f in dataclasses.fields(Intent))
-
-# Options of ours in the URL's query string; everything else goes to libpq.
-_OPTIONS = {"pool_min", "pool_max", "pool_timeout", "lock_timeout_ms", "listen"}
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class PostgresOptions:
-    """Per-replica tuning, from the database URL's query string.
-
-    ``pool_max`` is the replica's connection budget for requests; the work
-    listener holds one more connection, so a replica uses at most pool_max + 1.
-    """
-
-    pool_min: int = DEFAULT_POOL_MIN
-    pool_max: int = DEFAULT_POOL_MAX
-    pool_timeout: float = DEFAULT_POOL_TIMEOUT
-    lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS
-    listen: bool = True
-
-
-def split_url(url: str) -> tuple[str, PostgresOptions]:
-    """Separates our options from the libpq connection URL."""
-    parts = urlsplit(url)
-    if parts.scheme == "postgres":
-        parts = parts._replace(scheme="postgresql")
-    ours: dict[str, str] = {}
-    theirs: list[tuple[str, str]] = []
-    for name, value in parse_qsl(parts.query, keep_blank_values=True):
-        (
-            ours.__setitem__(name, value)
-            if name in _OPTIONS
-            else theirs.append((name, value))
-        )
-    options = PostgresOptions(
-        pool_min=int(ours.get("pool_min", DEFAULT_POOL_MIN)),
-        pool_max=int(ours.get("pool_max", DEFAULT_POOL_MAX)),
-        pool_timeout=float(ours.get("pool_timeout", DEFAULT_POOL_TIMEOUT)),
-        lock_timeout_ms=int(ours.get("lock_timeout_ms", DEFAULT_LOCK_TIMEOUT_MS)),
-        listen=ours.get("listen", "on").lower() not in ("0", "off", "false", "no"),
-    )
-    if not 1 <= options.pool_max or not 0 <= options.pool_min <= options.pool_max:
-        raise ValueError(f"need 0 <= pool_min <= pool_max, 1 <= pool_max in {url!r}")
-    return urlunsplit(parts._replace(query=urlencode(theirs))), options
+"""Expired leases settled per statement, by a claim or by housekeeping."""
 
 
 @contextlib.contextmanager
@@ -109,41 +75,6 @@ def _translated() -> Iterator[None]:
         raise Conflict(str(exc.diag.constraint_name or exc)) from exc
     except psycopg.OperationalError as exc:
         raise Busy(type(exc).__name__) from exc
-
-
-def _with_lock_timeout(conninfo: str, lock_timeout_ms: int) -> str:
-    """The libpq ``options`` of the URL plus our lock timeout, so that a write
-    stuck behind a lock fails as Busy instead of hanging the request."""
-    given = conninfo_to_dict(conninfo).get("options")
-    ours = f"-c lock_timeout={lock_timeout_ms}"
-    return f"{given} {ours}" if given else ours
-
-
-def _intent(row: DictRow) -> Intent:
-    return Intent(**{name: row[name] for name in _INTENT_FIELDS})
-
-
-def _key(row: DictRow) -> ApiKey:
-    return ApiKey(
-        id=row["id"],
-        secret=row["secret"],
-        owner=row["owner"],
-        role=row["role"],
-        created_at=row["created_at"],
-        revoked_at=row["revoked_at"],
-    )
-
-
-def _claim_params(query: ClaimQuery, now: float) -> dict[str, Any]:
-    return {
-        "owner": query.owner,
-        "namespace": query.namespace,
-        "goal": query.goal,
-        "publisher": query.publisher,
-        "worker_id": query.worker_id,
-        "capabilities": list(query.capabilities),
-        "now": now,
-    }
 
 
 Cursor = psycopg.AsyncCursor[DictRow]
@@ -164,7 +95,7 @@ class PostgresStore:
             # optional filters (goal, publisher) fold away and the partial
             # indexes are used; it also keeps PgBouncer in transaction mode happy.
             "prepare_threshold": None,
-            "options": _with_lock_timeout(conninfo, self._options.lock_timeout_ms),
+            "options": with_lock_timeout(conninfo, self._options.lock_timeout_ms),
         }
         self._pool: AsyncConnectionPool[psycopg.AsyncConnection[DictRow]] = (
             AsyncConnectionPool(
@@ -187,7 +118,6 @@ class PostgresStore:
 
     # -- lifecycle ----------------------------------------------------------
     async def start(self) -> None:
-        """Connects and applies pending migrations; safe when replicas race."""
         with _translated():
             async with await psycopg.AsyncConnection.connect(
                 self._conninfo, autocommit=True
@@ -198,7 +128,6 @@ class PostgresStore:
             await self._listener.start()
 
     async def close(self) -> None:
-        """Releases connections; pending acknowledged writes are durable."""
         await self._listener.close()
         await self._pool.close()
 
@@ -243,45 +172,38 @@ class PostgresStore:
 
     # -- keys ---------------------------------------------------------------
     async def key_create(self, key: ApiKey) -> None:
-        """Stores a new key; raises Conflict if its id or secret exists."""
         async with self._statement() as cur:
             await self._run(cur, "key_create", as_params(key))
 
     async def key_get(self, secret: str) -> ApiKey | None:
-        """Returns the key with that secret (revoked ones included), or None."""
         async with self._statement() as cur:
             row = await (await self._run(cur, "key_get", {"secret": secret})).fetchone()
-        return _key(row) if row else None
+        return key_from_row(row) if row else None
 
     async def key_list(self, role: Role | None = None) -> list[ApiKey]:
-        """Returns keys, oldest first, optionally of one role."""
         async with self._statement() as cur:
             rows = await (await self._run(cur, "key_list", {"role": role})).fetchall()
-        return [_key(row) for row in rows]
+        return [key_from_row(row) for row in rows]
 
     async def key_revoke(self, key_id: str, now: float) -> ApiKey:
-        """Marks a key revoked; raises NotFound for an unknown id."""
         async with self._statement() as cur:
             await self._run(cur, "key_revoke", {"id": key_id, "now": now})
             row = await cur.fetchone()
         if row is None:
             raise NotFound(key_id)
-        return _key(row)
+        return key_from_row(row)
 
     # -- request replay and rate protection ---------------------------------
     async def nonce_remember(self, key_id: str, nonce: str, now: float) -> bool:
-        """Records a nonce; returns False if that key used it already."""
         async with self._statement() as cur:
             params = {"key_id": key_id, "nonce": nonce, "now": now}
             row = await (await self._run(cur, "nonce_remember", params)).fetchone()
         return row is not None
 
     async def nonce_purge(self, before: float) -> int:
-        """Deletes nonces first seen before `before`; returns how many."""
         return await self._purge("nonce_purge", {"before": before}, PURGE_BATCH)
 
     async def rate_hit(self, key_id: str, window_start: float) -> int:
-        """Counts one request in the key's window; returns the window's count."""
         async with self._statement() as cur:
             params = {"key_id": key_id, "window_start": window_start}
             row = await (await self._run(cur, "rate_hit", params)).fetchone()
@@ -299,15 +221,12 @@ class PostgresStore:
             row = await (await self._run(cur, name, params)).fetchone()
         if row is None:
             raise LeaseLost(intent_id)
-        return _intent(row)
+        return intent_from_row(row)
 
     # -- intents ------------------------------------------------------------
     async def intent_publish(
         self, intent: NewIntent, idempotency: Idempotency | None, now: float
     ) -> StoredResponse | None:
-        """Inserts the intent, or replays: returns the recorded response when the
-        idempotency key was used with the same body hash, raises Conflict when it
-        was used with another, and returns None when the intent was inserted."""
         params = {**as_params(intent), "now": now, "origin": self._origin}
         if idempotency is None:
             async with self._statement() as cur:
@@ -329,28 +248,49 @@ class PostgresStore:
     async def intent_claim(
         self, query: ClaimQuery, lease: Lease, now: float
     ) -> Intent | None:
-        """Leases the best eligible intent (priority desc, run_at, insertion
-        order) and counts the attempt, or returns None."""
-        async with self._statement() as cur:
-            # Expired leases are eligible again: settle them first (skipping any a
-            # neighbour is settling) and commit, so that the claim below, a
-            # statement of its own, sees them as open.
-            settle = {"now": now, "limit": REAP_BATCH}
-            await self._run(cur, "intent_settle_leases", settle)
-            if "open" in [row["status"] for row in await cur.fetchall()]:
-                await self._notify(cur)
-            params = {
-                **_claim_params(query, now),
-                "claim_token": lease.claim_token,
-                "expires_at": lease.expires_at,
-                "worker_id": lease.worker_id,
-            }
-            row = await (await self._run(cur, "intent_claim", params)).fetchone()
-        return _intent(row) if row else None
+        claimed, _ = await self._claim(query, lease, now, with_next_due=False)
+        return claimed
+
+    async def intent_poll(self, query: ClaimQuery, lease: Lease, now: float) -> Poll:
+        claimed, next_due = await self._claim(query, lease, now, with_next_due=True)
+        return Poll(claimed, None if claimed else next_due)
+
+    async def _claim(
+        self, query: ClaimQuery, lease: Lease, now: float, *, with_next_due: bool
+    ) -> tuple[Intent | None, float | None]:
+        """Settles expired leases, claims, and optionally reads the next due time.
+
+        The statements go out as one pipeline on an autocommit connection: with
+        no BEGIN, everything up to the pipeline's one Sync is one implicit
+        transaction, so the claim sees the leases just settled (skipping any a
+        neighbour is settling) and the whole call is one round trip. The
+        next-due statements are gated on the claim's token, so they cost
+        nothing when the claim succeeded.
+        """
+        settle = {"now": now, "limit": REAP_BATCH, "origin": self._origin}
+        params = {**claim_params(query, now), **lease_params(lease, now)}
+        names = ["intent_claim"]
+        if with_next_due:
+            names += ["intent_next_due_private", "intent_next_due_public"]
+        with _translated():
+            async with self._pool.connection() as conn:
+                async with conn.pipeline():
+                    await conn.execute(
+                        self._queries["intent_settle_leases_notify"], settle
+                    )
+                    cursors = [
+                        await conn.execute(self._queries[name], params)
+                        for name in names
+                    ]
+                row = await cursors[0].fetchone()
+                dues = [
+                    (await cur.fetchone() or {}).get("next_due") for cur in cursors[1:]
+                ]
+        found = [float(due) for due in dues if due is not None]
+        return (intent_from_row(row) if row else None), min(found, default=None)
 
     async def intent_next_due(self, query: ClaimQuery, now: float) -> float | None:
-        """Returns the earliest future run_at among intents the query could take."""
-        params = _claim_params(query, now)
+        params = {**claim_params(query, now), **next_due_gate(None)}
         dues: list[float] = []
         async with self._statement() as cur:
             for name in ("intent_next_due_private", "intent_next_due_public"):
@@ -367,15 +307,7 @@ class PostgresStore:
         result_type: str,
         now: float,
     ) -> Intent:
-        """Completes a leased intent with its result; raises LeaseLost unless the
-        token holds a live lease."""
-        params = {
-            "id": intent_id,
-            "claim_token": claim_token,
-            "result": result,
-            "result_type": result_type,
-            "now": now,
-        }
+        params = fulfill_params(intent_id, claim_token, result, result_type, now)
         return await self._leased_update("intent_fulfill", intent_id, params)
 
     async def intent_fail(
@@ -386,14 +318,12 @@ class PostgresStore:
         retry_delay: RetryDelay,
         now: float,
     ) -> Intent:
-        """Reopens a leased intent after `retry_delay`, or kills it when its
-        attempts are spent; raises LeaseLost unless the token holds the lease."""
-        lease = {"id": intent_id, "claim_token": claim_token, "now": now}
+        lease = held_params(intent_id, claim_token, now)
         async with self._tx() as cur:
             held = await (await self._run(cur, "intent_leased", lease)).fetchone()
             if held is None:
                 raise LeaseLost(intent_id)
-            params: dict[str, Any] = {"seq": held["seq"], "error": error, "now": now}
+            params: dict[str, Any] = {"id": intent_id, "error": error, "now": now}
             if held["claim_attempts"] < held["max_attempts"]:
                 delay = retry_delay(held["claim_attempts"], held["backoff_base"])
                 await self._run(
@@ -405,27 +335,20 @@ class PostgresStore:
                 await self._run(cur, "intent_fail_kill", params)
                 row = await cur.fetchone()
         assert row is not None
-        return _intent(row)
+        return intent_from_row(row)
 
     async def intent_extend(
         self, intent_id: str, claim_token: str, expires_at: float, now: float
     ) -> Intent:
-        """Moves a live lease's expiry; raises LeaseLost unless the token holds it."""
-        params = {
-            "id": intent_id,
-            "claim_token": claim_token,
-            "expires_at": expires_at,
-            "now": now,
-        }
+        params = extend_params(intent_id, claim_token, expires_at, now)
         return await self._leased_update("intent_extend", intent_id, params)
 
     async def intent_get(self, intent_id: str, now: float) -> Intent | None:
-        """Returns the intent, first settling its lease if that has expired."""
         params = {"id": intent_id, "now": now}
         async with self._statement() as cur:
             row = await (await self._run(cur, "intent_get", params)).fetchone()
         if row is None or row["status"] != "claimed" or row["lease_expires_at"] > now:
-            return _intent(row) if row else None
+            return intent_from_row(row) if row else None
         async with self._tx() as cur:
             settled = await (
                 await self._run(cur, "intent_settle_lease", params)
@@ -433,54 +356,41 @@ class PostgresStore:
             if settled is not None and settled["status"] == "open":
                 await self._notify(cur)
             row = await (await self._run(cur, "intent_get", params)).fetchone()
-        return _intent(row) if row else None
+        return intent_from_row(row) if row else None
 
     async def intent_reap(self, now: float) -> int:
-        """Reopens (or kills, when attempts are spent) intents whose lease
-        expired; returns how many."""
         total = 0
+        params = {"now": now, "limit": REAP_BATCH, "origin": self._origin}
         while True:
-            async with self._tx() as cur:
-                params = {"now": now, "limit": REAP_BATCH}
-                await self._run(cur, "intent_settle_leases", params)
-                statuses = [row["status"] for row in await cur.fetchall()]
-                if "open" in statuses:
-                    await self._notify(cur)
-            total += len(statuses)
-            if len(statuses) < REAP_BATCH:
+            async with self._statement() as cur:
+                await self._run(cur, "intent_settle_leases_notify", params)
+                row = await cur.fetchone()
+            settled = int(row["settled"]) if row else 0
+            total += settled
+            if settled < REAP_BATCH:
                 return total
 
     async def intent_purge(self, before: float) -> int:
-        """Deletes terminal intents completed before `before`; returns how many."""
         return await self._purge("intent_purge", {"before": before}, PURGE_BATCH)
 
     async def intent_stats(self, now: float) -> QueueStats:
-        """Returns counts of intents by status and namespace."""
-        by_status = dict.fromkeys(STATUSES, 0)
-        by_namespace: dict[str, dict[str, int]] = {}
         async with self._tx() as cur:
-            for row in await (await self._run(cur, "intent_stats", {})).fetchall():
-                status, count = row["status"], int(row["n"])
-                by_status[status] = by_status.get(status, 0) + count
-                counts = by_namespace.setdefault(
-                    row["namespace"], dict.fromkeys(STATUSES, 0)
-                )
-                counts[status] = count
+            rows = await (await self._run(cur, "intent_stats", {})).fetchall()
             oldest = await (await self._run(cur, "intent_oldest_open", {})).fetchone()
-        return QueueStats(by_status, by_namespace, oldest["oldest"] if oldest else None)
+        return queue_stats(
+            ((row["namespace"], row["status"], row["n"]) for row in rows),
+            oldest["oldest"] if oldest else None,
+        )
 
     async def intent_list_dead(
         self, owner: str | None, namespace: str | None, limit: int
     ) -> list[Intent]:
-        """Returns dead intents, most recently completed first."""
-        params = {"owner": owner, "namespace": namespace, "limit": limit}
+        params = dead_list_params(owner, namespace, limit)
         async with self._statement() as cur:
             rows = await (await self._run(cur, "intent_list_dead", params)).fetchall()
-        return [_intent(row) for row in rows]
+        return [intent_from_row(row) for row in rows]
 
     async def intent_requeue(self, intent_id: str, now: float) -> Intent:
-        """Reopens a dead intent with fresh attempts; raises NotFound unless it
-        exists and is dead."""
         async with self._tx() as cur:
             params = {"id": intent_id, "now": now}
             row = await (await self._run(cur, "intent_requeue", params)).fetchone()
@@ -488,34 +398,24 @@ class PostgresStore:
                 await self._notify(cur)
         if row is None:
             raise NotFound(intent_id)
-        return _intent(row)
+        return intent_from_row(row)
 
     async def idempotency_purge(self, before: float) -> int:
-        """Deletes idempotency records created before `before`; returns how many."""
         return await self._purge("idempotency_purge", {"before": before}, PURGE_BATCH)
 
     # -- key-value store ------------------------------------------------------
     async def kv_set(
         self, owner: str, key: str, value: bytes, expires_at: float, now: float
     ) -> None:
-        """Stores a value for the owner, replacing any earlier one."""
-        params = {
-            "owner": owner,
-            "key": key,
-            "value": value,
-            "expires_at": expires_at,
-            "now": now,
-        }
+        params = kv_set_params(owner, key, value, expires_at, now)
         async with self._statement() as cur:
             await self._run(cur, "kv_set", params)
 
     async def kv_get(self, owner: str, key: str, now: float) -> bytes | None:
-        """Returns the owner's live value for the key, or None."""
-        params = {"owner": owner, "key": key, "now": now}
+        params = kv_get_params(owner, key, now)
         async with self._statement() as cur:
             row = await (await self._run(cur, "kv_get", params)).fetchone()
         return bytes(row["value"]) if row else None
 
     async def kv_purge(self, now: float) -> int:
-        """Deletes expired entries; returns how many."""
         return await self._purge("kv_purge", {"now": now}, PURGE_BATCH)

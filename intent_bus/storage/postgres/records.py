@@ -1,0 +1,21 @@
+"""Records built from PostgreSQL rows (``dict_row``), by column name."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Final
+
+from psycopg.rows import DictRow
+
+from intent_bus.storage.base import ApiKey, Intent
+
+_INTENT_FIELDS: Final = tuple(f.name for f in dataclasses.fields(Intent))
+_KEY_FIELDS: Final = tuple(f.name for f in dataclasses.fields(ApiKey))
+
+
+def intent_from_row(row: DictRow) -> Intent:
+    return Intent(**{name: row[name] for name in _INTENT_FIELDS})
+
+
+def key_from_row(row: DictRow) -> ApiKey:
+    return ApiKey(**{name: row[name] for name in _KEY_FIELDS})
