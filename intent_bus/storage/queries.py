@@ -1,4 +1,4 @@
-"""Named SQL queries, loaded from each backend's ``storage/<dialect>/queries.sql``.
+"""Named SQL queries, loaded from each backend's ``storage/<dialect>/queries*.sql``.
 
 A file is a sequence of blocks, each opened by a ``-- name: query_name`` line and
 followed by ``--`` comment lines and one statement. Queries use ``:name``
@@ -16,6 +16,7 @@ from typing import Literal
 Dialect = Literal["sqlite", "postgres"]
 
 _NAME_LINE = re.compile(r"^--\s*name:\s*([A-Za-z_][A-Za-z0-9_]*)\s*$")
+_QUERY_FILE = re.compile(r"^queries(_[a-z0-9_]+)?\.sql$")
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -78,10 +79,20 @@ def to_pyformat(statement: str) -> str:
 @cache
 def _load(dialect: Dialect) -> dict[str, str]:
     # Located from the storage package, so that reading the PostgreSQL file
-    # does not import the PostgreSQL backend (and psycopg).
-    file = resources.files("intent_bus.storage").joinpath(dialect, "queries.sql")
-    text = file.read_text("utf-8")
-    queries = parse_queries(text)
+    # does not import the PostgreSQL backend (and psycopg). A feature may keep its
+    # queries in a file of its own (`queries_<feature>.sql`); a name defined in two
+    # files is an error like a name defined twice in one.
+    folder = resources.files("intent_bus.storage").joinpath(dialect)
+    files = sorted(
+        (entry for entry in folder.iterdir() if _QUERY_FILE.match(entry.name)),
+        key=lambda entry: entry.name,
+    )
+    queries: dict[str, str] = {}
+    for file in files:
+        for name, statement in parse_queries(file.read_text("utf-8")).items():
+            if name in queries:
+                raise QueryFileError(f"query {name!r} is defined twice")
+            queries[name] = statement
     if dialect == "postgres":
         queries = {name: to_pyformat(sql) for name, sql in queries.items()}
     return queries

@@ -81,3 +81,15 @@ def test_load_returns_a_fresh_dict() -> None:
 def test_unknown_dialect_is_refused() -> None:
     with pytest.raises(ValueError):
         load_queries("oracle")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgres"])
+def test_every_queries_file_of_a_dialect_is_loaded(dialect: str) -> None:
+    from importlib import resources
+
+    folder = resources.files("intent_bus.storage").joinpath(dialect)
+    names: set[str] = set()
+    for entry in folder.iterdir():
+        if entry.name.startswith("queries") and entry.name.endswith(".sql"):
+            names |= set(parse_queries(entry.read_text("utf-8")))
+    assert names and names == set(load_queries(dialect))  # type: ignore[arg-type]
