@@ -15,7 +15,7 @@ import inspect
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import Any, TypeVar, get_args, get_type_hints
+from typing import Any, TypeVar
 
 from intent_bus import protocol
 from intent_bus.sdk import admin_calls, calls
@@ -50,7 +50,12 @@ def describe(method: F, plan: Callable[..., Any]) -> F:
     method.__qualname__ = plan.__name__
     method.__doc__ = plan.__doc__
     signature = inspect.signature(plan)
-    returned = get_args(get_type_hints(plan)["return"])[2]
+    # Annotations stay strings (postponed evaluation): "Plan[X]" returns "X".
+    # Evaluating them instead would cost milliseconds at every import.
+    annotation = str(plan.__annotations__["return"])
+    if not (annotation.startswith("Plan[") and annotation.endswith("]")):
+        raise TypeError(f"plan {plan.__name__} must be annotated -> Plan[...]")
+    returned = annotation[len("Plan[") : -1]
     self_param, *params = signature.parameters.values()
     self_param = self_param.replace(kind=self_param.POSITIONAL_OR_KEYWORD)
     # inspect.signature reads __signature__, which Callable does not declare.
