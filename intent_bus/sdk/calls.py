@@ -2,9 +2,9 @@
 
 A builder here checks a method's arguments (``args``: raising
 ``IntentBusError`` before anything is sent), describes the HTTP request as a
-``Call`` and says how to read the response (``replies``). ``IntentClient`` and
-``AsyncIntentClient`` only send calls, so each operation is written once for
-both, and is unit-tested without sockets.
+``Call`` and says how to read the response (``replies``). The client methods
+(``operations``) yield these calls and the two clients only send them, so each
+operation is written once for both, and is unit-tested without sockets.
 """
 
 from __future__ import annotations
