@@ -32,7 +32,7 @@ from intent_bus.sdk.exceptions import (
     IntentBusError,
     IntentBusRateLimitError,
 )
-from intent_bus.sdk.models import ClaimedIntent
+from intent_bus.sdk.models import ClaimedIntent, ClaimResponse
 from intent_bus.worker import outcome as outcomes
 from intent_bus.worker.backoff import error_delay, idle_delay
 from intent_bus.worker.client import WorkerClient
@@ -189,8 +189,7 @@ class WorkerRuntime:
         it and report; None when there was none. Errors of the claim raise."""
         job: _Job | None = None
         with self._session():
-            args = self._claim_args(goal, namespace, publisher, wait)
-            response = self.client.claim(**args)
+            response = self._claim(goal, namespace, publisher, wait)
             if response.intent is not None:
                 job = self._start(response.intent, handler, full_envelope)
                 self._drain()
@@ -278,21 +277,21 @@ class WorkerRuntime:
 
     # -- claiming ---------------------------------------------------------
 
-    def _claim_args(
+    def _claim(
         self,
         goal: str | None,
         namespace: str,
         publisher: str | None,
         wait: float | None,
-    ) -> dict[str, Any]:
-        return {
-            "goal": goal,
-            "namespace": namespace,
-            "worker_id": self.worker_id,
-            "capabilities": self.capabilities or None,
-            "publisher": publisher,
-            "wait": wait,
-        }
+    ) -> ClaimResponse:
+        return self.client.claim(
+            goal=goal,
+            namespace=namespace,
+            worker_id=self.worker_id,
+            capabilities=self.capabilities or None,
+            publisher=publisher,
+            wait=wait,
+        )
 
     def _claim_once(
         self,
@@ -306,9 +305,7 @@ class WorkerRuntime:
         claimed intent (or None) and the new count of consecutive failures."""
         started = time.monotonic()
         try:
-            response = self.client.claim(
-                **self._claim_args(goal, namespace, publisher, wait)
-            )
+            response = self._claim(goal, namespace, publisher, wait)
         except IntentBusAuthError:
             raise
         except IntentBusRateLimitError as exc:
