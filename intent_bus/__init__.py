@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "2.2.0"
+from intent_bus._version import __version__
 
 if TYPE_CHECKING:
     from intent_bus.sdk.async_client import AsyncIntentClient

@@ -12,19 +12,12 @@ from typing import Any
 
 import httpx
 
-from intent_bus.sdk.calls import (
-    Call,
-    _expect,
-    _expect_object,
-    _int,
-    _intent_id,
-    _json,
-    _segment,
-    _text,
-)
+from intent_bus import protocol
+from intent_bus.sdk import args
+from intent_bus.sdk.call import Call, Safety
 from intent_bus.sdk.exceptions import IntentBusError, IntentBusProtocolError
 from intent_bus.sdk.models import IntentStatus
-from intent_bus.sdk.retry import Safety
+from intent_bus.sdk.replies import expect, expect_object, list_field, read_json
 from intent_bus.sdk.strict_json import dumps_bytes
 
 __all__ = [
@@ -36,19 +29,8 @@ __all__ = [
     "revoke_key",
 ]
 
-# Lengths and the dead-list limit's upper bound are the server's to enforce (it
-# answers 400 naming the bound); checking them here too would be a second copy.
-_NO_CLIENT_LIMIT = 1 << 30
-
-
-def _list_field(response: httpx.Response, name: str, what: str) -> list[Any]:
-    data = _expect_object(response, what)
-    items = data.get(name)
-    if not isinstance(items, list):
-        raise IntentBusProtocolError(
-            f"server sent an invalid {what}: field {name!r} must be a list"
-        )
-    return items
+# The protocol sets no limit on a key id nor an upper bound on the dead list's
+# `limit`: those are the server's to enforce (it answers 400 naming the bound).
 
 
 # ---------------------------------------------------------------- keys
@@ -61,7 +43,7 @@ def create_key(owner: Any) -> Call[dict[str, Any]]:
     the server certainly did not act: a lost answer would otherwise leave a
     second working key behind whose secret nobody ever saw.
     """
-    body = {"owner": _text("owner", owner, _NO_CLIENT_LIMIT)}
+    body = {"owner": args.text("owner", owner, protocol.OWNER_MAX_CHARS)}
     return Call(
         "POST",
         "/admin/keys",
@@ -72,8 +54,8 @@ def create_key(owner: Any) -> Call[dict[str, Any]]:
 
 
 def _parse_key_created(response: httpx.Response, uncertain: bool) -> dict[str, Any]:
-    _expect(response, 201)
-    created = _expect_object(response, "key creation reply")
+    expect(response, 201)
+    created = expect_object(response, "key creation reply")
     if not isinstance(created.get("api_key"), str):
         raise IntentBusProtocolError(
             "server sent an invalid key creation reply: field 'api_key' is missing"
@@ -87,8 +69,8 @@ def list_keys() -> Call[list[dict[str, Any]]]:
 
 
 def _parse_key_list(response: httpx.Response, uncertain: bool) -> list[dict[str, Any]]:
-    _expect(response, 200)
-    keys = _list_field(response, "keys", "key list")
+    expect(response, 200)
+    keys = list_field(response, "keys", "key list")
     if not all(isinstance(key, dict) for key in keys):
         raise IntentBusProtocolError("server sent an invalid key list: not objects")
     return keys
@@ -102,14 +84,14 @@ def revoke_key(key_id: Any) -> Call[dict[str, Any]]:
     """
     return Call(
         "DELETE",
-        f"/admin/keys/{_segment(_text('key_id', key_id, _NO_CLIENT_LIMIT))}",
+        f"/admin/keys/{args.segment(args.text('key_id', key_id, None))}",
         _parse_object,
     )
 
 
 def _parse_object(response: httpx.Response, uncertain: bool) -> dict[str, Any]:
-    _expect(response, 200)
-    return _expect_object(response, "admin reply")
+    expect(response, 200)
+    return expect_object(response, "admin reply")
 
 
 # ---------------------------------------------------------------- queue
@@ -126,19 +108,24 @@ def list_dead(
 ) -> Call[list[IntentStatus]]:
     """GET /admin/dead: dead intents of every tenant (or of `owner`, in
     `namespace`), most recently dead first; each carries ``extra["owner"]``."""
-    params = [("limit", str(_int("limit", limit, 1)))]
+    params = [("limit", str(args.integer("limit", limit, 1)))]
     if owner is not None:
-        params.append(("owner", _text("owner", owner, _NO_CLIENT_LIMIT)))
+        params.append(("owner", args.text("owner", owner, protocol.OWNER_MAX_CHARS)))
     if namespace is not None:
-        params.append(("namespace", _text("namespace", namespace, _NO_CLIENT_LIMIT)))
+        params.append(
+            (
+                "namespace",
+                args.text("namespace", namespace, protocol.NAMESPACE_MAX_CHARS),
+            )
+        )
     return Call("GET", "/admin/dead", _parse_dead_list, params=tuple(params))
 
 
 def _parse_dead_list(response: httpx.Response, uncertain: bool) -> list[IntentStatus]:
-    _expect(response, 200)
+    expect(response, 200)
     return [
         IntentStatus.from_json(item)
-        for item in _list_field(response, "intents", "dead-intent list")
+        for item in list_field(response, "intents", "dead-intent list")
     ]
 
 
@@ -154,7 +141,7 @@ def requeue(intent_id: Any) -> Call[IntentStatus]:
     """
     return Call(
         "POST",
-        f"/admin/dead/{_segment(_intent_id(intent_id))}/requeue",
+        f"/admin/dead/{args.segment(args.intent_id(intent_id))}/requeue",
         _parse_requeued,
     )
 
@@ -167,5 +154,5 @@ def _parse_requeued(response: httpx.Response, uncertain: bool) -> IntentStatus:
             code="not_found",
             status_code=404,
         )
-    _expect(response, 200)
-    return IntentStatus.from_json(_json(response))
+    expect(response, 200)
+    return IntentStatus.from_json(read_json(response))

@@ -1,5 +1,5 @@
-"""What the sync and async clients share besides the calls: configuration, the
-lease memory and the protocol-version check.
+"""What the sync and async clients share besides their methods: configuration,
+the plans (``operations``) and the protocol-version check.
 
 Both clients inherit from ``ClientCore`` and add only their way of sending, so a
 rule about credentials, headers or leases lives here once.
@@ -13,21 +13,18 @@ from typing import Any
 
 import httpx
 
-from intent_bus import __version__, protocol
+from intent_bus import protocol
+from intent_bus._version import __version__
 from intent_bus.sdk import calls
 from intent_bus.sdk.auth import SigningAuth
+from intent_bus.sdk.call import Call
 from intent_bus.sdk.credentials import resolve_api_key, resolve_base_url
-from intent_bus.sdk.exceptions import IntentBusLeaseLostError
-from intent_bus.sdk.models import ClaimResponse
+from intent_bus.sdk.operations import Operations
 from intent_bus.sdk.retry import RetryPolicy
 
 __all__ = ["KEEPALIVE_EXPIRY", "MAX_IDLE_CONNECTIONS", "USER_AGENT", "ClientCore"]
 
 USER_AGENT = f"intent-bus-python/{__version__}"
-
-# A worker that abandons leases (crashes in a handler, never calls fail) must not
-# grow the memory forever; the oldest remembered leases are forgotten first.
-_MAX_REMEMBERED_LEASES = 10_000
 
 # Below uvicorn's default keep-alive (5 s), so a pooled connection is not reused
 # just as the server closes it: that race looks like a lost response, which a
@@ -65,7 +62,7 @@ class ClientCore:
         self._auth = SigningAuth(resolve_api_key(api_key))
         self._timeout = float(timeout)
         self._retry = retry if retry is not None else RetryPolicy()
-        self._leases: dict[str, str] = {}
+        self._ops = Operations()
         self._version_warned = False
 
     def __repr__(self) -> str:
@@ -91,7 +88,7 @@ class ClientCore:
             },
         }
 
-    def _request_options(self, call: calls.Call[Any]) -> dict[str, Any]:
+    def _request_options(self, call: Call[Any]) -> dict[str, Any]:
         options: dict[str, Any] = {
             "content": call.body,
             "headers": call.headers,
@@ -105,28 +102,11 @@ class ClientCore:
         return options
 
     def _check_version(self, response: httpx.Response) -> None:
+        # stacklevel 7 is the line that called the client method: above this
+        # are _send_once, send_sync/send_async, _send, _run and the method.
         if self._version_warned:
             return
         message = calls.version_mismatch(response.headers.get(protocol.HEADER_VERSION))
         if message is not None:
             self._version_warned = True
-            warnings.warn(message, UserWarning, stacklevel=5)
-
-    def _remember(self, claimed: ClaimResponse) -> None:
-        intent = claimed.intent
-        if intent is None:
-            return
-        leases = self._leases
-        if len(leases) >= _MAX_REMEMBERED_LEASES:
-            leases.pop(next(iter(leases)))
-        leases[intent.id] = intent.claim_token
-
-    def _forget(
-        self, intent_id: str, token: str, error: Exception | None = None
-    ) -> None:
-        """Drops the remembered lease once it is finished or lost; a failure with
-        some other token (an explicit, wrong one) leaves it alone."""
-        if error is not None and not isinstance(error, IntentBusLeaseLostError):
-            return
-        if self._leases.get(intent_id) == token:
-            self._leases.pop(intent_id, None)
+            warnings.warn(message, UserWarning, stacklevel=7)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final
 
+from intent_bus import protocol
 from intent_bus.sdk.exceptions import IntentBusProtocolError
 
 __all__ = ["ClaimResponse", "ClaimedIntent", "IntentResult", "IntentStatus"]
@@ -80,31 +81,50 @@ def _fields(model: str, spec: _Spec, data: Any) -> dict[str, Any]:
     return kwargs
 
 
-_STATUS_SPEC: Final[_Spec] = (
-    ("id", "str", True),
-    ("status", "str", True),
-    ("goal", "str", True),
-    ("namespace", "str", True),
-    ("claim_attempts", "int", True),
-    ("max_attempts", "int", True),
-    ("priority", "int", True),
-    ("run_at", "opt_num", False),
-    ("created_at", "opt_num", False),
-    ("error", "opt_str", False),
-    ("visibility", "opt_str", False),
-    ("target_worker", "opt_str", False),
-    ("required_capability", "opt_str", False),
-    ("lease_expires_at", "opt_num", False),
-    ("completed_at", "opt_num", False),
+# What each wire field holds. The field lists themselves are the protocol's
+# (STATUS_FIELDS, RESULT_FIELDS, CLAIM_FIELDS): a field added there without a
+# kind here fails at import, and tests/unit/test_fields.py pins the dataclasses.
+_KINDS: Final[Mapping[str, str]] = {
+    "id": "str",
+    "status": "str",
+    "goal": "str",
+    "namespace": "str",
+    "payload": "any",
+    "claim_token": "str",
+    "claim_attempts": "int",
+    "max_attempts": "int",
+    "priority": "int",
+    "claim_timeout": "opt_num",
+    "run_at": "opt_num",
+    "created_at": "opt_num",
+    "lease_expires_at": "opt_num",
+    "completed_at": "opt_num",
+    "error": "opt_str",
+    "visibility": "opt_str",
+    "target_worker": "opt_str",
+    "required_capability": "opt_str",
+    "result": "any",
+    "result_type": "opt_str",
+}
+
+
+def _spec(fields: tuple[str, ...], required: frozenset[str]) -> _Spec:
+    return tuple((name, _KINDS[name], name in required) for name in fields)
+
+
+_STATUS_REQUIRED: Final = frozenset(
+    ("id", "status", "goal", "namespace", "claim_attempts", "max_attempts", "priority")
 )
+_STATUS_SPEC: Final = _spec(protocol.STATUS_FIELDS, _STATUS_REQUIRED)
 
 
 @dataclass(frozen=True, slots=True)
 class IntentStatus:
     """Where an intent stands: returned by ``publish`` and ``get_status``.
 
-    ``status`` is one of ``open``, ``claimed``, ``fulfilled``, ``dead``; times are
-    Unix seconds.
+    ``status`` is one of ``protocol.STATUSES`` (``open``, ``claimed``,
+    ``fulfilled``, ``dead``; kept as given, so a newer server's state reads
+    back unchanged); times are Unix seconds.
     """
 
     id: str
@@ -131,11 +151,7 @@ class IntentStatus:
         return cls(**_fields("intent status", _STATUS_SPEC, data))
 
 
-_RESULT_SPEC: Final[_Spec] = (
-    *_STATUS_SPEC,
-    ("result", "any", False),
-    ("result_type", "opt_str", False),
-)
+_RESULT_SPEC: Final = _spec(protocol.RESULT_FIELDS, _STATUS_REQUIRED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,21 +186,19 @@ class IntentResult:
         return cls(**_fields("intent result", _RESULT_SPEC, data))
 
 
-_CLAIM_SPEC: Final[_Spec] = (
-    ("id", "str", True),
-    ("goal", "str", True),
-    ("payload", "any", True),
-    ("claim_token", "str", True),
-    ("namespace", "str", True),
-    ("claim_attempts", "int", True),
-    ("priority", "int", True),
-    ("claim_timeout", "opt_num", True),
-    ("target_worker", "opt_str", False),
-    ("required_capability", "opt_str", False),
-    ("max_attempts", "int", False),
-    ("lease_expires_at", "opt_num", False),
-    ("created_at", "opt_num", False),
+_CLAIM_REQUIRED: Final = frozenset(
+    (
+        "id",
+        "goal",
+        "payload",
+        "claim_token",
+        "namespace",
+        "claim_attempts",
+        "priority",
+        "claim_timeout",
+    )
 )
+_CLAIM_SPEC: Final = _spec(protocol.CLAIM_FIELDS, _CLAIM_REQUIRED)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,19 +20,16 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import enum
 import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 import httpx
 
+from intent_bus.sdk.call import Call, Safety
 from intent_bus.sdk.exceptions import IntentBusNetworkError
-
-if TYPE_CHECKING:
-    from intent_bus.sdk.calls import Call
 
 __all__ = [
     "RetryLoop",
@@ -44,11 +41,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-
-class Safety(enum.Enum):
-    ALWAYS = "always"
-    UNPROCESSED = "unprocessed"
 
 
 # Statuses that say "the server did not act on this request, try later".

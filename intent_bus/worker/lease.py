@@ -23,9 +23,9 @@ import logging
 import math
 import threading
 import time
-from typing import Any
 
 from intent_bus.sdk.exceptions import IntentBusError, IntentBusLeaseLostError
+from intent_bus.worker.client import LeaseClient
 
 __all__ = ["Lease", "LeaseKeeper", "renew_after"]
 
@@ -85,7 +85,7 @@ class LeaseKeeper:
     is idle again (the keeper stays closed).
     """
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: LeaseClient) -> None:
         self._client = client
         self._cond = threading.Condition()
         self._heap: list[tuple[float, int, Lease]] = []

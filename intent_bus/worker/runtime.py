@@ -2,9 +2,9 @@
 
 The main thread claims (long-polling when the server supports it) and hands
 each intent to a pool of ``concurrency`` handler threads, which live as long
-as one `listen` (or `process_one`) call and are reused from job to job; one
+as one `listen` (or `process_one`) call and are reused from job to job (`pool`); one
 `LeaseKeeper` thread renews the leases of slow handlers; the handler's verdict
-is mapped by `outcome` and reported by the handler thread. Per job the
+is mapped by `outcome` and reported (`report`) by the handler thread. Per job the
 runtime adds nothing to the two SDK calls but a queue hand-off and a heap
 push: no thread is started and nothing is logged at INFO (claims and
 fulfilments are DEBUG lines; failures, start and stop stay at INFO). Shutdown
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
 import random
 import socket
 import threading
@@ -31,14 +30,17 @@ from intent_bus import protocol
 from intent_bus.sdk.exceptions import (
     IntentBusAuthError,
     IntentBusError,
-    IntentBusLeaseLostError,
     IntentBusRateLimitError,
 )
+from intent_bus.sdk.models import ClaimedIntent, ClaimResponse
 from intent_bus.worker import outcome as outcomes
 from intent_bus.worker.backoff import error_delay, idle_delay
+from intent_bus.worker.client import WorkerClient
 from intent_bus.worker.lease import Lease, LeaseKeeper
 from intent_bus.worker.outcome import Outcome
+from intent_bus.worker.pool import HandlerPool
 from intent_bus.worker.redact import redact
+from intent_bus.worker.report import report
 from intent_bus.worker.shutdown import TICK, Shutdown, WorkerAborted
 
 __all__ = ["Processed", "WorkerRuntime", "default_worker_id"]
@@ -46,7 +48,8 @@ __all__ = ["Processed", "WorkerRuntime", "default_worker_id"]
 log = logging.getLogger("intent_bus.worker")
 
 Handler = Callable[[Any], Any]
-OutcomeHook = Callable[[Any, Outcome, bool], None]
+"""Gets the payload (or the `ClaimedIntent`); returns the verdict (`outcome`)."""
+OutcomeHook = Callable[[ClaimedIntent, Outcome, bool], None]
 
 ABORT_ERROR = "worker aborted"
 
@@ -62,14 +65,14 @@ class Processed:
     """One intent this runtime handled: the claim, the verdict, and whether the
     server accepted the verdict (False when the lease was lost meanwhile)."""
 
-    intent: Any
+    intent: ClaimedIntent
     outcome: Outcome
     reported: bool
 
 
 @dataclass(eq=False)
 class _Job:
-    intent: Any
+    intent: ClaimedIntent
     handler: Handler
     full_envelope: bool
     keeper: LeaseKeeper
@@ -79,58 +82,12 @@ class _Job:
     result: Processed | None = None
 
 
-class _HandlerPool:
-    """Up to `size` daemon threads that run the jobs put in one queue.
-
-    A thread is started with each of the first `size` jobs, so there are
-    never fewer threads than jobs in flight (the runtime submits only while
-    a slot is free) and an idle worker with high concurrency starts none.
-    Daemon threads, because an aborted runtime must not wait for its
-    handlers.
-    """
-
-    def __init__(self, size: int, run: Callable[[_Job], None]) -> None:
-        self._size = size
-        self._run = run
-        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self.threads: list[threading.Thread] = []
-
-    def submit(self, job: _Job) -> None:
-        self._queue.put(job)
-        if len(self.threads) < self._size:
-            thread = threading.Thread(
-                target=self._serve,
-                name=f"intent-bus-handler-{len(self.threads) + 1}",
-                daemon=True,
-            )
-            self.threads.append(thread)
-            thread.start()
-
-    def close(self) -> None:
-        """Each thread ends after the jobs queued before; does not wait."""
-        for _ in self.threads:
-            self._queue.put(None)
-
-    def join(self) -> None:
-        for thread in self.threads:
-            thread.join()
-
-    def _serve(self) -> None:
-        while (job := self._queue.get()) is not None:
-            try:
-                self._run(job)
-            except Exception:
-                # `_run_job` contains the handler's errors; this is a bug or
-                # an unexpected error while reporting. The thread must live
-                # on: the pool does not replace it.
-                log.exception("worker failed on intent %s", job.intent.id)
-
-
 class WorkerRuntime:
     """Claims intents for one goal and runs a handler on each; see `listen`.
 
-    ``client`` is an `IntentClient` (shared by the handler threads: its
-    connection pool is thread-safe). ``poll_interval`` is the pause between
+    ``client`` is an `IntentClient`, or anything with the methods of
+    `WorkerClient` (shared by the handler threads: its connection pool is
+    thread-safe). ``poll_interval`` is the pause between
     empty claims when the server suggests none (and the long-poll length),
     ``max_backoff`` the cap of the full-jitter backoff after errors,
     ``concurrency`` how many handlers run at once. ``on_outcome`` (optional) is
@@ -140,7 +97,7 @@ class WorkerRuntime:
 
     def __init__(
         self,
-        client: Any,
+        client: WorkerClient,
         worker_id: str | None = None,
         capabilities: list[str] | tuple[str, ...] | str | None = None,
         poll_interval: float = 5.0,
@@ -177,7 +134,7 @@ class WorkerRuntime:
         self._stop_logged = False
         self._announced = False
         # Per `listen`/`process_one` call, set up by `_session`.
-        self._pool: _HandlerPool | None = None
+        self._pool: HandlerPool[_Job] | None = None
         self._keeper: LeaseKeeper | None = None
 
     # -- public -----------------------------------------------------------
@@ -232,9 +189,8 @@ class WorkerRuntime:
         it and report; None when there was none. Errors of the claim raise."""
         job: _Job | None = None
         with self._session():
-            args = self._claim_args(goal, namespace, publisher, wait)
-            response = self.client.claim(**args)
-            if response:
+            response = self._claim(goal, namespace, publisher, wait)
+            if response.intent is not None:
                 job = self._start(response.intent, handler, full_envelope)
                 self._drain()
         # After an abort the session swallowed WorkerAborted; the job then
@@ -255,7 +211,9 @@ class WorkerRuntime:
     @contextmanager
     def _session(self) -> Iterator[None]:
         self._announced = False
-        pool = self._pool = _HandlerPool(self.concurrency, self._run_job)
+        pool = self._pool = HandlerPool(
+            self.concurrency, self._run_job, lambda job: job.intent.id
+        )
         keeper = self._keeper = LeaseKeeper(self.client)
         try:
             with self._shutdown.signals():
@@ -319,21 +277,21 @@ class WorkerRuntime:
 
     # -- claiming ---------------------------------------------------------
 
-    def _claim_args(
+    def _claim(
         self,
         goal: str | None,
         namespace: str,
         publisher: str | None,
         wait: float | None,
-    ) -> dict[str, Any]:
-        return {
-            "goal": goal,
-            "namespace": namespace,
-            "worker_id": self.worker_id,
-            "capabilities": self.capabilities or None,
-            "publisher": publisher,
-            "wait": wait,
-        }
+    ) -> ClaimResponse:
+        return self.client.claim(
+            goal=goal,
+            namespace=namespace,
+            worker_id=self.worker_id,
+            capabilities=self.capabilities or None,
+            publisher=publisher,
+            wait=wait,
+        )
 
     def _claim_once(
         self,
@@ -342,14 +300,12 @@ class WorkerRuntime:
         publisher: str | None,
         failures: int,
         wait: float | None,
-    ) -> tuple[Any | None, int]:
+    ) -> tuple[ClaimedIntent | None, int]:
         """One claim attempt plus the pause that should follow it; returns the
         claimed intent (or None) and the new count of consecutive failures."""
         started = time.monotonic()
         try:
-            response = self.client.claim(
-                **self._claim_args(goal, namespace, publisher, wait)
-            )
+            response = self._claim(goal, namespace, publisher, wait)
         except IntentBusAuthError:
             raise
         except IntentBusRateLimitError as exc:
@@ -383,7 +339,7 @@ class WorkerRuntime:
                 goal or "(any)",
                 namespace,
             )
-        if not response:
+        if response.intent is None:
             elapsed = time.monotonic() - started
             self._shutdown.sleep(
                 idle_delay(response.retry_after, elapsed, self.poll_interval)
@@ -393,7 +349,9 @@ class WorkerRuntime:
 
     # -- handling ---------------------------------------------------------
 
-    def _start(self, intent: Any, handler: Handler, full_envelope: bool) -> _Job:
+    def _start(
+        self, intent: ClaimedIntent, handler: Handler, full_envelope: bool
+    ) -> _Job:
         assert self._pool is not None and self._keeper is not None
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
@@ -447,42 +405,8 @@ class WorkerRuntime:
             except Exception:
                 log.exception("on_outcome hook failed for intent %s", job.intent.id)
 
-    def _report(self, intent: Any, verdict: Outcome) -> bool:
-        token = intent.claim_token
-        try:
-            if not verdict.fulfilled:
-                self.client.fail(intent.id, error=verdict.error, claim_token=token)
-                log.info("failed intent %s: %s", intent.id, verdict.error)
-                return True
-            if verdict.result_type is None:
-                self.client.fulfill(intent.id, claim_token=token)
-            else:
-                self.client.fulfill(
-                    intent.id,
-                    result=verdict.result,
-                    result_type=verdict.result_type,
-                    claim_token=token,
-                )
-            log.debug("fulfilled intent %s", intent.id)
-            return True
-        except IntentBusLeaseLostError:
-            log.warning(
-                "lease of intent %s was lost before its outcome was reported; "
-                "another worker may run it again",
-                intent.id,
-            )
-            return False
-        except IntentBusError as exc:
-            if verdict.fulfilled:
-                # The server refused the result (too large, say): fail the
-                # intent with the reason rather than leave it to expire.
-                log.error("could not fulfill intent %s: %s", intent.id, exc)
-                self._report(
-                    intent, Outcome.fail(f"could not report the result: {exc}")
-                )
-                return False
-            log.error("could not fail intent %s: %s", intent.id, exc)
-            return False
+    def _report(self, intent: ClaimedIntent, verdict: Outcome) -> bool:
+        return report(self.client, intent, verdict)
 
     def _abort_inflight(self) -> None:
         with self._lock:

@@ -18,6 +18,7 @@ from intent_bus import (
     IntentBusNetworkError,
     IntentBusProtocolError,
     IntentBusRateLimitError,
+    IntentClient,
     __version__,
 )
 from intent_bus.sdk.retry import RetryPolicy
@@ -225,6 +226,15 @@ def test_other_protocol_major_warns_once(make_client: MakeClient) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             client.get("k")
+
+
+def test_version_warning_points_at_the_callers_line() -> None:
+    reply = Reply(404, b'{"error":{"code":"not_found","message":"n"}}')
+    reply.headers["X-Intent-Version"] = "8.0"
+    with fake_server(reply) as fake, IntentClient(fake.url, "tk_x") as client:
+        with pytest.warns(UserWarning, match="protocol version") as caught:
+            client.get("k")
+    assert [Path(w.filename).name for w in caught] == [Path(__file__).name]
 
 
 def test_client_reads_url_and_key_from_the_environment(
