@@ -122,7 +122,7 @@ class ResultView(StatusView, kw_only=True):
     """GET /result of a terminal intent: the status view plus the outcome."""
 
     result: Raw | None
-    result_type: ResultType | None
+    result_type: ResultType
 
 
 class DeadIntentView(StatusView, kw_only=True):

@@ -10,6 +10,7 @@ from typing import Any
 
 from msgspec import Raw
 
+from intent_bus import protocol
 from intent_bus.server.schemas import (
     ClaimResponse,
     DeadIntentView,
@@ -70,7 +71,11 @@ def new_status_view(intent: NewIntent) -> StatusView:
 
 def result_view(intent: Intent) -> ResultView:
     result = None if intent.result is None else Raw(intent.result)
-    result_type = intent.result_type if intent.result_type in ("json", "text") else None
+    # Always a string: the published 2.1.2 SDK refuses `"result_type": null`,
+    # which a dead intent (never fulfilled) would otherwise carry.
+    result_type = intent.result_type
+    if result_type not in protocol.RESULT_TYPES:
+        result_type = protocol.RESULT_TYPE_JSON
     return ResultView(
         **_status_fields(intent),
         result=result,
