@@ -1,11 +1,12 @@
-"""Fast routing of API requests straight to their endpoint, ahead of Starlette.
+"""The ASGI entry point: every request is routed here, and only here.
 
-Profiling the job cycle showed Starlette's router and its two exception
-middlewares costing a sizeable share of each request (a regex per route, three
-wrapped `send` closures). Every API path is either literal or literal segments
-plus parameters, so a dict lookup on (method, first segment, segment count)
-finds the endpoint. Anything it cannot place (unknown paths, wrong methods,
-HEAD, lifespan) goes to the Starlette app, which answers exactly as before.
+Every API path is either literal or literal segments plus parameters, so a dict
+lookup on (method, first segment) and a positional match finds the endpoint,
+without a regex per route. (Starlette's router and exception middlewares cost a
+sizeable share of each request when this replaced them.) A path no endpoint
+serves is 404; a path served under other methods is 405 with an `Allow` header
+listing exactly the methods the OpenAPI document gives that path. HEAD is
+answered as GET (the ASGI server drops the body).
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.applications import Starlette
-from starlette.routing import BaseRoute
-
-from intent_bus.server.endpoint import Endpoint, EndpointApp, Receive, Send
+from intent_bus.protocol import ErrorCode
+from intent_bus.server.errors import error_reply
+from intent_bus.server.http.endpoint import Endpoint
+from intent_bus.server.http.lifespan import Lifespan, run_lifespan
+from intent_bus.server.http.pipeline import EndpointApp
+from intent_bus.server.http.reply import Receive, Send, send_reply
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +53,12 @@ def compile_path(path: str) -> PathPattern:
 
 
 class _Route:
-    __slots__ = ("app", "names", "parts", "rest")
+    __slots__ = ("app", "endpoint", "names", "parts", "rest")
 
     def __init__(self, endpoint: Endpoint, app: EndpointApp) -> None:
         pattern = compile_path(endpoint.path)
         self.parts, self.names, self.rest = pattern.parts, pattern.names, pattern.rest
+        self.endpoint = endpoint
         self.app = app
 
     def match(self, segments: list[str]) -> dict[str, str] | None:
@@ -81,36 +85,55 @@ class _Route:
 
 
 class Dispatcher:
-    """The ASGI entry point: endpoints by table, everything else by Starlette."""
+    """The whole ASGI app: lifespan, endpoints by table, 404/405 otherwise."""
 
-    def __init__(
-        self, routes: Sequence[tuple[Endpoint, EndpointApp]], fallback: Starlette
-    ) -> None:
-        self.fallback = fallback
+    def __init__(self, apps: Sequence[EndpointApp], lifespan: Lifespan) -> None:
+        self._lifespan = lifespan
+        self._routes = [_Route(app.endpoint, app) for app in apps]
         self._table: dict[tuple[str, str], list[_Route]] = {}
-        for endpoint, app in routes:
-            first = endpoint.path.split("/")[1]
-            self._table.setdefault((endpoint.method, first), []).append(
-                _Route(endpoint, app)
-            )
+        for route in self._routes:
+            first = route.endpoint.path.split("/")[1]
+            self._table.setdefault((route.endpoint.method, first), []).append(route)
 
     @property
-    def routes(self) -> list[BaseRoute]:
-        """Starlette's route list: the same endpoints, for introspection."""
-        return self.fallback.routes
+    def endpoints(self) -> list[Endpoint]:
+        """The endpoints served, in table order: what `/openapi.json` documents."""
+        return [route.endpoint for route in self._routes]
 
     async def __call__(
         self, scope: dict[str, Any], receive: Receive, send: Send
     ) -> None:
-        if scope["type"] == "http":
+        kind = scope["type"]
+        if kind == "http":
             segments = scope["path"].split("/")
+            method = scope["method"]
+            if method == "HEAD":
+                method = "GET"
             if len(segments) > 1:
-                candidates = self._table.get((scope["method"], segments[1]))
+                candidates = self._table.get((method, segments[1]))
                 if candidates is not None:
                     for route in candidates:
                         params = route.match(segments)
                         if params is not None:
-                            scope["path_params"] = params
-                            await route.app(scope, receive, send)
+                            await route.app(scope, receive, send, params)
                             return
-        await self.fallback(scope, receive, send)  # type: ignore[arg-type]  # ASGI send: our alias is narrower than Starlette's
+            await self._unrouted(segments, send)
+        elif kind == "lifespan":
+            await run_lifespan(self._lifespan, receive, send)
+        else:  # websocket: not served; close the handshake
+            await send({"type": "websocket.close", "code": 1000})
+
+    async def _unrouted(self, segments: list[str], send: Send) -> None:
+        allowed = sorted(
+            {r.endpoint.method for r in self._routes if r.match(segments) is not None}
+        )
+        if not allowed:
+            await send_reply(send, error_reply(404, ErrorCode.NOT_FOUND, "Not Found"))
+            return
+        reply = error_reply(
+            405,
+            ErrorCode.INVALID_REQUEST,
+            "Method Not Allowed",
+            ((b"allow", ", ".join(allowed).encode()),),
+        )
+        await send_reply(send, reply)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from intent_bus.server.dispatch import _Route, compile_path
-from intent_bus.server.endpoint import Endpoint
+from intent_bus.server.http.dispatch import _Route, compile_path
+from intent_bus.server.http.endpoint import Endpoint
 
 
 async def _handler(call: Any, body: Any) -> Any:
