@@ -78,6 +78,7 @@ def test_healthz_needs_no_key(server: ServerHandle) -> None:
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "version": "7.61"}
     assert response.headers["X-Intent-Version"] == "7.61"
+    assert response.headers.get_list("X-Intent-Version") == ["7.61"]  # once
 
 
 def _concrete(path: str) -> str:
@@ -107,7 +108,9 @@ def test_unknown_paths_are_404_in_the_envelope(server: ServerHandle) -> None:
         response = httpx.post(f"{server.url}{path}")
         assert response.status_code == 404, path
         assert error_code(response) == "not_found"
-        assert response.headers["X-Intent-Version"] == protocol.PROTOCOL_VERSION
+        assert response.headers.get_list("X-Intent-Version") == [
+            protocol.PROTOCOL_VERSION
+        ]
 
 
 def test_head_is_answered_as_get_without_a_body(server: ServerHandle) -> None:
