@@ -22,7 +22,7 @@ REF_TEMPLATE = "#/components/schemas/{name}"
 
 
 def openapi_path(path: str) -> str:
-    """Starlette's `/set/{key:path}` -> OpenAPI's `/set/{key}`."""
+    """A route's `/set/{key:path}` -> OpenAPI's `/set/{key}`."""
     return _PARAM.sub(lambda m: "{" + m.group("name") + "}", path)
 
 

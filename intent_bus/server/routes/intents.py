@@ -23,22 +23,7 @@ from intent_bus.storage.base import Idempotency, Intent, NewIntent
 
 async def publish(call: Call, body: PublishRequest) -> Reply:
     """Creates an open intent, or replays the first answer to a retried publish."""
-    key = call.caller
-    intent = NewIntent(
-        id=uuid.uuid4().hex,
-        owner=key.owner,
-        goal=body.goal,
-        payload=encode_value(body.payload),
-        namespace=body.namespace,
-        visibility=body.visibility,
-        priority=body.priority,
-        run_at=call.now + body.delay,
-        created_at=call.now,
-        max_attempts=body.max_attempts,
-        backoff_base=body.backoff_base,
-        target_worker=body.target_worker or None,
-        required_capability=body.required_capability or None,
-    )
+    intent = new_intent(body, call.caller.owner, call.now)
     response = encoder.encode(new_status_view(intent))
     record = idempotency_record(call, response)
     replay = await call.services.store.intent_publish(intent, record, call.now)
@@ -46,6 +31,25 @@ async def publish(call: Call, body: PublishRequest) -> Reply:
         return Reply(replay.status_code, replay.body)
     call.services.hub.notify()
     return Reply(201, response)
+
+
+def new_intent(body: PublishRequest, owner: str, now: float) -> NewIntent:
+    """The record a publish stores; empty target and capability mean none."""
+    return NewIntent(
+        id=uuid.uuid4().hex,
+        owner=owner,
+        goal=body.goal,
+        payload=encode_value(body.payload),
+        namespace=body.namespace,
+        visibility=body.visibility,
+        priority=body.priority,
+        run_at=now + body.delay,
+        created_at=now,
+        max_attempts=body.max_attempts,
+        backoff_base=body.backoff_base,
+        target_worker=body.target_worker or None,
+        required_capability=body.required_capability or None,
+    )
 
 
 def idempotency_record(call: Call, response: bytes) -> Idempotency | None:
