@@ -153,6 +153,9 @@ MAX_LEASE_SECONDS: Final = 3600
 DEFAULT_CLAIM_TIMEOUT: Final = 60
 MAX_WAIT_SECONDS: Final = 30.0
 """`wait` of POST /claim: 0 < wait <= MAX_WAIT_SECONDS; absent means no wait."""
+DEAD_LIST_DEFAULT: Final = 100
+DEAD_LIST_MAX: Final = 1000
+"""`limit` of GET /admin/dead: 1..DEAD_LIST_MAX, DEAD_LIST_DEFAULT when absent."""
 MAX_BODY_BYTES: Final = 256 * 1024
 MAX_JSON_DEPTH: Final = 64
 SIGNATURE_WINDOW_SECONDS: Final = 300

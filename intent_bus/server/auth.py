@@ -83,11 +83,16 @@ def request_paths(scope: dict[str, Any]) -> list[str]:
     return candidates
 
 
-def parse_timestamp(text: str) -> float | None:
-    try:
-        return float(text.strip())
-    except ValueError:
+def parse_timestamp(text: str) -> int | None:
+    """Unix seconds written as plain ASCII digits, or None.
+
+    Anything looser (`nan`, `inf`, `1e9`, `+5`, padding, fractions) is refused:
+    a timestamp that compares oddly with the window would let a request outlive
+    the nonces that guard it against replay.
+    """
+    if not (text.isascii() and text.isdigit()):
         return None
+    return int(text)
 
 
 class Authenticator:
@@ -147,7 +152,9 @@ class Authenticator:
             raise invalid_signature("X-Nonce is too long")
         sent_at = parse_timestamp(timestamp)
         if sent_at is None:
-            raise invalid_signature("X-Timestamp must be Unix seconds")
+            raise invalid_signature(
+                "X-Timestamp must be whole Unix seconds (digits only)"
+            )
         if abs(now - sent_at) > self._settings.signature_window:
             raise invalid_signature("X-Timestamp is outside the allowed window")
         method: str = scope["method"]

@@ -1,6 +1,6 @@
 """Every failure the server answers becomes the protocol's error envelope here.
 
-Route code raises `ApiError` (or lets a `StoreError` through); the endpoint
+Route code raises `ApiError` (or lets a `StoreError` through); the pipeline
 wrapper turns either into a `Reply`. Nothing else builds an error body.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from intent_bus import protocol
 from intent_bus.protocol import ErrorCode
-from intent_bus.server.reply import Reply
+from intent_bus.server.http.reply import Reply
 from intent_bus.server.schemas import ErrorBody, ErrorDetail, encoder
 from intent_bus.storage import errors as store_errors
 

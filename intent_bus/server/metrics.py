@@ -55,7 +55,7 @@ class Metrics:
             "# HELP intent_bus_intents Intents in the store by status.",
             "# TYPE intent_bus_intents gauge",
         ]
-        for status in ("open", "claimed", "fulfilled", "dead"):
+        for status in protocol.STATUSES:
             count = stats.by_status.get(status, 0)
             lines.append(f'intent_bus_intents{{status="{status}"}} {count}')
         lines += [

@@ -1,8 +1,9 @@
 """The OpenAPI 3.1 document, generated from the route table and the Structs.
 
 Nothing here is written by hand twice: paths, methods and summaries come from
-the `Endpoint` declarations, schemas from `msgspec.json.schema_components` of
-the same Structs the server decodes and encodes with.
+the `Endpoint` declarations; bodies, query and header parameters from
+`msgspec.json.schema_components` of the same Structs the server decodes and
+encodes with (whose limits come from `protocol`).
 """
 
 from __future__ import annotations
@@ -13,15 +14,16 @@ from typing import Any
 
 import msgspec
 
-from intent_bus import __version__, protocol
-from intent_bus.server.endpoint import Endpoint
+from intent_bus import protocol
+from intent_bus._version import __version__
+from intent_bus.server.http.endpoint import Endpoint
 
 _PARAM = re.compile(r"\{(?P<name>\w+)(?::\w+)?\}")
 REF_TEMPLATE = "#/components/schemas/{name}"
 
 
 def openapi_path(path: str) -> str:
-    """Starlette's `/set/{key:path}` -> OpenAPI's `/set/{key}`."""
+    """A route's `/set/{key:path}` -> OpenAPI's `/set/{key}`."""
     return _PARAM.sub(lambda m: "{" + m.group("name") + "}", path)
 
 
@@ -48,26 +50,10 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
         }
         for m in _PARAM.finditer(endpoint.path)
     ]
-    parameters += [
-        {
-            "name": p.name,
-            "in": "query",
-            "required": p.required,
-            "description": p.description,
-            "schema": p.schema,
-        }
-        for p in endpoint.query
-    ]
-    parameters += [
-        {
-            "name": p.name,
-            "in": "header",
-            "required": False,
-            "description": p.description,
-            "schema": p.schema,
-        }
-        for p in endpoint.headers
-    ]
+    if endpoint.query is not None:
+        parameters += _parameters(endpoint.query, "query")
+    if endpoint.headers is not None:
+        parameters += _parameters(endpoint.headers, "header")
     if parameters:
         operation["parameters"] = parameters
     if endpoint.body is not None:
@@ -91,6 +77,41 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
     if endpoint.access == "admin":
         operation["tags"] = ["admin"]
     return operation
+
+
+def _parameters(struct: type[msgspec.Struct], where: str) -> list[dict[str, Any]]:
+    """One OpenAPI parameter per field of an input Struct.
+
+    An optional field's `X | None` becomes just X: a parameter is absent or
+    text, never null; its default is documented when it has one.
+    """
+    _, components = msgspec.json.schema_components([struct], ref_template=REF_TEMPLATE)
+    component = components[struct.__name__]
+    required = set(component.get("required", ()))
+    parameters = []
+    for field_name, prop in component["properties"].items():
+        prop = dict(prop)
+        default = prop.pop("default", None)
+        alternatives = [
+            branch for branch in prop.pop("anyOf", ()) if branch != {"type": "null"}
+        ]
+        if len(alternatives) == 1:
+            prop.update(alternatives[0])
+        elif alternatives:
+            prop["anyOf"] = alternatives
+        if default is not None:
+            prop["default"] = default
+        description = prop.pop("description", None)
+        parameter: dict[str, Any] = {
+            "name": field_name,
+            "in": where,
+            "required": field_name in required,
+            "schema": prop,
+        }
+        if description is not None:
+            parameter["description"] = description
+        parameters.append(parameter)
+    return parameters
 
 
 def _ref(struct: type[msgspec.Struct]) -> dict[str, str]:

@@ -1,9 +1,11 @@
-"""Request and response bodies of the HTTP API, declared once as msgspec Structs.
+"""Request inputs and response bodies of the HTTP API, declared once as Structs.
 
-The same classes decode requests (types and ranges via `Meta` constraints),
-encode responses, and generate `/openapi.json`, so the documentation cannot drift
-from what the server accepts and answers. Stored JSON (payloads, results, KV
-values) travels as `msgspec.Raw`: the store's bytes are embedded, never decoded.
+Bodies, query strings and request headers alike: the same classes decode
+requests (types and ranges via `Meta` constraints built from `protocol`'s
+limits), encode responses, and generate `/openapi.json`, so the documentation
+cannot drift from what the server accepts and answers. Stored JSON (payloads,
+results, KV values) travels as `msgspec.Raw`: the store's bytes are embedded,
+never decoded.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import msgspec
-from msgspec import Meta, Raw, Struct
+from msgspec import Meta, Raw, Struct, field
 
 from intent_bus import protocol
 
@@ -24,11 +26,27 @@ Priority = Annotated[int, Meta(ge=protocol.PRIORITY_MIN, le=protocol.PRIORITY_MA
 Delay = Annotated[float, Meta(ge=0, le=protocol.MAX_DELAY_SECONDS)]
 MaxAttempts = Annotated[int, Meta(ge=1, le=protocol.MAX_ATTEMPTS_LIMIT)]
 BackoffBase = Annotated[float, Meta(gt=0, le=protocol.MAX_DELAY_SECONDS)]
-ClaimToken = Annotated[str, Meta(min_length=1, max_length=256)]
-Owner = Annotated[str, Meta(min_length=1, max_length=128)]
+ClaimToken = Annotated[
+    str, Meta(min_length=1, max_length=protocol.CLAIM_TOKEN_MAX_CHARS)
+]
+Owner = Annotated[str, Meta(min_length=1, max_length=protocol.OWNER_MAX_CHARS)]
+WorkerId = Annotated[str, Meta(max_length=protocol.WORKER_ID_MAX_CHARS)]
+IdempotencyKey = Annotated[
+    str, Meta(min_length=1, max_length=protocol.IDEMPOTENCY_KEY_MAX_CHARS)
+]
+Wait = Annotated[float, Meta(gt=0, le=protocol.MAX_WAIT_SECONDS)]
+DeadListLimit = Annotated[int, Meta(ge=1, le=protocol.DEAD_LIST_MAX)]
+
+# mypy accepts only literal values inside Literal[...], so these repeat the
+# tuples of `protocol`; tests/unit/server/test_server_schemas.py pins them equal.
 Visibility = Literal["private", "public"]
 ResultType = Literal["json", "text"]
 StatusName = Literal["open", "claimed", "fulfilled", "dead"]
+RoleName = Literal["admin", "tenant"]
+
+
+def _doc(text: str) -> Meta:
+    return Meta(description=text)
 
 
 # -- requests ------------------------------------------------------------------
@@ -40,7 +58,7 @@ class PublishRequest(Struct, kw_only=True):
     goal: Goal
     payload: Any = None
     namespace: Namespace = protocol.DEFAULT_NAMESPACE
-    visibility: Visibility = "private"
+    visibility: Visibility = protocol.VISIBILITY_PRIVATE
     priority: Priority = protocol.DEFAULT_PRIORITY
     delay: Delay = 0.0
     max_attempts: MaxAttempts = protocol.DEFAULT_MAX_ATTEMPTS
@@ -53,7 +71,7 @@ class FulfillRequest(Struct, kw_only=True):
     """Body of POST /fulfill/{id}; `result` must be a string for result_type text."""
 
     claim_token: ClaimToken
-    result_type: ResultType = "json"
+    result_type: ResultType = protocol.RESULT_TYPE_JSON
     result: Any = None
 
 
@@ -82,6 +100,65 @@ class KeyCreateRequest(Struct, kw_only=True):
     """Body of POST /admin/keys."""
 
     owner: Owner
+
+
+class ClaimParams(Struct, kw_only=True):
+    """Query of POST /claim."""
+
+    namespace: Annotated[Namespace, _doc("Namespace to claim from")] = (
+        protocol.DEFAULT_NAMESPACE
+    )
+    goal: Annotated[Goal, _doc("Only intents with this goal")] | None = None
+    publisher: Annotated[Owner, _doc("Only intents of this tenant (owner)")] | None = (
+        None
+    )
+    wait: (
+        Annotated[Wait, _doc("Long-poll: hold up to this many seconds for work")] | None
+    ) = None
+
+
+class WorkerHeaders(Struct, kw_only=True):
+    """Headers of POST /claim: who the worker is and what it can do."""
+
+    worker_id: Annotated[WorkerId, _doc("The worker's id")] | None = field(
+        default=None, name=protocol.HEADER_WORKER_ID
+    )
+    capabilities: Annotated[str, _doc("Comma-separated capabilities")] | None = field(
+        default=None, name=protocol.HEADER_WORKER_CAPABILITIES
+    )
+
+
+class PublishHeaders(Struct, kw_only=True):
+    """Headers of POST /intent."""
+
+    idempotency_key: (
+        Annotated[IdempotencyKey, _doc("Retries with this key create one intent")]
+        | None
+    ) = field(default=None, name=protocol.HEADER_IDEMPOTENCY_KEY)
+
+
+class DeadListParams(Struct, kw_only=True):
+    """Query of GET /admin/dead; an empty filter means no filter."""
+
+    owner: (
+        Annotated[
+            str,
+            Meta(max_length=protocol.OWNER_MAX_CHARS),
+            _doc("Only this tenant's intents"),
+        ]
+        | None
+    ) = None
+    namespace: (
+        Annotated[
+            str,
+            Meta(max_length=protocol.NAMESPACE_MAX_CHARS),
+            _doc("Only this namespace"),
+        ]
+        | None
+    ) = None
+    limit: Annotated[
+        DeadListLimit, _doc(f"At most this many (default {protocol.DEAD_LIST_DEFAULT})")
+    ] = protocol.DEAD_LIST_DEFAULT
 
 
 # -- responses -----------------------------------------------------------------
@@ -122,7 +199,7 @@ class ResultView(StatusView, kw_only=True):
     """GET /result of a terminal intent: the status view plus the outcome."""
 
     result: Raw | None
-    result_type: ResultType | None
+    result_type: ResultType
 
 
 class DeadIntentView(StatusView, kw_only=True):
@@ -194,14 +271,14 @@ class KeyCreated(Struct, kw_only=True):
     api_key: str
     id: str
     owner: str
-    role: Literal["admin", "tenant"]
+    role: RoleName
     created_at: float
 
 
 class KeyView(Struct, kw_only=True):
     id: str
     owner: str
-    role: Literal["admin", "tenant"]
+    role: RoleName
     created_at: float
     revoked_at: float | None
 
@@ -227,6 +304,10 @@ REQUEST_TYPES: tuple[type[Struct], ...] = (
     ExtendRequest,
     KvSetRequest,
     KeyCreateRequest,
+    ClaimParams,
+    WorkerHeaders,
+    PublishHeaders,
+    DeadListParams,
 )
 
 encoder = msgspec.json.Encoder()

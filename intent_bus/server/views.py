@@ -10,9 +10,14 @@ from typing import Any
 
 from msgspec import Raw
 
+from intent_bus import protocol
+from intent_bus.server import policy
 from intent_bus.server.schemas import (
     ClaimResponse,
     DeadIntentView,
+    ExtendResponse,
+    FailResponse,
+    FulfillResponse,
     KeyView,
     ResultView,
     StatusView,
@@ -51,7 +56,7 @@ def new_status_view(intent: NewIntent) -> StatusView:
     the idempotency record's replay body)."""
     return StatusView(
         id=intent.id,
-        status="open",
+        status=protocol.STATUS_OPEN,
         goal=intent.goal,
         namespace=intent.namespace,
         claim_attempts=0,
@@ -70,7 +75,11 @@ def new_status_view(intent: NewIntent) -> StatusView:
 
 def result_view(intent: Intent) -> ResultView:
     result = None if intent.result is None else Raw(intent.result)
-    result_type = intent.result_type if intent.result_type in ("json", "text") else None
+    # Always a string: the published 2.1.2 SDK refuses `"result_type": null`,
+    # which a dead intent (never fulfilled) would otherwise carry.
+    result_type = intent.result_type
+    if result_type not in protocol.RESULT_TYPES:
+        result_type = protocol.RESULT_TYPE_JSON
     return ResultView(
         **_status_fields(intent),
         result=result,
@@ -98,6 +107,32 @@ def claim_view(intent: Intent, claim_timeout: int) -> ClaimResponse:
         max_attempts=intent.max_attempts,
         lease_expires_at=intent.lease_expires_at,
         created_at=intent.created_at,
+    )
+
+
+def fulfill_view(intent: Intent, now: float) -> FulfillResponse:
+    completed_at = intent.completed_at if intent.completed_at is not None else now
+    return FulfillResponse(
+        id=intent.id, status=protocol.STATUS_FULFILLED, completed_at=completed_at
+    )
+
+
+def fail_view(intent: Intent) -> FailResponse:
+    """`status` is open (retried at run_at) or dead (attempts spent)."""
+    dead = intent.status == protocol.STATUS_DEAD
+    return FailResponse(
+        id=intent.id,
+        status=protocol.STATUS_DEAD if dead else protocol.STATUS_OPEN,
+        run_at=intent.run_at,
+        claim_attempts=intent.claim_attempts,
+        max_attempts=intent.max_attempts,
+    )
+
+
+def extend_view(intent: Intent, now: float, seconds: float) -> ExtendResponse:
+    expires_at = intent.lease_expires_at or policy.lease_expiry(now, seconds)
+    return ExtendResponse(
+        id=intent.id, lease_expires_at=expires_at, claim_timeout=seconds
     )
 
 

@@ -23,10 +23,12 @@ def signed_headers(
     url: str,
     body: bytes = b"",
     *,
-    timestamp: int | None = None,
+    timestamp: int | str | None = None,
     nonce: str | None = None,
 ) -> dict[str, str]:
-    """X-API-KEY plus a valid signature for exactly this request."""
+    """X-API-KEY plus a valid signature for exactly this request.
+
+    `timestamp` may be any text, to sign malformed timestamps correctly."""
     parts = urlsplit(url)
     path = protocol.canonical_path(
         parts.path, parse_qsl(parts.query, keep_blank_values=True)

@@ -106,6 +106,11 @@ def test_dead_intents_are_listed_and_requeued(
     assert dead[0]["owner"] == "dl" and dead[0]["status"] == "dead"
     assert admin.get("/admin/dead?owner=someone-else").json()["intents"] == []
     assert admin.get("/admin/dead?limit=0").status_code == 400
+    for limit in ("1001", "%C2%B2", "9" * 30, "x", ""):
+        refused = admin.get(f"/admin/dead?limit={limit}")
+        assert refused.status_code == 400, limit
+        assert "limit" in refused.json()["error"]["message"]
+    assert admin.get("/admin/dead?limit=1000").status_code == 200
     requeued = admin.post(f"/admin/dead/{job['id']}/requeue")
     assert requeued.status_code == 200
     view = requeued.json()

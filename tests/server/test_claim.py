@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
+from intent_bus import protocol
 from tests.harness import ServerHandle
 from tests.server.api import Api, error_code
 
@@ -177,3 +178,30 @@ def test_long_poll_picks_up_a_delayed_intent_when_due(tenant: Api) -> None:
     response = tenant.claim("wait=10")
     assert response.status_code == 200
     assert 1.0 <= time.monotonic() - started < 5
+
+
+def test_claim_inputs_are_limited_by_the_protocol(tenant: Api) -> None:
+    owner_ok = "p" * protocol.OWNER_MAX_CHARS
+    assert tenant.claim(f"publisher={owner_ok}").status_code == 204
+    for query in (
+        f"publisher={owner_ok}p",
+        "publisher=",
+        f"goal={'g' * (protocol.GOAL_MAX_CHARS + 1)}",
+        "goal=",
+        f"namespace={'n' * (protocol.NAMESPACE_MAX_CHARS + 1)}",
+        "namespace=",
+    ):
+        response = tenant.claim(query)
+        assert response.status_code == 400, query
+        assert error_code(response) == "invalid_request"
+        assert query.split("=")[0] in response.json()["error"]["message"]
+    too_long = "w" * (protocol.WORKER_ID_MAX_CHARS + 1)
+    refused = tenant.claim(**{"X-Worker-ID": too_long})
+    assert refused.status_code == 400
+    assert "X-Worker-ID" in refused.json()["error"]["message"]
+
+
+def test_wait_at_the_protocol_maximum_is_accepted(tenant: Api) -> None:
+    tenant.publish("ready")
+    response = tenant.claim(f"goal=ready&wait={protocol.MAX_WAIT_SECONDS:g}")
+    assert response.status_code == 200

@@ -2,39 +2,35 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import msgspec
-from starlette.routing import Route
 
+from intent_bus import protocol
 from intent_bus.server.app import create_app
 from intent_bus.server.openapi import REF_TEMPLATE, openapi_path
 from intent_bus.server.routes import ENDPOINTS
 from intent_bus.server.settings import Settings
 from tests.harness import ServerHandle
+from tests.server.api import error_code
 
 
 def test_every_route_of_the_app_is_documented(server: ServerHandle) -> None:
     document = httpx.get(f"{server.url}/openapi.json").json()
     app = create_app(Settings(db_url="sqlite:///unused.db"))
-    routes = [r for r in app.routes if isinstance(r, Route)]
+    routes = app.endpoints
     assert routes
     for route in routes:
         path = openapi_path(route.path)
         assert path in document["paths"], path
-        for method in route.methods or ():
-            if method != "HEAD":
-                assert method.lower() in document["paths"][path], (method, path)
+        assert route.method.lower() in document["paths"][path], (route.method, path)
     documented = {
         (method.upper(), path)
         for path, item in document["paths"].items()
         for method in item
     }
-    served = {
-        (m, openapi_path(r.path))
-        for r in routes
-        for m in (r.methods or ())
-        if m != "HEAD"
-    }
+    served = {(r.method, openapi_path(r.path)) for r in routes}
     assert documented == served
 
 
@@ -82,3 +78,73 @@ def test_healthz_needs_no_key(server: ServerHandle) -> None:
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "version": "7.61"}
     assert response.headers["X-Intent-Version"] == "7.61"
+    assert response.headers.get_list("X-Intent-Version") == ["7.61"]  # once
+
+
+def _concrete(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "x", path)
+
+
+def test_wrong_method_is_405_with_the_documented_methods_in_allow(
+    server: ServerHandle,
+) -> None:
+    document = httpx.get(f"{server.url}/openapi.json").json()
+    for path, item in document["paths"].items():
+        allowed = ", ".join(sorted(method.upper() for method in item))
+        for method in ("GET", "POST", "DELETE", "PUT", "PATCH"):
+            if method.lower() in item:
+                continue
+            response = httpx.request(method, f"{server.url}{_concrete(path)}")
+            assert response.status_code == 405, (method, path)
+            assert response.headers["Allow"] == allowed, (method, path)
+            assert error_code(response) == "invalid_request"
+            assert response.headers["X-Intent-Version"] == protocol.PROTOCOL_VERSION
+    keys = httpx.delete(f"{server.url}/admin/keys")
+    assert keys.headers["Allow"] == "GET, POST"
+
+
+def test_unknown_paths_are_404_in_the_envelope(server: ServerHandle) -> None:
+    for path in ("/", "/intent/x", "/status", "/status/", "/healthz/", "/set/"):
+        response = httpx.post(f"{server.url}{path}")
+        assert response.status_code == 404, path
+        assert error_code(response) == "not_found"
+        assert response.headers.get_list("X-Intent-Version") == [
+            protocol.PROTOCOL_VERSION
+        ]
+
+
+def test_head_is_answered_as_get_without_a_body(server: ServerHandle) -> None:
+    response = httpx.head(f"{server.url}/healthz")
+    assert response.status_code == 200
+    assert response.content == b""
+    assert response.headers["X-Intent-Version"] == protocol.PROTOCOL_VERSION
+
+
+def test_claim_parameters_are_documented_with_the_protocol_limits(
+    server: ServerHandle,
+) -> None:
+    document = httpx.get(f"{server.url}/openapi.json").json()
+    parameters = {
+        (p["in"], p["name"]): p
+        for p in document["paths"]["/claim"]["post"]["parameters"]
+    }
+    wait = parameters[("query", "wait")]
+    assert wait["schema"]["maximum"] == protocol.MAX_WAIT_SECONDS
+    assert wait["schema"]["exclusiveMinimum"] == 0
+    assert wait["required"] is False and wait["description"]
+    publisher = parameters[("query", "publisher")]["schema"]
+    assert publisher["maxLength"] == protocol.OWNER_MAX_CHARS
+    namespace = parameters[("query", "namespace")]["schema"]
+    assert namespace["default"] == protocol.DEFAULT_NAMESPACE
+    assert namespace["maxLength"] == protocol.NAMESPACE_MAX_CHARS
+    worker = parameters[("header", protocol.HEADER_WORKER_ID)]["schema"]
+    assert worker["maxLength"] == protocol.WORKER_ID_MAX_CHARS
+    assert ("header", protocol.HEADER_WORKER_CAPABILITIES) in parameters
+    publish = document["paths"]["/intent"]["post"]["parameters"]
+    assert [(p["in"], p["name"]) for p in publish] == [
+        ("header", protocol.HEADER_IDEMPOTENCY_KEY)
+    ]
+    limit = {
+        p["name"]: p for p in document["paths"]["/admin/dead"]["get"]["parameters"]
+    }
+    assert limit["limit"]["schema"]["maximum"] == protocol.DEAD_LIST_MAX

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 
 import httpx
+import pytest
 
 from tests.harness import ServerHandle
 from tests.server.api import Api, error_code, signed_headers
@@ -100,3 +101,42 @@ def test_require_signatures_refuses_unsigned_requests_with_401(
     signed = clients(server, key, signed=True)
     assert signed.post("/claim").status_code == 204
     assert httpx.get(f"{server.url}/healthz").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    [
+        "nan",
+        "NaN",
+        "inf",
+        "-inf",
+        "1e9",
+        "+{now}",
+        "{now} 1",
+        "{now}.0",
+        "{now}.5",
+        "-{now}",
+        "0x10",
+        "{now}_0",
+    ],
+)
+def test_timestamp_that_is_not_plain_digits_is_refused_and_changes_nothing(
+    server: ServerHandle, tenant: Api, timestamp: str
+) -> None:
+    text = timestamp.format(now=int(time.time()))
+    body = b'{"goal":"replayed"}'
+    headers = signed_headers(tenant.key, "POST", "/intent", body, timestamp=text)
+    response = httpx.post(f"{server.url}/intent", content=body, headers=headers)
+    assert response.status_code == 403, (text, response.text)
+    assert error_code(response) == "invalid_signature"
+    assert tenant.claim("goal=replayed").status_code == 204  # nothing was published
+
+
+def test_timestamp_of_plain_digits_within_the_window_is_accepted(
+    server: ServerHandle, tenant: Api
+) -> None:
+    text = str(int(time.time()))
+    body = b'{"goal":"digits"}'
+    headers = signed_headers(tenant.key, "POST", "/intent", body, timestamp=text)
+    response = httpx.post(f"{server.url}/intent", content=body, headers=headers)
+    assert response.status_code == 201, response.text

@@ -83,3 +83,16 @@ def test_unknown_intent_is_404(tenant: Api) -> None:
     for path in ("/status/" + "f" * 32, "/result/nope"):
         response = tenant.get(path)
         assert response.status_code == 404 and error_code(response) == "not_found"
+
+
+def test_result_of_a_dead_intent_has_a_string_result_type(tenant: Api) -> None:
+    # The published 2.1.2 SDK refuses `"result_type": null`.
+    job = tenant.publish("doomed", max_attempts=1)
+    lease = tenant.claim_ok("goal=doomed")
+    failed = tenant.post(
+        f"/fail/{job['id']}", {"claim_token": lease["claim_token"], "error": "x"}
+    )
+    assert failed.json()["status"] == "dead"
+    view = tenant.get(f"/result/{job['id']}").json()
+    assert view["status"] == "dead"
+    assert view["result_type"] == "json" and view["result"] is None

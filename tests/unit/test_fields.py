@@ -1,20 +1,33 @@
 """One list of intent fields: protocol.py's, and every layer agrees with it.
 
 Adding a field to the wire means adding it to the protocol's list and to each
-layer; forgetting one layer fails here.
+layer (SDK models, server Structs, storage records); forgetting one fails here.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
+import msgspec
+
 from intent_bus import protocol
 from intent_bus.sdk.models import ClaimedIntent, IntentResult, IntentStatus
+from intent_bus.server import schemas
+from intent_bus.storage.base import Intent, NewIntent
+
+STORED_ONLY = frozenset(
+    {"owner", "payload", "backoff_base", "claim_token", "worker_id", "updated_at"}
+)
+"""Columns the store keeps that the status/result views do not show."""
 
 
 def _model_fields(model: type) -> set[str]:
     # `extra` holds what the SDK does not know; it is not a wire field.
     return {field.name for field in dataclasses.fields(model)} - {"extra"}
+
+
+def _wire_fields(struct: type[msgspec.Struct]) -> tuple[str, ...]:
+    return struct.__struct_encode_fields__
 
 
 def test_sdk_models_hold_exactly_the_protocol_fields() -> None:
@@ -47,3 +60,20 @@ def test_sdk_models_read_every_protocol_field_from_the_wire() -> None:
         "required_capability": None,
     }
     assert ClaimedIntent.from_json(claim).extra == {}
+
+
+def test_server_structs_have_the_protocol_fields() -> None:
+    assert _wire_fields(schemas.PublishRequest) == protocol.PUBLISH_FIELDS
+    assert _wire_fields(schemas.StatusView) == protocol.STATUS_FIELDS
+    assert _wire_fields(schemas.ResultView) == protocol.RESULT_FIELDS
+    assert _wire_fields(schemas.ClaimResponse) == protocol.CLAIM_FIELDS
+    dead = _wire_fields(schemas.DeadIntentView)
+    assert dead == (*protocol.STATUS_FIELDS, "owner")
+
+
+def test_storage_records_hold_the_protocol_fields() -> None:
+    stored = _model_fields(Intent)
+    assert stored == set(protocol.RESULT_FIELDS) | STORED_ONLY
+    # A publish's `delay` is stored as `run_at`; every other field is kept as sent.
+    published = set(protocol.PUBLISH_FIELDS) - {"delay"} | {"run_at"}
+    assert published <= _model_fields(NewIntent) <= stored

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from intent_bus.server.endpoint import Endpoint
-from intent_bus.server.routes import admin, claims, intents, kv, meta
+from intent_bus.server.http.endpoint import Endpoint
+from intent_bus.server.routes import admin, intents, kv, leases, meta
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     *meta.ENDPOINTS,
     *intents.ENDPOINTS,
-    *claims.ENDPOINTS,
+    *leases.ENDPOINTS,
     *kv.ENDPOINTS,
     *admin.ENDPOINTS,
 )

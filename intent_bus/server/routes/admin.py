@@ -6,11 +6,12 @@ import secrets
 
 from intent_bus import protocol
 from intent_bus.protocol import ErrorCode
-from intent_bus.server.endpoint import Call, Endpoint, QueryParam
-from intent_bus.server.errors import ApiError, invalid_request, not_found
-from intent_bus.server.reply import Reply, json_reply
+from intent_bus.server.errors import ApiError, not_found
+from intent_bus.server.http.endpoint import Call, Endpoint
+from intent_bus.server.http.reply import Reply, json_reply
 from intent_bus.server.schemas import (
     DeadList,
+    DeadListParams,
     ErrorBody,
     KeyCreated,
     KeyCreateRequest,
@@ -21,8 +22,6 @@ from intent_bus.server.schemas import (
 )
 from intent_bus.server.views import dead_view, key_view, status_view
 from intent_bus.storage.base import ApiKey
-
-DEAD_LIST_MAX = 1000
 
 
 def new_key_id() -> str:
@@ -35,7 +34,7 @@ async def key_create(call: Call, body: KeyCreateRequest) -> Reply:
         id=new_key_id(),
         secret=protocol.TENANT_KEY_PREFIX + secrets.token_urlsafe(24),
         owner=body.owner,
-        role="tenant",
+        role=protocol.ROLE_TENANT,
         created_at=call.now,
     )
     await call.services.store.key_create(key)
@@ -64,7 +63,7 @@ async def key_revoke(call: Call, _: None) -> Reply:
     target = next((key for key in keys if key.id == key_id), None)
     if target is None:
         raise not_found("key not found")
-    if target.role == "admin":
+    if target.role == protocol.ROLE_ADMIN:
         raise ApiError(
             403, ErrorCode.FORBIDDEN, "admin keys are set by server configuration"
         )
@@ -85,19 +84,10 @@ async def stats(call: Call, _: None) -> Reply:
     )
 
 
-def _limit(text: str | None) -> int:
-    if text is None:
-        return 100
-    if not text.isdigit() or not 1 <= int(text) <= DEAD_LIST_MAX:
-        raise invalid_request(f"limit: must be an integer 1..{DEAD_LIST_MAX}")
-    return int(text)
-
-
 async def dead_list(call: Call, _: None) -> Reply:
+    query: DeadListParams = call.query
     intents = await call.services.store.intent_list_dead(
-        call.query.get("owner") or None,
-        call.query.get("namespace") or None,
-        _limit(call.query.get("limit")),
+        query.owner or None, query.namespace or None, query.limit
     )
     return json_reply(200, DeadList(intents=[dead_view(i) for i in intents]))
 
@@ -111,7 +101,6 @@ async def dead_requeue(call: Call, _: None) -> Reply:
     return json_reply(200, status_view(intent))
 
 
-_TEXT = {"type": "string"}
 _FORBIDDEN = {403: ErrorBody}
 
 ENDPOINTS = (
@@ -154,16 +143,8 @@ ENDPOINTS = (
         dead_list,
         "Dead intents, most recently completed first",
         access="admin",
+        query=DeadListParams,
         responses={200: DeadList, **_FORBIDDEN},
-        query=(
-            QueryParam("owner", "Only this tenant's intents", _TEXT),
-            QueryParam("namespace", "Only this namespace", _TEXT),
-            QueryParam(
-                "limit",
-                "At most this many (default 100)",
-                {"type": "integer", "minimum": 1, "maximum": DEAD_LIST_MAX},
-            ),
-        ),
     ),
     Endpoint(
         "POST",

@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 
 from intent_bus import protocol
-from intent_bus.server.bodies import canonical_hash, encode_value
-from intent_bus.server.endpoint import Call, Endpoint
-from intent_bus.server.errors import invalid_request, not_found
-from intent_bus.server.reply import Reply, json_reply
+from intent_bus.server.errors import not_found
+from intent_bus.server.http.bodies import canonical_hash, encode_value
+from intent_bus.server.http.endpoint import Call, Endpoint
+from intent_bus.server.http.reply import Reply, json_reply
 from intent_bus.server.schemas import (
     ErrorBody,
+    PublishHeaders,
     PublishRequest,
     ResultView,
     StatusView,
@@ -19,27 +20,10 @@ from intent_bus.server.schemas import (
 from intent_bus.server.views import new_status_view, result_view, status_view
 from intent_bus.storage.base import Idempotency, Intent, NewIntent
 
-_IDEMPOTENCY_KEY = protocol.HEADER_IDEMPOTENCY_KEY.lower().encode()
-
 
 async def publish(call: Call, body: PublishRequest) -> Reply:
     """Creates an open intent, or replays the first answer to a retried publish."""
-    key = call.caller
-    intent = NewIntent(
-        id=uuid.uuid4().hex,
-        owner=key.owner,
-        goal=body.goal,
-        payload=encode_value(body.payload),
-        namespace=body.namespace,
-        visibility=body.visibility,
-        priority=body.priority,
-        run_at=call.now + body.delay,
-        created_at=call.now,
-        max_attempts=body.max_attempts,
-        backoff_base=body.backoff_base,
-        target_worker=body.target_worker or None,
-        required_capability=body.required_capability or None,
-    )
+    intent = new_intent(body, call.caller.owner, call.now)
     response = encoder.encode(new_status_view(intent))
     record = idempotency_record(call, response)
     replay = await call.services.store.intent_publish(intent, record, call.now)
@@ -49,17 +33,32 @@ async def publish(call: Call, body: PublishRequest) -> Reply:
     return Reply(201, response)
 
 
+def new_intent(body: PublishRequest, owner: str, now: float) -> NewIntent:
+    """The record a publish stores; empty target and capability mean none."""
+    return NewIntent(
+        id=uuid.uuid4().hex,
+        owner=owner,
+        goal=body.goal,
+        payload=encode_value(body.payload),
+        namespace=body.namespace,
+        visibility=body.visibility,
+        priority=body.priority,
+        run_at=now + body.delay,
+        created_at=now,
+        max_attempts=body.max_attempts,
+        backoff_base=body.backoff_base,
+        target_worker=body.target_worker or None,
+        required_capability=body.required_capability or None,
+    )
+
+
 def idempotency_record(call: Call, response: bytes) -> Idempotency | None:
-    idempotency_key = call.header(_IDEMPOTENCY_KEY)
-    if idempotency_key is None:
+    headers: PublishHeaders = call.headers
+    if headers.idempotency_key is None:
         return None
-    if not 0 < len(idempotency_key) <= protocol.IDEMPOTENCY_KEY_MAX_CHARS:
-        raise invalid_request(
-            f"Idempotency-Key: must be 1..{protocol.IDEMPOTENCY_KEY_MAX_CHARS} chars"
-        )
     return Idempotency(
         key_id=call.caller.id,
-        key=idempotency_key,
+        key=headers.idempotency_key,
         body_hash=canonical_hash(call.json),
         status_code=201,
         response=response,
@@ -71,7 +70,9 @@ async def visible_intent(call: Call) -> Intent:
     admin); otherwise 404, never a hint that the id exists."""
     intent = await call.services.store.intent_get(call.params["intent_id"], call.now)
     key = call.caller
-    if intent is None or (intent.owner != key.owner and key.role != "admin"):
+    if intent is None or (
+        intent.owner != key.owner and key.role != protocol.ROLE_ADMIN
+    ):
         raise not_found("intent not found")
     return intent
 
@@ -95,6 +96,7 @@ ENDPOINTS = (
         publish,
         "Publish an intent (idempotent with Idempotency-Key)",
         body=PublishRequest,
+        headers=PublishHeaders,
         responses={201: StatusView, 409: ErrorBody},
     ),
     Endpoint(

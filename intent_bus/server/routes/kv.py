@@ -5,10 +5,10 @@ from __future__ import annotations
 from msgspec import Raw
 
 from intent_bus import protocol
-from intent_bus.server.bodies import encode_value
-from intent_bus.server.endpoint import Call, Endpoint
 from intent_bus.server.errors import invalid_request, not_found
-from intent_bus.server.reply import Reply, json_reply
+from intent_bus.server.http.bodies import encode_value
+from intent_bus.server.http.endpoint import Call, Endpoint
+from intent_bus.server.http.reply import Reply, json_reply
 from intent_bus.server.schemas import (
     ErrorBody,
     KvGetResponse,

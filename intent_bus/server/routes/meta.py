@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from intent_bus import protocol
-from intent_bus.server.endpoint import Call, Endpoint
+from intent_bus.server.http.endpoint import Call, Endpoint
+from intent_bus.server.http.reply import Reply, json_reply
 from intent_bus.server.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
-from intent_bus.server.reply import Reply, json_reply
 from intent_bus.server.schemas import HealthResponse
 
 _HEALTH = HealthResponse(status="ok", version=protocol.PROTOCOL_VERSION)

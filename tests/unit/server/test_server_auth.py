@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from intent_bus.server.auth import KeyCache, request_paths
+import pytest
+
+from intent_bus.server.auth import KeyCache, parse_timestamp, request_paths
 from intent_bus.storage.base import ApiKey
 
 
@@ -37,3 +39,15 @@ def test_request_paths_offer_raw_then_decoded_path_with_sorted_query() -> None:
 
 def test_request_paths_without_raw_path() -> None:
     assert request_paths({"path": "/claim", "query_string": b""}) == ["/claim"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["nan", "NaN", "inf", "1e9", "+5", " 17 ", "17.0", "-17", "\u00b2", "\u0661", ""],
+)
+def test_timestamp_must_be_plain_ascii_digits(text: str) -> None:
+    assert parse_timestamp(text) is None
+
+
+def test_timestamp_of_digits_is_unix_seconds() -> None:
+    assert parse_timestamp("1700000000") == 1700000000

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from intent_bus.server import bodies
 from intent_bus.server.errors import ApiError
+from intent_bus.server.http import bodies
 from intent_bus.server.schemas import PublishRequest
 
 

@@ -1,19 +1,19 @@
-"""The worker side: claiming (with long-poll), fulfilling, failing, extending."""
+"""Leases, the worker side: claim (with long-poll), fulfill, fail, extend_claim."""
 
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 from typing import Any
 
 from intent_bus import protocol
 from intent_bus.server import policy
-from intent_bus.server.bodies import encode_value
-from intent_bus.server.endpoint import Call, Endpoint, QueryParam
 from intent_bus.server.errors import invalid_request, retry_after
-from intent_bus.server.reply import Reply, json_reply
+from intent_bus.server.http.bodies import encode_value
+from intent_bus.server.http.endpoint import Call, Endpoint
+from intent_bus.server.http.reply import Receive, Reply, json_reply
 from intent_bus.server.schemas import (
+    ClaimParams,
     ClaimResponse,
     ErrorBody,
     ExtendRequest,
@@ -22,8 +22,10 @@ from intent_bus.server.schemas import (
     FailResponse,
     FulfillRequest,
     FulfillResponse,
+    WorkerHeaders,
 )
-from intent_bus.server.views import claim_view
+from intent_bus.server.services import Services
+from intent_bus.server.views import claim_view, extend_view, fail_view, fulfill_view
 from intent_bus.server.wakeup import wait_for_work
 from intent_bus.storage.base import ClaimQuery, Lease
 
@@ -34,9 +36,6 @@ new work already wakes waiters (publish, reopening fail, requeue, lease reaping,
 NOTIFY from other replicas, and the next delayed intent's due time), so this is
 kept long: each idle long-poller costs two store queries per re-check."""
 
-_WORKER_ID = protocol.HEADER_WORKER_ID.lower().encode()
-_CAPABILITIES = protocol.HEADER_WORKER_CAPABILITIES.lower().encode()
-
 
 def parse_capabilities(header: str | None) -> tuple[str, ...]:
     """Comma-separated, trimmed, empty items dropped; matched exactly later."""
@@ -45,54 +44,33 @@ def parse_capabilities(header: str | None) -> tuple[str, ...]:
     return tuple(item for item in (part.strip() for part in header.split(",")) if item)
 
 
-def parse_wait(text: str | None) -> float:
-    """Seconds to hold a claim open; 0 (no wait) when absent."""
-    if text is None:
-        return 0.0
-    try:
-        wait = float(text)
-    except ValueError:
-        wait = math.nan
-    if not 0 < wait <= protocol.MAX_WAIT_SECONDS:
-        raise invalid_request(
-            f"wait: must be a number > 0 and <= {protocol.MAX_WAIT_SECONDS:g}"
-        )
-    return wait
-
-
-def _text_param(call: Call, name: str, limit: int) -> str | None:
-    value = call.query.get(name)
-    if value is None:
-        return None
-    if not 0 < len(value) <= limit:
-        raise invalid_request(f"{name}: must be 1..{limit} characters")
-    return value
-
-
 def claim_query(call: Call) -> ClaimQuery:
-    worker_id = call.header(_WORKER_ID) or None
-    if worker_id is not None and len(worker_id) > protocol.WORKER_ID_MAX_CHARS:
-        raise invalid_request(
-            f"X-Worker-ID: at most {protocol.WORKER_ID_MAX_CHARS} characters"
-        )
-    namespace = _text_param(call, "namespace", protocol.NAMESPACE_MAX_CHARS)
+    params: ClaimParams = call.query
+    headers: WorkerHeaders = call.headers
     return ClaimQuery(
         owner=call.caller.owner,
-        namespace=namespace or protocol.DEFAULT_NAMESPACE,
-        goal=_text_param(call, "goal", protocol.GOAL_MAX_CHARS),
-        publisher=_text_param(call, "publisher", 128),
-        worker_id=worker_id,
-        capabilities=parse_capabilities(call.header(_CAPABILITIES)),
+        namespace=params.namespace,
+        goal=params.goal,
+        publisher=params.publisher,
+        worker_id=headers.worker_id or None,
+        capabilities=parse_capabilities(headers.capabilities),
     )
 
 
 async def claim(call: Call, _: None) -> Reply:
     """Leases the best eligible intent; with `wait`, holds the request until
     one is published or the wait ends. 204 + Retry-After when there is none."""
-    services = call.services
+    params: ClaimParams = call.query
+    wait = params.wait or 0.0
+    return await claim_until(call.services, claim_query(call), wait, call.receive)
+
+
+async def claim_until(
+    services: Services, query: ClaimQuery, wait: float, receive: Receive
+) -> Reply:
+    """The claim loop: look, and while the wait lasts, sleep until woken."""
     settings = services.settings
-    query = claim_query(call)
-    deadline = time.monotonic() + parse_wait(call.query.get("wait"))
+    deadline = time.monotonic() + wait
     disconnect: asyncio.Future[Any] | None = None
     try:
         while True:
@@ -100,15 +78,14 @@ async def claim(call: Call, _: None) -> Reply:
             # look but before the wait still wakes us.
             ticket = services.hub.ticket()
             now = time.time()
-            lease = Lease(
-                claim_token=policy.claim_token(),
-                expires_at=policy.lease_expiry(now, settings.claim_timeout),
-                worker_id=query.worker_id,
+            polled = await services.store.intent_poll(
+                query, _lease(services, query, now), now
             )
-            intent = await services.store.intent_claim(query, lease, now)
-            if intent is not None:
-                return json_reply(200, claim_view(intent, settings.claim_timeout))
-            next_due = await services.store.intent_next_due(query, now)
+            if polled.intent is not None:
+                return json_reply(
+                    200, claim_view(polled.intent, settings.claim_timeout)
+                )
+            next_due = polled.next_due
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 hint = policy.empty_claim_retry_after(
@@ -119,12 +96,20 @@ async def claim(call: Call, _: None) -> Reply:
             if next_due is not None:
                 timeout = min(timeout, max(next_due - now, 0.0) + 0.005)
             if disconnect is None:
-                disconnect = asyncio.ensure_future(call.receive())
+                disconnect = asyncio.ensure_future(receive())
             if not await wait_for_work(ticket, timeout, disconnect):
                 return Reply(204)  # the client is gone; claim nothing for it
     finally:
         if disconnect is not None:
             disconnect.cancel()
+
+
+def _lease(services: Services, query: ClaimQuery, now: float) -> Lease:
+    return Lease(
+        claim_token=policy.claim_token(),
+        expires_at=policy.lease_expiry(now, services.settings.claim_timeout),
+        worker_id=query.worker_id,
+    )
 
 
 def _intent_id(call: Call) -> str:
@@ -133,17 +118,15 @@ def _intent_id(call: Call) -> str:
 
 
 async def fulfill(call: Call, body: FulfillRequest) -> Reply:
-    if body.result_type == "text" and not isinstance(body.result, str):
+    if body.result_type == protocol.RESULT_TYPE_TEXT and not isinstance(
+        body.result, str
+    ):
         raise invalid_request("result: must be a string when result_type is text")
     result = encode_value(body.result)
     intent = await call.services.store.intent_fulfill(
         _intent_id(call), body.claim_token, result, body.result_type, call.now
     )
-    completed_at = intent.completed_at if intent.completed_at is not None else call.now
-    return json_reply(
-        200,
-        FulfillResponse(id=intent.id, status="fulfilled", completed_at=completed_at),
-    )
+    return json_reply(200, fulfill_view(intent, call.now))
 
 
 async def fail(call: Call, body: FailRequest) -> Reply:
@@ -163,16 +146,7 @@ async def fail(call: Call, body: FailRequest) -> Reply:
     )
     if intent.status == protocol.STATUS_OPEN:
         services.hub.notify()
-    return json_reply(
-        200,
-        FailResponse(
-            id=intent.id,
-            status="dead" if intent.status == protocol.STATUS_DEAD else "open",
-            run_at=intent.run_at,
-            claim_attempts=intent.claim_attempts,
-            max_attempts=intent.max_attempts,
-        ),
-    )
+    return json_reply(200, fail_view(intent))
 
 
 async def extend_claim(call: Call, body: ExtendRequest) -> Reply:
@@ -186,16 +160,9 @@ async def extend_claim(call: Call, body: ExtendRequest) -> Reply:
         policy.lease_expiry(call.now, seconds),
         call.now,
     )
-    expires_at = intent.lease_expires_at or policy.lease_expiry(call.now, seconds)
-    return json_reply(
-        200,
-        ExtendResponse(
-            id=intent.id, lease_expires_at=expires_at, claim_timeout=seconds
-        ),
-    )
+    return json_reply(200, extend_view(intent, call.now, seconds))
 
 
-_TEXT = {"type": "string"}
 _LEASE_ERRORS = {404: ErrorBody}
 
 ENDPOINTS = (
@@ -205,24 +172,8 @@ ENDPOINTS = (
         claim,
         "Lease the best eligible intent (204 + Retry-After when none)",
         responses={200: ClaimResponse, 204: None},
-        query=(
-            QueryParam("namespace", "Namespace to claim from", _TEXT),
-            QueryParam("goal", "Only intents with this goal", _TEXT),
-            QueryParam("publisher", "Only intents of this tenant (owner)", _TEXT),
-            QueryParam(
-                "wait",
-                "Long-poll: hold up to this many seconds for work",
-                {"type": "number", "exclusiveMinimum": 0, "maximum": 30},
-            ),
-        ),
-        headers=(
-            QueryParam(protocol.HEADER_WORKER_ID, "The worker's id", _TEXT),
-            QueryParam(
-                protocol.HEADER_WORKER_CAPABILITIES,
-                "Comma-separated capabilities",
-                _TEXT,
-            ),
-        ),
+        query=ClaimParams,
+        headers=WorkerHeaders,
     ),
     Endpoint(
         "POST",

@@ -91,10 +91,13 @@ def decode_json(body: bytes, max_depth: int) -> Any:
         raise ApiError(400, ErrorCode.INVALID_JSON, f"invalid JSON: {exc}") from None
 
 
-def convert(value: Any, struct: type[T]) -> T:
-    """Validates decoded JSON against a request Struct; errors name the field."""
+def convert(value: Any, struct: type[T], *, strict: bool = True) -> T:
+    """Validates decoded input against a request Struct; errors name the field.
+
+    `strict=False` lets text become numbers, for query strings and headers.
+    """
     try:
-        return msgspec.convert(value, struct)
+        return msgspec.convert(value, struct, strict=strict)
     except msgspec.ValidationError as exc:
         raise invalid_request(describe_validation_error(str(exc))) from None
 
@@ -106,7 +109,8 @@ def describe_validation_error(message: str) -> str:
         if message.startswith("Expected `object`"):
             return "request body must be a JSON object"
         return message
-    head = message[: match.start()]
+    # An optional input's type reads `float | null`; null is never sent as text.
+    head = message[: match.start()].replace(" | null`", "`")
     path = match.group("path")
     return f"{path}: {head}" if path else head
 
