@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from intent_bus.server.endpoint import Endpoint
-from intent_bus.server.routes import admin, claims, intents, kv, meta
+from intent_bus.server.routes import admin, claims, intents, kv, meta, ui
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     *meta.ENDPOINTS,
@@ -11,4 +11,5 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *claims.ENDPOINTS,
     *kv.ENDPOINTS,
     *admin.ENDPOINTS,
+    *ui.ENDPOINTS,
 )
