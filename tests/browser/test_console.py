@@ -115,6 +115,22 @@ def test_user_strings_stay_text(console: Console, ui_server: ServerHandle) -> No
     assert console.dialogs == []
 
 
+def test_admin_requeues_a_dead_intent_from_its_page(
+    console: Console, ui_server: ServerHandle
+) -> None:
+    key = ui_server.create_tenant()
+    intent_id = kill(ui_server, key, unique("ocr"), "tesseract crashed")
+    console.login(ui_server.admin_key)
+    console.go(f"#/intent/{intent_id}")
+    page = console.page
+    page.wait_for_selector("text=Dead after 1 attempt: tesseract crashed.")
+    page.click("text=Requeue")
+    page.click(".confirm >> text=Yes")
+    page.wait_for_selector("text=Requeued: the intent is open again.")
+    page.wait_for_selector(".facts .badge-open")
+    assert status(ui_server, key, intent_id)["status"] == "open"
+
+
 def test_a_tenant_cannot_open_another_tenants_intent(
     console: Console, ui_server: ServerHandle
 ) -> None:

@@ -15,7 +15,7 @@ from tests.harness import ServerHandle
 UI_FILES = sorted(ASSETS)
 
 
-@pytest.mark.parametrize("path", ["/ui", "/ui/app.js", "/ui/style.css"])
+@pytest.mark.parametrize("path", ["/ui", "/ui/", "/ui/app.js", "/ui/style.css"])
 def test_ui_responses_forbid_inline_script_other_origins_and_framing(
     ui_server: ServerHandle, path: str
 ) -> None:

@@ -84,6 +84,15 @@ ENDPOINTS = (
     ),
     Endpoint(
         "GET",
+        "/ui/",
+        page,
+        "The web console (the same page as /ui)",
+        access="public",
+        responses={200: None},
+        content_type="text/html",
+    ),
+    Endpoint(
+        "GET",
         "/ui/{name}",
         asset,
         "The web console's scripts and styles",

@@ -2,7 +2,7 @@
 // JSON, the timeline, and the actions that apply (cancel, requeue).
 
 import { ApiError, get, post, seg, session } from "./api.js";
-import { badge, confirmButton, duration, el, jsonBlock, notice, when } from "./dom.js";
+import { badge, confirmButton, duration, el, jsonBlock, notice, plural, when } from "./dom.js";
 import { TERMINAL, errorText } from "./shared.js";
 
 /** GET that maps "this server lacks the endpoint" (404 once the intent is
@@ -164,7 +164,7 @@ function explanation(i, explain) {
   if (i.status === "open" && i.run_at > now) text = `Waiting: due in ${duration(i.run_at - now)}${i.claim_attempts ? ` (backoff after attempt ${i.claim_attempts})` : ""}.`;
   else if (i.status === "open") text = `Waiting for a worker to claim goal “${i.goal}” in namespace “${i.namespace}”${i.required_capability ? ` with capability “${i.required_capability}”` : ""}${i.target_worker ? ` (only worker “${i.target_worker}”)` : ""}.`;
   else if (i.status === "claimed") text = `Being worked on (attempt ${i.claim_attempts} of ${i.max_attempts}); the lease ends ${i.lease_expires_at ? `in ${duration(i.lease_expires_at - now)}` : "soon"}.`;
-  else if (i.status === "dead") text = `Dead after ${i.claim_attempts} attempts: ${i.error ?? "no error message"}.`;
+  else if (i.status === "dead") text = `Dead after ${plural(i.claim_attempts, "attempt")}: ${i.error ?? "no error message"}.`;
   else if (i.status === "fulfilled") text = "Fulfilled: a worker completed it.";
   else text = `Status: ${i.status}.`;
   return section("Why it is where it is", el("p", {}, text), explain.missing ? el("p", { class: "fine" }, "Worked out by the console: this server has no GET /explain yet.") : null);

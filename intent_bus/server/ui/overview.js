@@ -9,13 +9,18 @@ import { STATUSES, unsupported } from "./shared.js";
 export async function render(ctx) {
   const body = el("div", { class: "flow" });
   ctx.view.append(el("div", { class: "page-head" }, el("h1", {}, "Overview")), body);
+  let served = true; // GET /stats exists; after one 404, ask no more
   const draw = async () => {
-    try {
-      body.replaceChildren(statsView(await get("/stats")));
-    } catch (err) {
-      if (!(err instanceof ApiError && err.missing)) throw err;
-      body.replaceChildren(await fallback());
+    if (served) {
+      try {
+        body.replaceChildren(statsView(await get("/stats")));
+        return;
+      } catch (err) {
+        if (!(err instanceof ApiError && err.missing)) throw err;
+        served = false;
+      }
     }
+    body.replaceChildren(await fallback());
   };
   await draw();
   ctx.live(() => draw().catch((err) => body.replaceChildren(notice("error", err.message))));
