@@ -154,6 +154,7 @@ def test_admin_creates_lists_and_revokes_a_key(
     page.fill("#k-owner", owner)
     page.click("text=Create key")
     secret = page.text_content("#new-key")
+    console.shot("desktop-keys-new-secret")
     assert secret and secret.startswith("tk_")
     probe = f"{ui_server.url}/status/nothing-here"
     assert httpx.get(probe, headers={"X-API-KEY": secret}).status_code == 404

@@ -74,7 +74,13 @@ async function route() {
   if (session.key && !session.role) {
     try {
       session.role = await whoAmI(session.key);
-    } catch {
+    } catch (err) {
+      if (mine !== generation) return;
+      // A refused key is forgotten; a server that is down is not a log-out.
+      if (err.status !== 401) {
+        main.replaceChildren(notice("error", `Cannot reach the server: ${err.message}. Reload to retry.`));
+        return;
+      }
       session.forget();
     }
     if (mine !== generation) return;
