@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from intent_bus.server.http.endpoint import Endpoint
-from intent_bus.server.routes import admin, intents, kv, leases, meta
+from intent_bus.server.routes import admin, intents, kv, leases, meta, ui
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     *meta.ENDPOINTS,
@@ -11,4 +11,5 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *leases.ENDPOINTS,
     *kv.ENDPOINTS,
     *admin.ENDPOINTS,
+    *ui.ENDPOINTS,
 )
