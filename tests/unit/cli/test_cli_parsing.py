@@ -100,7 +100,10 @@ def test_describe_names_the_kind_of_failure() -> None:
     refused = IntentBusAuthError("unknown key", code="unauthorized", status_code=401)
     assert describe(refused).startswith("authentication failed: unknown key")
     forbidden = IntentBusAuthError("nope", code="forbidden", status_code=403)
-    assert describe(forbidden).endswith("(this command needs an admin key)")
+    assert describe(forbidden).endswith(
+        "(this command needs an admin key: export INTENT_BUS_ADMIN_KEY=ak_... "
+        "or pass --api-key)"
+    )
     missing = IntentBusAuthError("no Intent Bus API key: pass api_key=..., set X")
     assert describe(missing) == "no Intent Bus API key: pass --api-key, set X"
     limited = IntentBusRateLimitError("slow down", status_code=429, retry_after=3)
