@@ -56,6 +56,8 @@ def run_list(args: argparse.Namespace) -> int:
             for i in intents
         ]
         emit(table(rows, ("ID", "OWNER", "NAMESPACE", "GOAL", "ATTEMPTS", "ERROR")))
+    else:
+        emit("no dead intents")
     return 0
 
 
