@@ -1,9 +1,10 @@
 """Building the SDK client from the command line's connection options.
 
 `--url` and `--api-key` win; otherwise the SDK's own resolution applies
-(``INTENT_BUS_URL``, ``INTENT_BUS_API_KEY`` or ``INTENT_API_KEY``, ``~/.apikey``). Admin commands also
-look at ``INTENT_BUS_ADMIN_KEY``, the variable the server takes its admin key
-from, so an operator on the server's host needs no extra setup.
+(``INTENT_BUS_URL``, ``INTENT_BUS_API_KEY`` or ``INTENT_API_KEY``,
+``~/.apikey``). Admin commands also look at ``INTENT_BUS_ADMIN_KEY``, the
+variable the server takes its admin key from, so an operator on the server's
+host needs no extra setup.
 """
 
 from __future__ import annotations
