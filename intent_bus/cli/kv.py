@@ -75,14 +75,7 @@ def run_set(args: argparse.Namespace) -> int:
     if ttl < args.ttl:
         note(f"the server capped the TTL of {args.key!r} at {ttl} s")
     if args.json:
-        emit_json(
-            {
-                "ok": True,
-                "key": args.key,
-                "ttl": ttl,
-                "expires_at": answer.get("expires_at"),
-            }
-        )
+        emit_json({"ok": True, "key": args.key, "ttl": ttl})
     return 0
 
 

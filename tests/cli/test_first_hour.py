@@ -47,7 +47,8 @@ def test_result_of_an_intent_fulfilled_without_result_says_so(
 
 def test_empty_dead_list_says_so(cli: Cli, sqlite_server: ServerHandle) -> None:
     proc = cli("dead", "list", key=sqlite_server.admin_key)
-    assert (proc.returncode, proc.stdout) == (0, "no dead intents\n")
+    assert (proc.returncode, proc.stdout) == (0, "")
+    assert proc.stderr == "intent-bus: no dead intents\n"
 
 
 def test_json_errors_are_one_document_on_stdout(cli: Cli) -> None:
