@@ -107,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     args: argparse.Namespace | None = None
     as_json = _wants_json(args_list)
-    warnings.showwarning = _show_warning
+    shown, warnings.showwarning = warnings.showwarning, _show_warning
     try:
         server_args = server.server_arguments(args_list)
         if server_args is not None:
@@ -137,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_ERROR
+    finally:
+        warnings.showwarning = shown  # main may run inside another program
 
 
 def _document(exc: Exception, message: str, wanted: bool) -> str | None:
