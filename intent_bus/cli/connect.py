@@ -1,9 +1,10 @@
 """Building the SDK client from the command line's connection options.
 
 `--url` and `--api-key` win; otherwise the SDK's own resolution applies
-(``INTENT_BUS_URL``, ``INTENT_API_KEY``, ``~/.apikey``). Admin commands also
-look at ``INTENT_BUS_ADMIN_KEY``, the variable the server takes its admin key
-from, so an operator on the server's host needs no extra setup.
+(``INTENT_BUS_URL``, ``INTENT_BUS_API_KEY`` or ``INTENT_API_KEY``,
+``~/.apikey``). Admin commands also look at ``INTENT_BUS_ADMIN_KEY``, the
+variable the server takes its admin key from, so an operator on the server's
+host needs no extra setup.
 """
 
 from __future__ import annotations
@@ -12,16 +13,17 @@ import argparse
 import os
 from typing import Final
 
+from intent_bus import protocol
 from intent_bus.sdk.client import IntentClient
 
 __all__ = ["ADMIN_KEY_ENV", "make_client", "url_of"]
 
-ADMIN_KEY_ENV: Final = "INTENT_BUS_ADMIN_KEY"
+ADMIN_KEY_ENV: Final = protocol.ENV_ADMIN_KEY
 
 
 def url_of(args: argparse.Namespace) -> str | None:
     """The URL the user asked for, for error messages (None: SDK default)."""
-    url: str | None = getattr(args, "url", None) or os.environ.get("INTENT_BUS_URL")
+    url: str | None = getattr(args, "url", None) or os.environ.get(protocol.ENV_URL)
     return url
 
 

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from intent_bus.cli.connect import make_client
-from intent_bus.cli.output import emit, emit_json, model_view, table
+from intent_bus.cli.output import emit, emit_json, model_view, note, table
 
 __all__ = ["register"]
 
@@ -56,6 +56,8 @@ def run_list(args: argparse.Namespace) -> int:
             for i in intents
         ]
         emit(table(rows, ("ID", "OWNER", "NAMESPACE", "GOAL", "ATTEMPTS", "ERROR")))
+    else:
+        note("no dead intents")  # stderr: stdout stays empty for scripts
     return 0
 
 

@@ -7,8 +7,10 @@ kind of one-line message, so `main` has a single place that reports errors.
 
 from __future__ import annotations
 
+import json
 from typing import Final
 
+from intent_bus.protocol import ENV_ADMIN_KEY
 from intent_bus.sdk.exceptions import (
     IntentBusAuthError,
     IntentBusError,
@@ -24,6 +26,8 @@ __all__ = [
     "EXIT_USAGE",
     "CliError",
     "describe",
+    "error_code",
+    "error_document",
 ]
 
 EXIT_OK: Final = 0
@@ -38,12 +42,50 @@ EXIT_INTERRUPTED: Final = 130
 
 
 class CliError(Exception):
-    """An expected failure: `message` is printed as is, `code` is the exit code."""
+    """An expected failure: `message` is printed as is, `code` is the exit code.
 
-    def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
+    `printed` says the command already wrote its JSON document (the status of
+    an unfinished intent, say), so `--json` adds no error document after it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        code: int = EXIT_ERROR,
+        *,
+        kind: str | None = None,
+        printed: bool = False,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
+        self.kind = kind
+        self.printed = printed
+
+
+def error_code(exc: Exception) -> str:
+    """The `error.code` of `--json`'s error document: the server's code when it
+    gave one, else the kind of local failure."""
+    if isinstance(exc, CliError):
+        if exc.kind:
+            return exc.kind
+        return {EXIT_USAGE: "usage", EXIT_NOTHING: "not_ready"}.get(exc.code, "error")
+    if isinstance(exc, IntentBusNetworkError):
+        return "network_error"
+    if isinstance(exc, IntentBusError) and exc.code:
+        return exc.code
+    if isinstance(exc, IntentBusAuthError):
+        return "no_api_key"
+    return "error"
+
+
+def error_document(code: str, message: str) -> str:
+    """One JSON line shaped like the protocol's error envelope."""
+    return json.dumps(
+        {"error": {"code": code, "message": message}},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
 
 
 def one_line(text: str) -> str:
@@ -62,7 +104,10 @@ def describe(exc: IntentBusError, url: str | None = None) -> str:
             # No key found: the SDK's message says where it looked.
             return text.replace("pass api_key=...", "pass --api-key")
         if exc.status_code == 403 and exc.code == "forbidden":
-            hint = "" if "admin" in text else " (this command needs an admin key)"
+            hint = (
+                f" (this command needs an admin key: export {ENV_ADMIN_KEY}=ak_... "
+                "or pass --api-key)"
+            )
             return f"permission denied: {text}{hint}"
         return f"authentication failed: {text}"
     if isinstance(exc, IntentBusRateLimitError):

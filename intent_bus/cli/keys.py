@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import time
 from typing import Any
 
 from intent_bus.cli.connect import make_client
-from intent_bus.cli.output import emit, emit_json, table
+from intent_bus.cli.output import emit, emit_json, table, when
 
 __all__ = ["register"]
 
@@ -37,12 +36,6 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(run=run_revoke)
 
 
-def _when(stamp: Any) -> str | None:
-    if not isinstance(stamp, int | float):
-        return None
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stamp))
-
-
 def run_create(args: argparse.Namespace) -> int:
     with make_client(args, admin=True) as client:
         created = client.create_key(args.owner)
@@ -64,8 +57,8 @@ def run_list(args: argparse.Namespace) -> int:
                 k.get("id"),
                 k.get("owner"),
                 k.get("role"),
-                _when(k.get("created_at")),
-                _when(k.get("revoked_at")),
+                when(k.get("created_at")),
+                when(k.get("revoked_at")),
             )
             for k in keys
         ]

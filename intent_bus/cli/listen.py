@@ -1,8 +1,12 @@
 """`intent-bus listen GOAL`: a worker from the command line.
 
-Without ``--exec`` each payload is printed (redacted unless ``--show-payload``)
-and the intent fulfilled, as the seed README's CLI does; with ``--exec CMD``
-the command does the work (see `intent_bus.worker.execrunner`).
+With ``--exec CMD`` the command does the work (see
+`intent_bus.worker.execrunner`). Without it each payload is printed (redacted
+unless ``--show-payload``) and the intent fulfilled with no result, as the seed
+README's worker node does. Claiming is not watching: at a terminal, where
+someone may run it just to look at a queue, that default needs ``--ack``, so a
+curious look does not drain real work. (Scripts and services, whose stdin is
+not a terminal, keep the seed's behaviour.)
 """
 
 from __future__ import annotations
@@ -22,9 +26,9 @@ from intent_bus.cli.errors import (
     EXIT_USAGE,
     CliError,
 )
-from intent_bus.cli.options import positive_float
+from intent_bus.cli.options import add_common, positive_float
 from intent_bus.cli.output import emit, emit_json, render_value
-from intent_bus.worker.execrunner import run_command
+from intent_bus.worker.execrunner import CommandRunner
 from intent_bus.worker.outcome import Outcome
 from intent_bus.worker.redact import redact
 from intent_bus.worker.runtime import Processed, WorkerRuntime
@@ -35,11 +39,19 @@ __all__ = ["register"]
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
     p = commands.add_parser(
         "listen",
-        parents=[common],
-        help="claim and process intents for GOAL",
+        help="claim and process intents for GOAL (--exec CMD or --ack)",
         description="Claim intents for GOAL and process them until SIGINT/SIGTERM "
-        "(a second signal aborts). --once: exit 0 after one intent was "
-        "fulfilled, 1 if it failed, 3 if there was none.",
+        "(a second signal aborts and kills running --exec commands). With "
+        "--exec CMD the command does the work; without it each payload is "
+        "printed and the intent FULFILLED WITH NO RESULT: listen takes intents "
+        "from the queue, it is not a way to watch one. At a terminal that needs "
+        "--ack. --once: exit 0 after one intent was fulfilled, 1 if it failed, "
+        "3 if there was none.",
+    )
+    add_common(
+        p,
+        json_help="print one JSON line per finished intent on stdout ({id, status, "
+        "result, ...}); with --once, one JSON document",
     )
     p.add_argument("goal", metavar="GOAL")
     p.add_argument("-n", "--namespace", default=protocol.DEFAULT_NAMESPACE)
@@ -86,6 +98,19 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         "stdout, non-zero exit fails the intent with its stderr",
     )
     p.add_argument(
+        "--timeout",
+        type=positive_float,
+        default=None,
+        metavar="S",
+        help="with --exec: kill the command after S seconds and fail the intent",
+    )
+    p.add_argument(
+        "--ack",
+        action="store_true",
+        help="without --exec: yes, print each payload and fulfill the intent "
+        "with no result (needed when stdin is a terminal)",
+    )
+    p.add_argument(
         "--show-payload",
         action="store_true",
         help="print payloads as they are (default: secret-looking fields masked)",
@@ -104,10 +129,9 @@ def _setup_logging(silent: bool) -> None:
     root.propagate = False
 
 
-def _handler(args: argparse.Namespace) -> Any:
-    if args.command:
-        command: str = args.command
-        return lambda intent: run_command(command, intent)
+def _handler(args: argparse.Namespace, runner: CommandRunner | None) -> Any:
+    if runner is not None:
+        return runner
 
     def show(intent: Any) -> None:
         if args.silent or args.json:
@@ -132,7 +156,28 @@ def run(args: argparse.Namespace) -> int:
         raise _usage("--wait needs --once (listen long-polls on its own)")
     if args.wait is not None and args.wait > protocol.MAX_WAIT_SECONDS:
         raise _usage(f"--wait must be at most {protocol.MAX_WAIT_SECONDS:g}")
+    if args.command and args.ack:
+        raise _usage("--exec and --ack exclude each other")
+    if not args.command and not args.ack and sys.stdin.isatty():
+        raise _usage(
+            "without --exec, listen fulfills every intent it claims with no "
+            "result (it takes work from the queue, it does not watch it): pass "
+            "--exec CMD to do the work, or --ack to print and fulfill them"
+        )
+    if args.timeout is not None and not args.command:
+        raise _usage("--timeout needs --exec")
+    runner = CommandRunner(args.command, args.timeout) if args.command else None
     _setup_logging(args.silent)
+    try:
+        return _listen(args, runner)
+    finally:
+        if runner is not None:
+            # After a graceful stop nothing runs; after an abort the commands
+            # of the intents just failed must not live on as orphans.
+            runner.kill_all()
+
+
+def _listen(args: argparse.Namespace, runner: CommandRunner | None) -> int:
     with make_client(args) as client:
         runtime = WorkerRuntime(
             client,
@@ -142,7 +187,7 @@ def run(args: argparse.Namespace) -> int:
             concurrency=args.concurrency,
             on_outcome=_print_outcome if args.json and not args.once else None,
         )
-        handler = _handler(args)
+        handler = _handler(args, runner)
         if args.once:
             done = runtime.process_one(
                 args.goal,

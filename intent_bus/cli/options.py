@@ -10,11 +10,15 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
+from pathlib import Path
 from typing import Any, NoReturn
 
 from intent_bus.cli.errors import EXIT_USAGE, CliError, one_line
+from intent_bus.protocol import DEFAULT_URL, ENV_API_KEY, ENV_API_KEY_LEGACY, ENV_URL
 
 __all__ = [
+    "JSON_HELP",
     "WAIT_FOREVER",
     "Parser",
     "add_common",
@@ -31,10 +35,13 @@ class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (the usage itself is in --help)."""
 
     def error(self, message: str) -> NoReturn:
-        raise CliError(f"{self.prog}: {one_line(message)} (see --help)", EXIT_USAGE)
+        raise CliError(f"{one_line(message)} (see {self.prog} --help)", EXIT_USAGE)
 
 
-def add_common(parser: argparse.ArgumentParser) -> None:
+JSON_HELP = "print exactly one JSON document on stdout (an error too)"
+
+
+def add_common(parser: argparse.ArgumentParser, json_help: str = JSON_HELP) -> None:
     """--url, --api-key and --json, accepted before or after the command name.
 
     SUPPRESS defaults keep a value given before the command from being reset
@@ -44,24 +51,36 @@ def add_common(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--url",
         default=argparse.SUPPRESS,
-        help="server URL (default: $INTENT_BUS_URL, else http://127.0.0.1:8000)",
+        help=f"server URL (default: ${ENV_URL}, else {DEFAULT_URL})",
     )
     group.add_argument(
         "--api-key",
         default=argparse.SUPPRESS,
-        help="API key (default: $INTENT_API_KEY, else ~/.apikey)",
+        help=f"API key (default: ${ENV_API_KEY}, else ${ENV_API_KEY_LEGACY}, "
+        "else ~/.apikey)",
     )
     group.add_argument(
         "--json",
         action="store_true",
         default=argparse.SUPPRESS,
-        help="print exactly one JSON document on stdout",
+        help=json_help,
     )
 
 
 def json_argument(text: str, what: str) -> Any:
     """Parse a JSON command-line argument; NaN and Infinity are refused, as on
-    the wire."""
+    the wire. ``-`` reads the document from stdin, ``@PATH`` from a file (no
+    JSON document starts with either)."""
+    if text == "-":
+        text = sys.stdin.read()
+    elif text.startswith("@"):
+        try:
+            text = Path(text[1:]).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CliError(
+                f"cannot read the {what} from {text[1:]}: {one_line(str(exc))}",
+                EXIT_USAGE,
+            ) from None
 
     def refuse(constant: str) -> Any:
         raise ValueError(f"{constant} is not allowed in JSON")

@@ -10,6 +10,7 @@ import dataclasses
 import json
 import sys
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -17,10 +18,15 @@ __all__ = [
     "emit",
     "emit_json",
     "model_view",
+    "note",
     "render_value",
     "status_lines",
     "table",
+    "when",
 ]
+
+TIME_FIELDS = frozenset({"run_at", "created_at", "lease_expires_at", "completed_at"})
+"""Epoch seconds on the wire; people read them as local times (not in --json)."""
 
 _lock = threading.Lock()
 """Handler threads of `listen --concurrency` print through here: whole lines."""
@@ -30,6 +36,13 @@ def emit(text: str) -> None:
     with _lock:
         sys.stdout.write(text + "\n")
         sys.stdout.flush()
+
+
+def note(text: str) -> None:
+    """A remark for the person at the terminal, on stderr."""
+    with _lock:
+        sys.stderr.write(f"intent-bus: {text}\n")
+        sys.stderr.flush()
 
 
 def emit_json(document: Any) -> None:
@@ -43,9 +56,21 @@ def render_value(value: Any, text: bool = False) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def when(stamp: Any) -> str | None:
+    """Epoch seconds as a local date and time; None for anything else."""
+    if isinstance(stamp, bool) or not isinstance(stamp, int | float):
+        return None
+    return time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(stamp)).strip()
+
+
 def status_lines(view: Mapping[str, Any]) -> str:
-    """An intent's fields as aligned ``name: value`` lines, nulls left out."""
-    shown = {k: v for k, v in view.items() if v is not None}
+    """An intent's fields as aligned ``name: value`` lines, nulls left out and
+    times readable."""
+    shown = {
+        k: (when(v) or v) if k in TIME_FIELDS else v
+        for k, v in view.items()
+        if v is not None
+    }
     width = max((len(k) for k in shown), default=0)
     return "\n".join(f"{k.ljust(width)}  {render_value(v)}" for k, v in shown.items())
 

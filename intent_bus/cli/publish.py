@@ -22,7 +22,11 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         description="Publish an intent; prints its id (with --wait: its result).",
     )
     p.add_argument("goal", metavar="GOAL")
-    p.add_argument("payload", metavar="JSON", help="the payload, a JSON document")
+    p.add_argument(
+        "payload",
+        metavar="JSON",
+        help="the payload: a JSON document, - to read it from stdin, @FILE from a file",
+    )
     p.add_argument("-n", "--namespace", default=protocol.DEFAULT_NAMESPACE)
     p.add_argument(
         "-p",

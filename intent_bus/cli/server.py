@@ -9,9 +9,43 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from intent_bus.cli.errors import CliError
+from intent_bus.cli.errors import EXIT_USAGE, CliError
 
-__all__ = ["register", "run_server"]
+__all__ = ["register", "run_server", "server_arguments"]
+
+_CLIENT_ONLY = ("--url", "--api-key")
+
+
+def server_arguments(argv: list[str]) -> list[str] | None:
+    """The server's own arguments when the command is `server`, else None.
+
+    The global options may come first (`intent-bus --json server`): `--json`
+    is passed on; `--url` and `--api-key` mean nothing to a server.
+    """
+    passed: list[str] = []
+    refused: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--json":
+            passed.append(arg)
+        elif arg in _CLIENT_ONLY:
+            refused.append(arg)
+            i += 1
+        elif arg.startswith(tuple(f"{name}=" for name in _CLIENT_ONLY)):
+            refused.append(arg.split("=", 1)[0])
+        else:
+            break
+        i += 1
+    if argv[i : i + 1] != ["server"]:
+        return None
+    if refused:
+        raise CliError(
+            f"{' and '.join(refused)}: only for the client commands; "
+            "intent-bus server takes --host and --port (see intent-bus server --help)",
+            EXIT_USAGE,
+        )
+    return argv[i + 1 :] + passed
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -49,9 +83,18 @@ def run_server(argv: list[str]) -> int:
     # The server imports uvicorn, and psycopg for a postgresql:// URL, only when
     # it starts, so a missing extra surfaces here rather than at import time.
     try:
-        from intent_bus.server.run import main as server_main
-
-        return server_main(argv)
+        from intent_bus.server.run import serve
+        from intent_bus.server.startup import StartupError
+    except ImportError as exc:
+        error = _missing(exc)
+        if error is None:
+            raise
+        raise error from None
+    try:
+        return serve(argv)
+    except StartupError as exc:
+        kind = "usage" if exc.code == EXIT_USAGE else "startup_failed"
+        raise CliError(exc.message, exc.code, kind=kind) from None
     except ImportError as exc:
         error = _missing(exc)
         if error is None:

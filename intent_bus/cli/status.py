@@ -14,6 +14,7 @@ from intent_bus.cli.output import (
     emit,
     emit_json,
     model_view,
+    note,
     render_value,
     status_lines,
 )
@@ -69,12 +70,17 @@ def show_result(result: IntentResult, as_json: bool) -> int:
     """Print a finished intent's result; a dead intent is an error (exit 1)."""
     if as_json:
         emit_json(model_view(result))
-    elif result.status == protocol.STATUS_FULFILLED and result.result_type is not None:
-        if result.result is not None or result.result_type == "text":
-            emit(render_value(result.result, text=result.result_type == "text"))
+    elif result.status == protocol.STATUS_FULFILLED:
+        text = result.result_type == protocol.RESULT_TYPE_TEXT
+        if result.result is not None or text:
+            emit(render_value(result.result, text=text))
+        else:
+            # Nothing on stdout (scripts read it), but a person sees why.
+            note(f"intent {result.id} was fulfilled with no result")
     if result.status == protocol.STATUS_DEAD:
         raise CliError(
-            f"intent {result.id} is dead: {result.error or 'no error given'}"
+            f"intent {result.id} is dead: {result.error or 'no error given'}",
+            printed=as_json,
         )
     return 0
 
@@ -104,4 +110,6 @@ def _not_finished(
     status = client.get_status(intent_id)
     if as_json:
         emit_json(model_view(status))
-    return CliError(f"intent {intent_id} is {status.status}: {why}", EXIT_NOTHING)
+    return CliError(
+        f"intent {intent_id} is {status.status}: {why}", EXIT_NOTHING, printed=as_json
+    )

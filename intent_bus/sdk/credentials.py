@@ -1,7 +1,8 @@
 """Where the client's server address and API key come from.
 
 In order: the constructor argument, then the environment (``INTENT_BUS_URL``,
-``INTENT_API_KEY``), then for the key the file ``~/.apikey``. The file holds a
+``INTENT_BUS_API_KEY``, else the seed SDK's ``INTENT_API_KEY``), then for the
+key the file ``~/.apikey``. The file holds a
 secret, so it is refused when it is a symlink (someone could point it at their
 key) or owned by another user, and a warning is given when others may read it.
 """
@@ -14,13 +15,16 @@ import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
+from intent_bus.protocol import (
+    DEFAULT_URL,
+    ENV_API_KEY,
+    ENV_API_KEY_LEGACY,
+    ENV_URL,
+)
 from intent_bus.sdk.exceptions import IntentBusAuthError, IntentBusError
 
 __all__ = ["DEFAULT_URL", "resolve_api_key", "resolve_base_url"]
 
-DEFAULT_URL = "http://127.0.0.1:8000"
-ENV_URL = "INTENT_BUS_URL"
-ENV_API_KEY = "INTENT_API_KEY"
 KEY_FILE_NAME = ".apikey"
 
 
@@ -76,14 +80,16 @@ def resolve_api_key(
     if api_key:
         return api_key.strip()
     environ = os.environ if environ is None else environ
-    key = environ.get(ENV_API_KEY, "").strip()
-    if key:
-        return key
+    for name in (ENV_API_KEY, ENV_API_KEY_LEGACY):
+        key = environ.get(name, "").strip()
+        if key:
+            return key
     path = (home if home is not None else Path.home()) / KEY_FILE_NAME
     key_from_file = _key_from_file(path)
     if key_from_file:
         return key_from_file
     raise IntentBusAuthError(
-        f"no Intent Bus API key: pass api_key=..., set {ENV_API_KEY}, "
+        f"no Intent Bus API key: pass api_key=..., set {ENV_API_KEY} "
+        f"(or {ENV_API_KEY_LEGACY}), "
         f"or put the key in {path} (mode 600)"
     )

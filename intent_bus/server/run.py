@@ -1,20 +1,29 @@
 """`intent-bus server` / `python -m intent_bus.server`: flags -> Settings -> uvicorn.
 
 The only place that reads the command line and the environment
-(`INTENT_BUS_ADMIN_KEY`); everything below receives a frozen `Settings`.
+(`INTENT_BUS_ADMIN_KEY`); everything below receives a frozen `Settings`. Before
+uvicorn starts, `startup.prepare` opens the database once, so that every
+start-up failure is one line here instead of a traceback from the lifespan.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib.util
 import os
+import sys
 from collections.abc import Mapping
+from typing import NoReturn
 
 from intent_bus import protocol
+from intent_bus.server import banner, startup
 from intent_bus.server.settings import Settings
+from intent_bus.server.startup import EXIT_USAGE, StartupError
 
-ADMIN_KEY_ENV = "INTENT_BUS_ADMIN_KEY"
+__all__ = ["build_parser", "database_url", "main", "serve", "settings_from"]
+
+PROG = "intent-bus server"
 
 
 def database_url(text: str) -> str:
@@ -24,10 +33,18 @@ def database_url(text: str) -> str:
     return f"sqlite:///{text}"
 
 
+class _Parser(argparse.ArgumentParser):
+    """A usage error is one line (the usage itself is in --help)."""
+
+    def error(self, message: str) -> NoReturn:
+        text = " ".join(message.split())
+        raise StartupError(f"{text} (see {PROG} --help)", EXIT_USAGE)
+
+
 def build_parser() -> argparse.ArgumentParser:
     defaults = Settings()
-    parser = argparse.ArgumentParser(
-        prog="intent-bus server",
+    parser = _Parser(
+        prog=PROG,
         description="Run the Intent Bus server (Intent Protocol v2.1).",
     )
     parser.add_argument("--host", default=defaults.host, help="bind address")
@@ -35,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--db",
         default=defaults.db_url,
-        help="sqlite:///PATH, a file path, or postgresql://... (default %(default)s)",
+        help="sqlite:///PATH, a file path, or postgresql://... (default %(default)s);"
+        " a PostgreSQL database must exist (createdb NAME)",
     )
     parser.add_argument(
         "--claim-timeout",
@@ -67,6 +85,17 @@ def build_parser() -> argparse.ArgumentParser:
         default="info",
         choices=["critical", "error", "warning", "info", "debug"],
     )
+    parser.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log one line per request (uvicorn's access log; off by default)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the start-up banner, or a start-up error, as one JSON "
+        "document on stdout",
+    )
     return parser
 
 
@@ -88,10 +117,11 @@ def settings_from(args: argparse.Namespace, environ: Mapping[str, str]) -> Setti
         claim_timeout=args.claim_timeout,
         rate_limit=args.rate_limit,
         require_signatures=args.require_signatures,
-        admin_key=environ.get(ADMIN_KEY_ENV) or None,
+        admin_key=environ.get(protocol.ENV_ADMIN_KEY) or None,
         retention_seconds=args.retention_days * 86400,
         ssl_certfile=args.ssl_certfile,
         ssl_keyfile=args.ssl_keyfile,
+        access_log=args.access_log,
     )
 
 
@@ -99,19 +129,31 @@ def _available(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Serves until interrupted; returns the process exit status."""
+def wants_json(argv: list[str] | None) -> bool:
+    """Whether `--json` was asked for, even when the arguments do not parse."""
+    return "--json" in (sys.argv[1:] if argv is None else argv)
+
+
+def serve(argv: list[str] | None = None) -> int:
+    """Serves until interrupted; returns the process exit status.
+
+    Raises `StartupError` (one line naming the cause and the fix) for anything
+    that keeps the server from starting; `ImportError` when an extra is missing.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         settings = settings_from(args, os.environ)
     except ValueError as exc:
-        parser.error(str(exc))
+        raise StartupError(f"{exc} (see {PROG} --help)", EXIT_USAGE) from None
+    startup.check_before_opening(settings)
 
     import uvicorn
 
     from intent_bus.server.app import create_app
 
+    admin = asyncio.run(startup.prepare(settings))
+    banner.show(settings, admin, as_json=args.json)
     config = uvicorn.Config(
         create_app(settings),
         host=settings.host,
@@ -119,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         loop="uvloop" if _available("uvloop") else "asyncio",
         http="httptools" if _available("httptools") else "h11",
         lifespan="on",
-        access_log=False,
+        access_log=settings.access_log,
         log_level=args.log_level,
         ssl_certfile=settings.ssl_certfile,
         ssl_keyfile=settings.ssl_keyfile,
@@ -128,3 +170,15 @@ def main(argv: list[str] | None = None) -> int:
     server = uvicorn.Server(config)
     server.run()
     return 0 if server.started else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m intent_bus.server`: `serve`, with a start-up failure as one
+    line on stderr (and a JSON document on stdout with --json)."""
+    try:
+        return serve(argv)
+    except StartupError as exc:
+        if wants_json(argv):
+            print(startup.error_document(exc), flush=True)
+        sys.stderr.write(f"{PROG}: error: {exc.message}\n")
+        return exc.code

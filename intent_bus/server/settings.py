@@ -36,3 +36,5 @@ class Settings:
     """How often expired KV, nonces, idempotency records and old intents go."""
     ssl_certfile: str | None = None
     ssl_keyfile: str | None = None
+    access_log: bool = False
+    """One log line per request (uvicorn's access log), for `--access-log`."""

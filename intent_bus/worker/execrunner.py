@@ -8,15 +8,18 @@ worker be any program, without Python code.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
+import threading
 from collections.abc import Mapping
 from typing import Any
 
 from intent_bus.worker.outcome import Outcome
 
-__all__ = ["command_env", "exec_outcome", "run_command"]
+__all__ = ["CommandRunner", "command_env", "exec_outcome", "run_command"]
 
 # Error texts keep the end of stderr: that is where the reason usually is.
 _STDERR_TAIL = 1500
@@ -58,28 +61,78 @@ def exec_outcome(returncode: int, stdout: str, stderr: str) -> Outcome:
     return Outcome.fulfill(value, "json")
 
 
+class CommandRunner:
+    """Runs `command` per intent, each in its own process group.
+
+    Its own group, so the terminal's Ctrl-C reaches only the worker (which
+    then lets the command finish), and so that `kill_all` after an abort or a
+    timeout also ends whatever the shell started: no orphan keeps working on
+    an intent that was already failed. Safe to call from handler threads.
+    """
+
+    def __init__(self, command: str, timeout: float | None = None) -> None:
+        self.command = command
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._running: set[subprocess.Popen[str]] = set()
+        self._closed = False
+
+    def __call__(self, intent: Any) -> Outcome:
+        try:
+            child = subprocess.Popen(
+                self.command,
+                shell=True,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                env=command_env(intent, os.environ),
+                start_new_session=True,
+            )
+        except OSError as exc:
+            return Outcome.fail(f"command could not be started: {exc}")
+        with self._lock:
+            self._running.add(child)
+            closed = self._closed
+        try:
+            if closed:  # aborted while it started: it must not run on
+                _kill_group(child)
+            stdout, stderr = child.communicate(
+                json.dumps(intent.payload), timeout=self.timeout
+            )
+        except subprocess.TimeoutExpired:
+            _kill_group(child)
+            child.communicate()
+            return Outcome.fail(
+                f"command timed out after {self.timeout:g} s and was killed"
+            )
+        finally:
+            with self._lock:
+                self._running.discard(child)
+        return exec_outcome(child.returncode, stdout, stderr)
+
+    def kill_all(self) -> None:
+        """Kills every running command's process group, and any started later."""
+        with self._lock:
+            self._closed = True
+            running = list(self._running)
+        for child in running:
+            _kill_group(child)
+
+
+def _kill_group(child: subprocess.Popen[str]) -> None:
+    # start_new_session made the child the leader of its own group.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.pid, signal.SIGKILL)
+
+
 def run_command(command: str, intent: Any, timeout: float | None = None) -> Outcome:
     """Run `command` through the shell for one claimed intent and map the result.
 
-    A command that cannot be started or runs past `timeout` fails the intent;
-    nothing here raises for a misbehaving command.
+    A command that cannot be started or runs past `timeout` fails the intent
+    (a timed-out command is killed with its process group); nothing here
+    raises for a misbehaving command.
     """
-    stdin = json.dumps(intent.payload)
-    try:
-        done = subprocess.run(
-            command,
-            shell=True,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            timeout=timeout,
-            env=command_env(intent, os.environ),
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return Outcome.fail(f"command timed out after {timeout:g} s")
-    except OSError as exc:
-        return Outcome.fail(f"command could not be started: {exc}")
-    return exec_outcome(done.returncode, done.stdout, done.stderr)
+    return CommandRunner(command, timeout)(intent)

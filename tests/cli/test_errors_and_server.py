@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from intent_bus import __version__
+from intent_bus.protocol import PROTOCOL_VERSION
 from tests.cli.conftest import Cli, assert_one_line_error, clean_env
 from tests.worker.support import wait_for
 
@@ -39,9 +40,15 @@ def free_port() -> int:
         return port
 
 
+VERSION_LINE = (
+    f"intent-bus {__version__} (Intent Protocol v2.1; wire version "
+    f"{PROTOCOL_VERSION}, as /healthz reports it)"
+)
+
+
 def test_version(cli: Cli) -> None:
     proc = cli("--version")
-    assert (proc.returncode, proc.stdout) == (0, f"intent-bus {__version__}\n")
+    assert (proc.returncode, proc.stdout) == (0, f"{VERSION_LINE}\n")
 
 
 def test_installed_console_script_runs() -> None:
@@ -52,7 +59,7 @@ def test_installed_console_script_runs() -> None:
     proc = subprocess.run(
         [path, "--version"], capture_output=True, text=True, check=False
     )
-    assert proc.stdout.strip() == f"intent-bus {__version__}"
+    assert proc.stdout.strip() == VERSION_LINE
 
 
 @pytest.mark.parametrize("payload", ["{'a': 1}", "not json", "{", "[1, NaN]"])

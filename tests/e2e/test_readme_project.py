@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from intent_bus.protocol import PROTOCOL_VERSION
 from tests.harness import ServerHandle
 
 pytestmark = pytest.mark.slow
@@ -43,7 +44,7 @@ def environment(server: ServerHandle, key: str, home: Path) -> dict[str, str]:
     env.update(
         HOME=str(home),
         INTENT_BUS_URL=server.url,
-        INTENT_API_KEY=key,
+        INTENT_BUS_API_KEY=key,
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
     )
     return env
@@ -53,6 +54,9 @@ def test_readme_starts_with_the_two_setup_commands() -> None:
     commands = blocks("bash")[:2]
     assert "intent-bus server" in commands[0]
     assert "pip install" in commands[0]
+    # Later `intent-bus ...` lines work as pasted only in an activated venv.
+    assert ". .venv/bin/activate" in commands[0]
+    assert ". .venv/bin/activate" in blocks("bash")[2]
     assert commands[1].strip() == "bash scripts/test"
     ci = (README.parent / ".ci" / "run").read_text()
     assert "bash scripts/test" in ci
@@ -204,3 +208,28 @@ def test_readme_cli_examples(
         finally:
             os.killpg(listener.pid, signal.SIGTERM)
             listener.communicate(timeout=30)
+
+
+def test_readme_activation_line_puts_intent_bus_on_path() -> None:
+    """The README's `. .venv/bin/activate`, run in a fresh shell in the checkout."""
+    root = README.parent
+    if not (root / ".venv" / "bin" / "activate").exists():
+        pytest.skip("no .venv in the checkout (made by scripts/install)")
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV",)}
+    env["PATH"] = "/usr/bin:/bin"
+    done = subprocess.run(
+        ["bash", "-c", blocks("bash")[2] + "\nintent-bus --version"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("intent-bus ")
+
+
+def test_readme_names_the_three_versions() -> None:
+    text = " ".join(README.read_text().split())
+    assert f"`{PROTOCOL_VERSION}`" in text and "Intent Protocol v2.1" in text
+    assert "intent-bus --version" in text

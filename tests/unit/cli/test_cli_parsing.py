@@ -10,9 +10,11 @@ import sys
 import pytest
 
 from intent_bus.cli.errors import EXIT_USAGE, CliError, describe
+from intent_bus.cli.kv import stored_ttl
 from intent_bus.cli.main import build_parser, main
 from intent_bus.cli.options import WAIT_FOREVER, json_argument
 from intent_bus.cli.output import status_lines, table
+from intent_bus.cli.server import server_arguments
 from intent_bus.sdk.exceptions import (
     IntentBusAuthError,
     IntentBusError,
@@ -100,7 +102,10 @@ def test_describe_names_the_kind_of_failure() -> None:
     refused = IntentBusAuthError("unknown key", code="unauthorized", status_code=401)
     assert describe(refused).startswith("authentication failed: unknown key")
     forbidden = IntentBusAuthError("nope", code="forbidden", status_code=403)
-    assert describe(forbidden).endswith("(this command needs an admin key)")
+    assert describe(forbidden).endswith(
+        "(this command needs an admin key: export INTENT_BUS_ADMIN_KEY=ak_... "
+        "or pass --api-key)"
+    )
     missing = IntentBusAuthError("no Intent Bus API key: pass api_key=..., set X")
     assert describe(missing) == "no Intent Bus API key: pass --api-key, set X"
     limited = IntentBusRateLimitError("slow down", status_code=429, retry_after=3)
@@ -131,3 +136,22 @@ def test_cli_and_worker_import_no_server_code() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == ""
+
+
+def test_server_arguments_take_the_global_json_along() -> None:
+    assert server_arguments(["server", "--port", "1"]) == ["--port", "1"]
+    assert server_arguments(["--json", "server", "--db", "x"]) == [
+        "--db",
+        "x",
+        "--json",
+    ]
+    assert server_arguments(["status", "server"]) is None
+    with pytest.raises(CliError) as info:
+        server_arguments(["--url", "http://h", "server"])
+    assert info.value.code == EXIT_USAGE and "--url" in info.value.message
+
+
+def test_stored_ttl_is_the_servers_unless_within_clock_skew() -> None:
+    assert stored_ttl(999999, 1000.0 + 86400, 1000.0) == 86400
+    assert stored_ttl(60, 1000.0 + 58, 1000.0) == 60  # skew, not a cap
+    assert stored_ttl(60, None, 1000.0) == 60
