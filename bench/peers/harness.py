@@ -127,7 +127,7 @@ def measure(key: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             wait_until(meter.all_ready, procs, READY_TIMEOUT, "the workers to set up")
             go = time.time()
             meter.go()
-            timeout = max(120.0, args.jobs / 20)
+            timeout = max(120.0, args.jobs / 10)
             wait_until(lambda: meter.total() >= args.jobs, procs, timeout, "the drain")
             result["drain_per_s"] = round(args.jobs / (meter.last_start() - go), 1)
             samples = pickups(peer, meter, procs, args.jobs, args.pickup_rounds)

@@ -7,6 +7,7 @@ import argparse
 import importlib.metadata
 import os
 import platform
+import shlex
 import sqlite3
 import statistics
 import subprocess
@@ -22,6 +23,7 @@ from peer import load
 ROOT = Path(__file__).resolve().parent.parent.parent
 CHART = "benchmarks-peers.png"
 TOOLS = ("matplotlib",)
+BLUE, GREY = "#1f6feb", "#8c959f"
 
 
 def _cpu_model() -> str:
@@ -75,7 +77,7 @@ def _commit() -> str:
 
 def environment(keys: list[str], args: argparse.Namespace) -> dict[str, Any]:
     packages = [d for key in keys for d in load(key).packages]
-    command = " ".join(["python3 bench/peers/run.py", *sys.argv[1:]])
+    command = shlex.join(["python3", "bench/peers/run.py", *sys.argv[1:]])
     return {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "cpu": _cpu_model(),
@@ -141,10 +143,12 @@ def draw(rows: list[dict[str, Any]], env: dict[str, Any], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
     rows = [r for r in rows if "drain_per_s" in r]
     names = [r["peer"] for r in rows]
-    colors = ["#1f6feb" if r["key"] == "intent-bus" else "#8c959f" for r in rows]
+    colors = [BLUE if r["key"] == "intent-bus" else GREY for r in rows]
     fig, (rates, pickup) = plt.subplots(1, 2, figsize=(10, 4), dpi=90)
     width = 0.38
     xs = range(len(rows))
@@ -166,24 +170,33 @@ def draw(rows: list[dict[str, Any]], env: dict[str, Any], path: Path) -> None:
     rates.set_xticks(list(xs), names)
     rates.set_ylabel("jobs/s (higher is better)")
     rates.set_title(f"{env['jobs']:,} no-op jobs, {env['workers']} worker processes")
-    legend = rates.legend(loc="upper right")
-    for handle in legend.legend_handles:
-        if handle is not None:
-            handle.set_facecolor("#8c959f")
+    rates.legend(
+        handles=[
+            Patch(facecolor=GREY, edgecolor="white", label="enqueue"),
+            Patch(facecolor=GREY, edgecolor="white", hatch="//", label="drain"),
+        ],
+        loc="upper right",
+    )
     p50 = [r["pickup_p50_ms"] for r in rows]
     p95 = [r["pickup_p95_ms"] for r in rows]
-    bars = pickup.bar(list(xs), p50, 0.55, color=colors, label="p50")
-    pickup.scatter(list(xs), p95, marker="_", s=400, color="black", label="p95")
+    bars = pickup.bar(list(xs), p50, 0.55, color=colors)
+    pickup.scatter(list(xs), p95, marker="_", s=400, color="black")
     pickup.bar_label(bars, fmt="{:,.1f}", fontsize=8, padding=2)
     pickup.set_yscale("log")
+    pickup.set_ylim(bottom=1)
     pickup.set_xticks(list(xs), names)
     pickup.set_ylabel("ms, log scale (lower is better)")
     low, high = PICKUP_PAUSE
     pickup.set_title(f"idle pickup: publish -> handler start ({low}-{high} s idle)")
-    legend = pickup.legend(loc="upper left")
-    for handle in legend.legend_handles:
-        if handle is not None and hasattr(handle, "set_facecolor"):
-            handle.set_facecolor("#8c959f")
+    pickup.legend(
+        handles=[
+            Patch(facecolor=GREY, label="p50"),
+            Line2D(
+                [], [], color="black", marker="_", markersize=14, ls="", label="p95"
+            ),
+        ],
+        loc="upper left",
+    )
     for axis in (rates, pickup):
         axis.spines[["top", "right"]].set_visible(False)
     fig.text(
