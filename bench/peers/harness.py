@@ -22,6 +22,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from e2e import pct
 from meter import Meter
 from peer import load
 
@@ -33,12 +34,6 @@ PICKUP_PAUSE = (0.05, 0.5)
 """Seconds the workers sit idle before each pickup job, drawn from this range
 with a fixed seed, so every peer sees the same pauses. A peer that polls with
 a growing delay (Huey) answers slower the longer it was idle."""
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
 
 
 @contextmanager

@@ -55,6 +55,7 @@ PEERS = {
     "intent-bus": "peer_intent_bus:IntentBusPeer",
     "huey": "peer_huey:HueyPeer",
     "rq": "peer_rq:RQPeer",
+    "rq-simple": "peer_rq:RQSimplePeer",
     "procrastinate": "peer_procrastinate:ProcrastinatePeer",
 }
 """The peers by command-line name, imported only when used: a worker process

@@ -1,5 +1,6 @@
-"""RQ on Redis: the default `Worker`, which forks a work horse per job, with
-per-job logging turned down to WARNING as for every peer."""
+"""RQ on Redis: the default `Worker`, which forks a work horse per job, and
+`SimpleWorker`, which does not; per-job logging turned down to WARNING as for
+every peer."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from meter import Meter
 from peer import Peer
 from redis import Redis
-from rq import Queue, Worker
+from rq import Queue, SimpleWorker, Worker
 
 _meter: Meter | None = None
 
@@ -51,11 +52,21 @@ class RQPeer(Peer):
             redis.delete(*keys[start : start + 1000])
         redis.close()
 
-    @staticmethod
-    def work(config: dict[str, Any], meter: Meter) -> None:
+    worker_class: type[Worker] = Worker
+
+    @classmethod
+    def work(cls, config: dict[str, Any], meter: Meter) -> None:
         global _meter
         _meter = meter
         redis = Redis.from_url(config["url"])
-        worker = Worker([Queue(config["queue"], connection=redis)], connection=redis)
+        queue = Queue(config["queue"], connection=redis)
+        worker = cls.worker_class([queue], connection=redis)
         meter.ready_and_wait()
         worker.work(logging_level="WARNING")
+
+
+class RQSimplePeer(RQPeer):
+    """RQ with `SimpleWorker`: jobs run in the worker process, no fork."""
+
+    name = "RQ (SimpleWorker)"
+    worker_class = SimpleWorker

@@ -17,7 +17,8 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from harness import PICKUP_PAUSE, pct
+from e2e import pct
+from harness import PICKUP_PAUSE
 from peer import load
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -147,7 +148,7 @@ def draw(rows: list[dict[str, Any]], env: dict[str, Any], path: Path) -> None:
     from matplotlib.patches import Patch
 
     rows = [r for r in rows if "drain_per_s" in r]
-    names = [r["peer"] for r in rows]
+    names = [r["peer"].replace(" (", "\n(") for r in rows]
     colors = [BLUE if r["key"] == "intent-bus" else GREY for r in rows]
     fig, (rates, pickup) = plt.subplots(1, 2, figsize=(10, 4), dpi=90)
     width = 0.38

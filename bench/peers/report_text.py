@@ -35,9 +35,13 @@ WHY = {
         " every job (isolation: a crashing job cannot take the worker down),"
         " which opens its own Redis connection and records the job's start and"
         " outcome there; that fork and those round trips set both its drain"
-        " rate and most of its pickup time. `SimpleWorker` runs jobs in-process"
-        " and is much faster, but it is not the default, so it is not what is"
-        " measured here."
+        " rate and most of its pickup time."
+    ),
+    "rq-simple": (
+        "**RQ (SimpleWorker)** is the same RQ queue drained by `SimpleWorker`,"
+        " which runs each job in the worker process itself: no fork, so a job"
+        " that crashes the interpreter or leaks memory takes the worker with it."
+        " It is not RQ's default; it is here to show what the fork costs."
     ),
     "procrastinate": (
         "**Procrastinate** keeps its jobs in PostgreSQL: each defer is its own"
@@ -165,7 +169,14 @@ def markdown(data: dict[str, Any], summary: dict[str, Any], chart: str) -> str:
     out += [f"- {r['peer']}: {r['note']}" for r in notes]
     if failed or notes:
         out.append("")
-    out += ["## Where a peer wins, and why", "", *_comparisons(rows), ""]
+    out += [
+        "## Where a peer wins, and why",
+        "",
+        "Each line divides that system's figure by Intent Bus's from the same run.",
+        "",
+        *_comparisons(rows),
+        "",
+    ]
     out += [WHY[r["key"]] + "\n" for r in rows if r["key"] in WHY]
     out += [
         "## What is measured",
@@ -176,9 +187,10 @@ def markdown(data: dict[str, Any], summary: dict[str, Any], chart: str) -> str:
         " fresh, empty store, before any worker runs.",
         f"- **Drain**: {env['workers']} worker processes per system, each with its"
         " defaults and one job at a time (`WorkerRuntime` with concurrency 1, a Huey"
-        " consumer with its one thread worker, RQ's default `Worker`, a"
-        " Procrastinate worker with concurrency 1). Each is started, set up"
-        " (imports, connections) and held at a start line; the clock runs from the"
+        " consumer with its one thread worker, RQ's default `Worker` or its"
+        " `SimpleWorker`, a Procrastinate worker with concurrency 1). Each is"
+        " started, set up (imports, connections) and held at a start line; the"
+        " clock runs from the"
         " start signal until the handler of the last job starts. Per-job logging is"
         " off everywhere (RQ's worker is told WARNING).",
         f"- **Idle pickup**: {env['pickup_rounds']} single jobs, each published after"

@@ -38,6 +38,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 VENV = HERE / ".venv"
 REQUIREMENTS = HERE / "requirements.txt"
+sys.path.insert(1, str(HERE.parent))  # bench/, for e2e's helpers
+from peer import PEERS  # noqa: E402  (stdlib only: works before the venv)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -53,7 +55,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated peers to run, of: intent-bus,huey,rq,procrastinate",
+        help="comma-separated peers to run, of: " + ",".join(PEERS),
     )
     parser.add_argument(
         "--runs", type=int, default=1, help="whole rounds over all peers (median)"
@@ -119,9 +121,7 @@ def enter_venv(argv: list[str]) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, object]:
-    sys.path.insert(1, str(HERE.parent))  # bench/, for e2e's server helpers
     from harness import measure
-    from peer import PEERS
     from report import environment
 
     keys = [k.strip() for k in args.only.split(",") if k.strip()] or list(PEERS)
