@@ -7,6 +7,7 @@ works, checked against its source at the versions the report lists.
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
 from harness import PICKUP_PAUSE
@@ -129,6 +130,20 @@ def _comparisons(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _reproduce(command: str) -> str:
+    """The command as run, less the options that do not change the figures."""
+    words, kept = shlex.split(command), []
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+        elif word in ("--note", "--out"):
+            skip = True
+        elif not word.startswith(("--note=", "--out=")):
+            kept.append(word)
+    return shlex.join(kept)
+
+
 def markdown(data: dict[str, Any], summary: dict[str, Any], chart: str) -> str:
     env = data["environment"]
     rows = summary["rows"]
@@ -235,7 +250,7 @@ def markdown(data: dict[str, Any], summary: dict[str, Any], chart: str) -> str:
         " dependency of Intent Bus.",
         "",
         "```sh",
-        env["command"],
+        _reproduce(env["command"]),
         "python3 bench/peers/run.py --quick --no-write   # 1,000 jobs, prints only",
         "python3 bench/peers/run.py --help",
         "```",

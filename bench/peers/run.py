@@ -83,6 +83,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--no-venv", action="store_true", help="run in this interpreter as it is"
     )
+    parser.add_argument(
+        "--report-from",
+        type=Path,
+        metavar="JSON",
+        help="measure nothing: write the report again from a saved bench/results file",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.jobs, args.pickup_rounds = 1000, 20
@@ -156,13 +162,19 @@ def main(argv: list[str] | None = None) -> int:
         enter_venv(argv)
     from report import summarize, write
 
-    data = run(args)
-    summary = summarize(data)
-    print(json.dumps(summary, indent=2))
-    results = ROOT / "bench" / "results"
-    results.mkdir(exist_ok=True)
-    name = f"peers-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    (results / name).write_text(json.dumps({**data, "summary": summary}, indent=2))
+    if args.report_from:
+        saved = json.loads(args.report_from.read_text())
+        data = {"environment": saved["environment"], "runs": saved["runs"]}
+        summary = summarize(data)
+    else:
+        data = run(args)
+        summary = summarize(data)
+        print(json.dumps(summary, indent=2))
+        results = ROOT / "bench" / "results"
+        results.mkdir(exist_ok=True)
+        name = f"peers-{time.strftime('%Y%m%d-%H%M%S')}.json"
+        text = json.dumps({**data, "summary": summary}, indent=2)
+        (results / name).write_text(text)
     if not args.no_write:
         for path in write(data, summary, args.out):
             print(f"wrote {path}")
