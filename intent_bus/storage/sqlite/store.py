@@ -43,7 +43,12 @@ from intent_bus.storage.params import (
 from intent_bus.storage.sqlite.claim import claim, next_due
 from intent_bus.storage.sqlite.migrate import apply_migrations
 from intent_bus.storage.sqlite.records import Q, fetch_intents, fetch_keys, fetch_rows
-from intent_bus.storage.sqlite.url import options_from_url, path_from_url
+from intent_bus.storage.sqlite.url import (
+    DEFAULT_CACHE_MIB,
+    DEFAULT_MMAP_MIB,
+    options_from_url,
+    path_from_url,
+)
 from intent_bus.storage.sqlite.writer import SqliteWriter, read_snapshot
 from intent_bus.storage.stats import queue_stats
 
@@ -64,6 +69,8 @@ class SqliteStore:
         migrations: Sequence[Migration] | None = None,
         busy_timeout_ms: int = 5000,
         synchronous: str = "normal",
+        cache_mib: int = DEFAULT_CACHE_MIB,
+        mmap_mib: int = DEFAULT_MMAP_MIB,
     ) -> None:
         self.path = str(path)
         self._migrations = (
@@ -76,12 +83,14 @@ class SqliteStore:
             group_commit=group_commit,
             busy_timeout_ms=busy_timeout_ms,
             synchronous=synchronous,
+            cache_mib=cache_mib,
+            mmap_mib=mmap_mib,
         )
         self._on_work: Callable[[], None] | None = None
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> SqliteStore:
-        """Builds a store for ``sqlite:///PATH[?synchronous=full]``."""
+        """Builds a store for ``sqlite:///PATH[?synchronous=full&cache_mib=16&mmap_mib=32]``."""
         return cls(path_from_url(url), **{**options_from_url(url), **options})
 
     async def _run(self, operation: Callable[[sqlite3.Connection], T]) -> T:

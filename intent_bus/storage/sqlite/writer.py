@@ -21,6 +21,7 @@ from typing import Any, Final, TypeVar
 from urllib.parse import quote
 
 from intent_bus.storage.errors import Busy, Conflict, StoreError
+from intent_bus.storage.sqlite.url import DEFAULT_CACHE_MIB, DEFAULT_MMAP_MIB
 
 T = TypeVar("T")
 Operation = Callable[[sqlite3.Connection], Any]
@@ -51,7 +52,11 @@ def translate(exc: BaseException) -> BaseException:
 
 
 def connect(
-    path: str, busy_timeout_ms: int, synchronous: str = "normal"
+    path: str,
+    busy_timeout_ms: int,
+    synchronous: str = "normal",
+    cache_mib: int = DEFAULT_CACHE_MIB,
+    mmap_mib: int = DEFAULT_MMAP_MIB,
 ) -> sqlite3.Connection:
     """Opens the database in WAL mode with the pragmas the store relies on.
 
@@ -71,9 +76,9 @@ def connect(
         raise ValueError(f"unknown synchronous mode {synchronous!r}")
     conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
     conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA cache_size = -65536")  # 64 MiB of page cache
+    conn.execute(f"PRAGMA cache_size = -{int(cache_mib) * 1024}")  # in KiB
     conn.execute("PRAGMA temp_store = MEMORY")
-    conn.execute("PRAGMA mmap_size = 268435456")
+    conn.execute(f"PRAGMA mmap_size = {int(mmap_mib) * 1024 * 1024}")
     return conn
 
 
@@ -143,9 +148,13 @@ class SqliteWriter:
         max_batch: int = 512,
         busy_timeout_ms: int = 5000,
         synchronous: str = "normal",
+        cache_mib: int = DEFAULT_CACHE_MIB,
+        mmap_mib: int = DEFAULT_MMAP_MIB,
     ) -> None:
         self._path = path
         self._synchronous = synchronous
+        self._cache_mib = cache_mib
+        self._mmap_mib = mmap_mib
         self._group_commit = group_commit
         self._max_batch = max_batch
         self._busy_timeout_ms = busy_timeout_ms
@@ -192,7 +201,13 @@ class SqliteWriter:
         conn: sqlite3.Connection | None = None
         open_error: BaseException | None = None
         try:
-            conn = connect(self._path, self._busy_timeout_ms, self._synchronous)
+            conn = connect(
+                self._path,
+                self._busy_timeout_ms,
+                self._synchronous,
+                self._cache_mib,
+                self._mmap_mib,
+            )
         except BaseException as exc:  # delivered to every caller below
             open_error = translate(exc)
         try:
