@@ -58,8 +58,11 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
+    # Package scope, not session: Playwright's sync API keeps an event loop
+    # running in this thread while it is open, and the async tests that run after
+    # the browser package need the thread's loop slot free.
     if not Path(CHROMIUM).exists():
         _unavailable(
             f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)"
@@ -80,9 +83,9 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerHandle]:
-    """One server for the whole browser session; tests isolate by tenant."""
+    """One server for all browser tests; tests isolate by tenant."""
     db = tmp_path_factory.mktemp("ui") / "bus.db"
     with running_server(Settings(db_url=f"sqlite:///{db}")) as handle:
         yield handle
