@@ -4,6 +4,7 @@ people to it: nothing is fetched from another host, every operation of
 
 from __future__ import annotations
 
+import json
 import re
 from fnmatch import fnmatch
 from html.parser import HTMLParser
@@ -11,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
+import msgspec
 import pytest
 
 from intent_bus import protocol
@@ -219,3 +221,10 @@ def test_the_stylesheet_is_package_data() -> None:
     for path in served:
         relative = path.relative_to(root / "intent_bus").as_posix()
         assert any(fnmatch(relative, pattern) for pattern in patterns), relative
+
+
+def test_protocol_md_shows_the_root_document_as_served() -> None:
+    text = (Path(__file__).parents[2] / "docs" / "PROTOCOL.md").read_text()
+    section = text.split("### GET / — where to start", 1)[1].split("\n#", 1)[0]
+    shown = section.split("```json\n", 1)[1].split("```", 1)[0]
+    assert json.loads(shown) == msgspec.to_builtins(ROOT_LINKS)
