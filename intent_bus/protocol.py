@@ -26,6 +26,12 @@ HEADER_WORKER_ID: Final = "X-Worker-ID"
 HEADER_WORKER_CAPABILITIES: Final = "X-Worker-Capabilities"
 HEADER_RETRY_AFTER: Final = "Retry-After"
 
+# -- the root page --
+# GET / answers a browser with a page and a client whose Accept header prefers
+# it with JSON naming the console, the docs and the OpenAPI document.
+HEADER_ACCEPT: Final = "Accept"
+MEDIA_JSON: Final = "application/json"
+
 
 class ErrorCode:
     """The `error.code` values of the error envelope."""

@@ -1,6 +1,6 @@
 """`intent-bus server ...`: runs the server; every argument goes to it.
 
-The server's code (Starlette, uvicorn, the storage backends) is imported only
+The server's code (msgspec, uvicorn, the storage backends) is imported only
 here, inside the function, so the SDK-only install keeps a working CLI.
 """
 
@@ -58,9 +58,9 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     )
 
 
-# The extra that brings each optional dependency the server may import.
+# The extra that brings each third-party module the server and storage import
+# (tests/unit/cli/test_server_extras_map.py keeps this list and theirs equal).
 _EXTRAS = {
-    "starlette": "server",
     "msgspec": "server",
     "uvicorn": "server",
     "psycopg": "postgres",

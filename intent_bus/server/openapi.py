@@ -66,6 +66,9 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
         response: dict[str, Any] = {"description": _describe(status)}
         if struct is not None:
             response["content"] = {"application/json": {"schema": _ref(struct)}}
+            if endpoint.content_type != "application/json":
+                # Negotiated: the JSON Struct, or the endpoint's own type.
+                response["content"][endpoint.content_type] = {}
         elif status != 204:
             response["content"] = {endpoint.content_type: {}}
         responses[str(status)] = response

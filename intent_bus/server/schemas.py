@@ -297,6 +297,27 @@ class DeadList(Struct, kw_only=True):
     intents: list[DeadIntentView]
 
 
+# -- the root page --
+
+
+class RootHeaders(Struct, kw_only=True):
+    """Headers of GET /: which answer the client prefers."""
+
+    accept: (
+        Annotated[str, _doc(f"{protocol.MEDIA_JSON} for the JSON answer")] | None
+    ) = field(default=None, name=protocol.HEADER_ACCEPT)
+
+
+class RootLinks(Struct, kw_only=True):
+    """What GET / answers a JSON client: where people and programs start."""
+
+    name: str
+    console: str
+    docs: str
+    openapi: str
+    health: str
+
+
 REQUEST_TYPES: tuple[type[Struct], ...] = (
     PublishRequest,
     FulfillRequest,

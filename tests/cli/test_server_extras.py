@@ -32,6 +32,7 @@ sys.exit(main(sys.argv[2:]))
     ("blocked", "db", "extra"),
     [
         ("uvicorn", "sqlite:///bus.db", "server"),
+        ("msgspec", "sqlite:///bus.db", "server"),
         ("psycopg", "postgresql://nobody@127.0.0.1:1/none", "postgres"),
     ],
 )

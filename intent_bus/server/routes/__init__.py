@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from intent_bus.server.http.endpoint import Endpoint
-from intent_bus.server.routes import admin, intents, kv, leases, meta, ui
+from intent_bus.server.routes import admin, docs, intents, kv, leases, meta, ui
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     *meta.ENDPOINTS,
@@ -12,4 +12,5 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *kv.ENDPOINTS,
     *admin.ENDPOINTS,
     *ui.ENDPOINTS,
+    *docs.ENDPOINTS,
 )

@@ -1,4 +1,4 @@
-"""Unauthenticated endpoints about the server itself: health, metrics, API docs."""
+"""Unauthenticated endpoints about the server itself: health, metrics, OpenAPI."""
 
 from __future__ import annotations
 
@@ -9,21 +9,6 @@ from intent_bus.server.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from intent_bus.server.schemas import HealthResponse
 
 _HEALTH = HealthResponse(status="ok", version=protocol.PROTOCOL_VERSION)
-
-DOCS_PAGE = b"""<!doctype html>
-<html>
-<head>
-<meta charset="utf-8">
-<title>Intent Bus API</title>
-<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
-</head>
-<body>
-<div id="swagger-ui"></div>
-<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-<script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui"});</script>
-</body>
-</html>
-"""
 
 
 async def healthz(call: Call, _: None) -> Reply:
@@ -41,10 +26,6 @@ async def metrics(call: Call, _: None) -> Reply:
 
 async def openapi(call: Call, _: None) -> Reply:
     return Reply(200, call.services.openapi)
-
-
-async def docs(call: Call, _: None) -> Reply:
-    return Reply(200, DOCS_PAGE, content_type=b"text/html; charset=utf-8")
 
 
 ENDPOINTS = (
@@ -80,14 +61,5 @@ ENDPOINTS = (
         "This OpenAPI document",
         access="public",
         responses={200: None},
-    ),
-    Endpoint(
-        "GET",
-        "/docs",
-        docs,
-        "Browsable API documentation",
-        access="public",
-        responses={200: None},
-        content_type="text/html",
     ),
 )
