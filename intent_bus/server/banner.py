@@ -11,7 +11,8 @@ import json
 import sys
 from typing import Any
 
-from intent_bus import __version__, protocol
+from intent_bus import protocol
+from intent_bus._version import __version__
 from intent_bus.server.bootstrap import AdminBootstrap
 from intent_bus.server.settings import Settings
 from intent_bus.server.startup import database_label
