@@ -210,3 +210,13 @@ def version_major(version: str) -> int | None:
     """The major number of an `X-Intent-Version` value, or None if unparsable."""
     head = version.strip().split(".", 1)[0]
     return int(head) if head.isdigit() else None
+
+
+# -- control API: reads (intent search, pauses) ----------------------------------
+SEARCH_LIMIT_DEFAULT: Final = 50
+SEARCH_LIMIT_MAX: Final = 200
+"""`limit` of GET /intents: 1..SEARCH_LIMIT_MAX, SEARCH_LIMIT_DEFAULT when absent."""
+SEARCH_SCAN_MAX: Final = 1000
+"""Rows one GET /intents examines when a filter is not served by an index (the
+`error` substring, several statuses, a second equality filter): the page may come
+back short, with a `next_cursor` to continue the walk from where it stopped."""
