@@ -168,6 +168,14 @@ def main() -> None:
                 results["id prefix ms_p50"] = round(pct(by_prefix, 50) * 1000, 2)
                 print(f"GET /intents/<id> p50 {results['GET /intents/<id> ms_p50']} ms")
                 print(f"id=<6-char prefix> p50 {results['id prefix ms_p50']} ms")
+                for who, path in (("tenant", "/stats"), ("admin", "/stats")):
+                    took_stats = [
+                        get(port, keys[who], path)[0]
+                        for _ in range(max(3, args.rounds // 4))
+                    ]
+                    label = f"GET /stats as {who} ms_p50"
+                    results[label] = round(pct(took_stats, 50) * 1000, 1)
+                    print(label, results[label])
                 healthz = [
                     get(port, keys["tenant"], "/healthz")[0] for _ in range(args.rounds)
                 ]
