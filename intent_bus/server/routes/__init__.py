@@ -13,6 +13,7 @@ from intent_bus.server.routes import (
     pauses,
     stats,
     ui,
+    workers,
 )
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -25,4 +26,5 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *control.ENDPOINTS,
     *pauses.ENDPOINTS,
     *stats.ENDPOINTS,
+    *workers.ENDPOINTS,
 )
