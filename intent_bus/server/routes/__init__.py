@@ -6,6 +6,7 @@ from intent_bus.server.http.endpoint import Endpoint
 from intent_bus.server.routes import (
     admin,
     control,
+    explain,
     intents,
     kv,
     leases,
@@ -27,4 +28,5 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *pauses.ENDPOINTS,
     *stats.ENDPOINTS,
     *workers.ENDPOINTS,
+    *explain.ENDPOINTS,
 )
