@@ -129,7 +129,8 @@ def worker_reasons(
         reasons.append(
             _reason(
                 "no_live_worker",
-                "No worker has polled this goal and namespace in the last minute"
+                "Waiting for a worker: none has polled this goal and namespace"
+                " in the last minute"
                 + (
                     f"; one last did at {last}."
                     if last is not None
