@@ -7,11 +7,16 @@ from intent_bus.server.routes import (
     admin,
     control,
     docs,
+    explain,
     intents,
     kv,
     leases,
     meta,
+    pauses,
+    search,
+    stats,
     ui,
+    workers,
 )
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -23,4 +28,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *control.ENDPOINTS,
     *ui.ENDPOINTS,
     *docs.ENDPOINTS,
+    *search.ENDPOINTS,
+    *pauses.ENDPOINTS,
+    *stats.ENDPOINTS,
+    *workers.ENDPOINTS,
+    *explain.ENDPOINTS,
 )

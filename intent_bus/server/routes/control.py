@@ -8,7 +8,7 @@ import asyncio
 from typing import Final, Literal
 
 from intent_bus import protocol
-from intent_bus.server.errors import invalid_request, not_found
+from intent_bus.server.errors import not_found
 from intent_bus.server.http.endpoint import Call, Endpoint
 from intent_bus.server.http.reply import Reply, json_reply
 from intent_bus.server.schemas import (
@@ -22,6 +22,7 @@ from intent_bus.server.schemas import (
     EventView,
     StatusView,
 )
+from intent_bus.server.tenancy import owner_scope
 from intent_bus.server.views import cancel_view, status_view
 from intent_bus.storage.base import BulkFilter
 
@@ -29,16 +30,10 @@ BULK_BATCH: Final = 500
 """Intents a bulk action changes per transaction; other requests run between."""
 
 
-def scope(call: Call) -> str | None:
-    """Whose intents the caller may act on: its tenant's, or (admin) anyone's."""
-    key = call.caller
-    return None if key.role == protocol.ROLE_ADMIN else key.owner
-
-
 async def cancel(call: Call, _: None) -> Reply:
     """An open intent is cancelled at once; a claimed one is asked to stop."""
     intent = await call.services.store.intent_cancel(
-        call.params["intent_id"], scope(call), call.now
+        call.params["intent_id"], owner_scope(call), call.now
     )
     return json_reply(200, cancel_view(intent))
 
@@ -46,7 +41,7 @@ async def cancel(call: Call, _: None) -> Reply:
 async def requeue(call: Call, _: None) -> Reply:
     """Reopens a dead or cancelled intent with fresh attempts; wakes workers."""
     intent = await call.services.store.intent_reopen(
-        call.params["intent_id"], scope(call), call.now
+        call.params["intent_id"], owner_scope(call), call.now
     )
     call.services.hub.notify()
     return json_reply(200, status_view(intent))
@@ -55,7 +50,7 @@ async def requeue(call: Call, _: None) -> Reply:
 async def events(call: Call, _: None) -> Reply:
     """The intent's timeline, oldest first."""
     intent_id: str = call.params["intent_id"]
-    found = await call.services.store.intent_events(intent_id, scope(call))
+    found = await call.services.store.intent_events(intent_id, owner_scope(call))
     if found is None:
         raise not_found("intent not found")
     views = [
@@ -77,11 +72,7 @@ def bulk_filter(
 ) -> BulkFilter:
     """The filter of a bulk body, scoped to the caller's tenant (an admin may
     name an owner; a tenant may not)."""
-    owner = scope(call)
-    if body.owner is not None:
-        if owner is not None:
-            raise invalid_request("owner: only an admin key may name an owner")
-        owner = body.owner
+    owner = owner_scope(call, body.owner)
     error = body.error_contains if isinstance(body, BulkRequeueRequest) else None
     return BulkFilter(status, owner, body.goal, body.namespace, error)
 
