@@ -162,6 +162,12 @@ SIGNATURE_WINDOW_SECONDS: Final = 300
 TENANT_KEY_PREFIX: Final = "tk_"
 ADMIN_KEY_PREFIX: Final = "ak_"
 
+# -- input edges --
+TEXT_PATTERN: Final = "^[^\\x00]*$"
+"""Every text input the server stores or looks up (fields, query parameters,
+header values) matches this: PostgreSQL text cannot hold NUL, so a NUL is
+refused (400 invalid_request) on every backend alike."""
+
 
 def _encode(text: str) -> str:
     # quote() keeps only RFC 3986 unreserved characters when safe is empty.

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from intent_bus import protocol
 from intent_bus.protocol import ErrorCode
 from intent_bus.server.errors import ApiError, invalid_request
 
@@ -22,6 +23,7 @@ T = TypeVar("T", bound=msgspec.Struct)
 _any_decoder = msgspec.json.Decoder()
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKETS = re.compile(rb"[\[\]{}]")
+_TEXT_RULE = f"matching regex {protocol.TEXT_PATTERN!r}"
 _FIELD = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
 
 
@@ -111,6 +113,7 @@ def describe_validation_error(message: str) -> str:
         return message
     # An optional input's type reads `float | null`; null is never sent as text.
     head = message[: match.start()].replace(" | null`", "`")
+    head = head.replace(_TEXT_RULE, "without NUL characters")
     path = match.group("path")
     return f"{path}: {head}" if path else head
 
