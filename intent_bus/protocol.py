@@ -25,6 +25,8 @@ HEADER_IDEMPOTENCY_KEY: Final = "Idempotency-Key"
 HEADER_WORKER_ID: Final = "X-Worker-ID"
 HEADER_WORKER_CAPABILITIES: Final = "X-Worker-Capabilities"
 HEADER_RETRY_AFTER: Final = "Retry-After"
+HEADER_AUTHORIZATION: Final = "Authorization"
+"""`Bearer <key>` on GET /metrics, as Prometheus scrapers send credentials."""
 
 
 class ErrorCode:
@@ -41,6 +43,11 @@ class ErrorCode:
     PAYLOAD_TOO_LARGE: Final = "payload_too_large"
     RATE_LIMITED: Final = "rate_limited"
     BUSY: Final = "busy"
+    # -- HTTP edges --
+    REQUEST_TIMEOUT: Final = "request_timeout"
+    URI_TOO_LONG: Final = "uri_too_long"
+    HEADERS_TOO_LARGE: Final = "headers_too_large"
+    INSUFFICIENT_STORAGE: Final = "insufficient_storage"
     INTERNAL_ERROR: Final = "internal_error"
 
 
@@ -50,6 +57,8 @@ ENV_API_KEY: Final = "INTENT_BUS_API_KEY"
 ENV_API_KEY_LEGACY: Final = "INTENT_API_KEY"
 """The seed SDK's name for the key; still read, after `ENV_API_KEY`."""
 ENV_ADMIN_KEY: Final = "INTENT_BUS_ADMIN_KEY"
+ENV_METRICS_KEY: Final = "INTENT_BUS_METRICS_KEY"
+"""A secret that lets a scraper see per-namespace series on /metrics."""
 DEFAULT_URL: Final = "http://127.0.0.1:8000"
 
 # Intent states. A new state is added here and nowhere else by hand: the server's
@@ -161,6 +170,18 @@ MAX_JSON_DEPTH: Final = 64
 SIGNATURE_WINDOW_SECONDS: Final = 300
 TENANT_KEY_PREFIX: Final = "tk_"
 ADMIN_KEY_PREFIX: Final = "ak_"
+
+# -- HTTP edges --
+MAX_TARGET_BYTES: Final = 8 * 1024
+"""Request target (path and query) as sent; longer is 414 uri_too_long."""
+MAX_HEAD_BYTES: Final = 32 * 1024
+"""Request line and headers together; larger is 431 headers_too_large."""
+MAX_HEADER_COUNT: Final = 100
+"""Headers in one request; more is 431 headers_too_large."""
+REQUEST_TIMEOUT_SECONDS: Final = 10.0
+"""Default time a request's head, and then its body, may take to arrive (408)."""
+DEFAULT_MAX_CONNECTIONS: Final = 4096
+"""Default cap on open connections per server process (more: 503 busy)."""
 
 # -- input edges --
 TEXT_PATTERN: Final = "^[^\\x00]*$"

@@ -26,6 +26,7 @@ import httpx
 import uvicorn
 
 from intent_bus.server.app import create_app
+from intent_bus.server.http.connection import uvicorn_options
 from intent_bus.server.settings import Settings
 from intent_bus.storage.base import Store
 
@@ -66,7 +67,13 @@ def running_server(
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     app = create_app(settings, store)
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        lifespan="on",
+        access_log=False,
+        **uvicorn_options(settings),
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, daemon=True

@@ -78,6 +78,27 @@ def build_parser() -> argparse.ArgumentParser:
         default=defaults.retention_seconds / 86400,
         help="keep fulfilled and dead intents this long (default %(default)s)",
     )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=defaults.max_connections,
+        help="open connections per process, idle long-polls included; more are "
+        "answered 503 busy and closed (default %(default)s)",
+    )
+    parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=defaults.request_timeout,
+        help="seconds a request's headers, and then its body, may take to arrive;"
+        " slower clients get 408 (default %(default)s)",
+    )
+    parser.add_argument(
+        "--metrics-key",
+        default=None,
+        help="a secret that shows per-namespace series on /metrics (sent as "
+        f"'Authorization: Bearer KEY' or X-API-KEY; an admin key works too); "
+        f"prefer the {protocol.ENV_METRICS_KEY} variable, which it overrides",
+    )
     parser.add_argument("--ssl-certfile", default=None)
     parser.add_argument("--ssl-keyfile", default=None)
     parser.add_argument(
@@ -108,6 +129,10 @@ def settings_from(args: argparse.Namespace, environ: Mapping[str, str]) -> Setti
         raise ValueError("--rate-limit must be >= 0")
     if args.retention_days <= 0:
         raise ValueError("--retention-days must be > 0")
+    if args.max_connections < 1:
+        raise ValueError("--max-connections must be >= 1")
+    if args.request_timeout <= 0:
+        raise ValueError("--request-timeout must be > 0")
     if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
         raise ValueError("--ssl-certfile and --ssl-keyfile go together")
     return Settings(
@@ -122,6 +147,9 @@ def settings_from(args: argparse.Namespace, environ: Mapping[str, str]) -> Setti
         ssl_certfile=args.ssl_certfile,
         ssl_keyfile=args.ssl_keyfile,
         access_log=args.access_log,
+        metrics_key=args.metrics_key or environ.get(protocol.ENV_METRICS_KEY) or None,
+        max_connections=args.max_connections,
+        request_timeout=args.request_timeout,
     )
 
 
@@ -151,6 +179,7 @@ def serve(argv: list[str] | None = None) -> int:
     import uvicorn
 
     from intent_bus.server.app import create_app
+    from intent_bus.server.http.connection import uvicorn_options
 
     admin = asyncio.run(startup.prepare(settings))
     banner.show(settings, admin, as_json=args.json)
@@ -159,13 +188,12 @@ def serve(argv: list[str] | None = None) -> int:
         host=settings.host,
         port=settings.port,
         loop="uvloop" if _available("uvloop") else "asyncio",
-        http="httptools" if _available("httptools") else "h11",
         lifespan="on",
         access_log=settings.access_log,
         log_level=args.log_level,
         ssl_certfile=settings.ssl_certfile,
         ssl_keyfile=settings.ssl_keyfile,
-        timeout_keep_alive=30,
+        **uvicorn_options(settings),
     )
     server = uvicorn.Server(config)
     server.run()

@@ -139,6 +139,19 @@ class PublishHeaders(Struct, kw_only=True):
     ) = field(default=None, name=protocol.HEADER_IDEMPOTENCY_KEY)
 
 
+class MetricsHeaders(Struct, kw_only=True):
+    """Headers of GET /metrics: without a key, no per-namespace series."""
+
+    authorization: (
+        Annotated[Text, _doc("Bearer <metrics key or admin key>: per-namespace series")]
+        | None
+    ) = field(default=None, name=protocol.HEADER_AUTHORIZATION)
+    api_key: (
+        Annotated[Text, _doc("The metrics key or an admin key, instead of Bearer")]
+        | None
+    ) = field(default=None, name=protocol.HEADER_API_KEY)
+
+
 class DeadListParams(Struct, kw_only=True):
     """Query of GET /admin/dead; an empty filter means no filter."""
 
@@ -309,6 +322,7 @@ REQUEST_TYPES: tuple[type[Struct], ...] = (
     ClaimParams,
     WorkerHeaders,
     PublishHeaders,
+    MetricsHeaders,
     DeadListParams,
 )
 

@@ -36,5 +36,11 @@ class Settings:
     """How often expired KV, nonces, idempotency records and old intents go."""
     ssl_certfile: str | None = None
     ssl_keyfile: str | None = None
+    request_timeout: float = protocol.REQUEST_TIMEOUT_SECONDS
+    """Seconds a request's head, and then its body, may take to arrive (408)."""
+    max_connections: int = protocol.DEFAULT_MAX_CONNECTIONS
+    """Open connections per process; idle long-polling workers count too."""
+    metrics_key: str | None = None
+    """From --metrics-key or INTENT_BUS_METRICS_KEY: shows /metrics per namespace."""
     access_log: bool = False
     """One log line per request (uvicorn's access log), for `--access-log`."""

@@ -7,8 +7,10 @@ that are not JSON (including NaN/Infinity and out-of-range numbers) are
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
+import sys
 from itertools import accumulate
 from typing import Any, TypeVar
 
@@ -33,8 +35,15 @@ def too_large(limit: int) -> ApiError:
     )
 
 
-async def read_body(scope: dict[str, Any], receive: Any, limit: int) -> bytes:
-    """The whole request body, refusing more than `limit` bytes.
+async def read_body(
+    scope: dict[str, Any],
+    receive: Any,
+    limit: int,
+    timeout: float = protocol.REQUEST_TIMEOUT_SECONDS,
+) -> bytes:
+    """The whole request body, refusing more than `limit` bytes, or a body that
+    has not fully arrived within `timeout` seconds (408, connection closed: a
+    client that sends less than its Content-Length must not hold a slot).
 
     Content-Length is checked first so an honest oversized upload is refused
     without reading it; the running count catches chunked or lying clients.
@@ -48,6 +57,21 @@ async def read_body(scope: dict[str, Any], receive: Any, limit: int) -> bytes:
             if declared > limit:
                 raise too_large(limit)
             break
+    try:
+        if sys.version_info >= (3, 11):
+            async with asyncio.timeout(timeout):
+                return await _read_all(receive, limit)
+        return await asyncio.wait_for(_read_all(receive, limit), timeout)
+    except (TimeoutError, asyncio.TimeoutError):
+        raise ApiError(
+            408,
+            ErrorCode.REQUEST_TIMEOUT,
+            f"the request body did not arrive within {timeout:g} s",
+            ((b"connection", b"close"),),
+        ) from None
+
+
+async def _read_all(receive: Any, limit: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:

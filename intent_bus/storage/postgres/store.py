@@ -35,7 +35,13 @@ from intent_bus.storage.base import (
     Role,
     StoredResponse,
 )
-from intent_bus.storage.errors import Busy, Conflict, LeaseLost, NotFound
+from intent_bus.storage.errors import (
+    Busy,
+    Conflict,
+    LeaseLost,
+    NotFound,
+    StorageFull,
+)
 from intent_bus.storage.params import (
     as_params,
     claim_params,
@@ -73,6 +79,8 @@ def _translated() -> Iterator[None]:
         yield
     except psycopg.errors.UniqueViolation as exc:
         raise Conflict(str(exc.diag.constraint_name or exc)) from exc
+    except psycopg.errors.DiskFull as exc:  # SQLSTATE 53100
+        raise StorageFull(f"disk full: {exc}") from exc
     except psycopg.OperationalError as exc:
         raise Busy(type(exc).__name__) from exc
 
