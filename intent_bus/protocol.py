@@ -59,6 +59,10 @@ ENV_API_KEY_LEGACY: Final = "INTENT_API_KEY"
 ENV_ADMIN_KEY: Final = "INTENT_BUS_ADMIN_KEY"
 ENV_METRICS_KEY: Final = "INTENT_BUS_METRICS_KEY"
 """A secret that lets a scraper see per-namespace series on /metrics."""
+ENV_KEK: Final = "INTENT_BUS_KEK"
+"""The server's key-encryption key itself (base64url of 32 bytes)."""
+ENV_KEK_FILE: Final = "INTENT_BUS_KEK_FILE"
+"""A file holding the server's key-encryption key."""
 DEFAULT_URL: Final = "http://127.0.0.1:8000"
 
 # Intent states. A new state is added here and nowhere else by hand: the server's

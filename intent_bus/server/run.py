@@ -14,6 +14,7 @@ import importlib.util
 import os
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import NoReturn
 
 from intent_bus import protocol
@@ -99,6 +100,20 @@ def build_parser() -> argparse.ArgumentParser:
         f"'Authorization: Bearer KEY' or X-API-KEY; an admin key works too); "
         f"prefer the {protocol.ENV_METRICS_KEY} variable, which it overrides",
     )
+    parser.add_argument(
+        "--kek-file",
+        default=None,
+        help="file of the key-encryption key that seals API keys at rest (default:"
+        f" <db file>.kek beside an SQLite database; {protocol.ENV_KEK_FILE}, or the"
+        f" key itself in {protocol.ENV_KEK}); created, mode 600, on the first start",
+    )
+    parser.add_argument(
+        "--rotate-kek",
+        metavar="NEWFILE",
+        default=None,
+        help="re-seal every API key under the KEK in NEWFILE (created if absent)"
+        " and exit; stop every replica first",
+    )
     parser.add_argument("--ssl-certfile", default=None)
     parser.add_argument("--ssl-keyfile", default=None)
     parser.add_argument(
@@ -147,6 +162,8 @@ def settings_from(args: argparse.Namespace, environ: Mapping[str, str]) -> Setti
         ssl_certfile=args.ssl_certfile,
         ssl_keyfile=args.ssl_keyfile,
         access_log=args.access_log,
+        kek=environ.get(protocol.ENV_KEK) or None,
+        kek_file=args.kek_file or environ.get(protocol.ENV_KEK_FILE) or None,
         metrics_key=args.metrics_key or environ.get(protocol.ENV_METRICS_KEY) or None,
         max_connections=args.max_connections,
         request_timeout=args.request_timeout,
@@ -175,6 +192,8 @@ def serve(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         raise StartupError(f"{exc} (see {PROG} --help)", EXIT_USAGE) from None
     startup.check_before_opening(settings)
+    if args.rotate_kek:
+        return _rotate(settings, args.rotate_kek)
 
     import uvicorn
 
@@ -198,6 +217,18 @@ def serve(argv: list[str] | None = None) -> int:
     server = uvicorn.Server(config)
     server.run()
     return 0 if server.started else 1
+
+
+def _rotate(settings: Settings, new_file: str) -> int:
+    from intent_bus.server.kek import rotate_kek
+
+    count = asyncio.run(rotate_kek(settings, Path(new_file)))
+    print(
+        f"re-sealed {count} API keys under the KEK in {new_file}: give it to every "
+        f"replica (--kek-file or {protocol.ENV_KEK}) before starting them again",
+        flush=True,
+    )
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,6 +40,10 @@ class Settings:
     """Seconds a request's head, and then its body, may take to arrive (408)."""
     max_connections: int = protocol.DEFAULT_MAX_CONNECTIONS
     """Open connections per process; idle long-polling workers count too."""
+    kek: str | None = None
+    """From INTENT_BUS_KEK: the key-encryption key of API keys at rest."""
+    kek_file: str | None = None
+    """--kek-file or INTENT_BUS_KEK_FILE; default `<db file>.kek` for SQLite."""
     metrics_key: str | None = None
     """From --metrics-key or INTENT_BUS_METRICS_KEY: shows /metrics per namespace."""
     access_log: bool = False

@@ -121,10 +121,12 @@ def _check_port(host: str, port: int) -> None:
 async def prepare(settings: Settings) -> AdminBootstrap:
     """Opens the store (applying migrations), bootstraps the admin key and
     closes it again; raises `StartupError` saying why that failed."""
+    from intent_bus.server.kek import KeyVault, secure_keys
     from intent_bus.storage import open_store
 
+    vault = KeyVault()
     try:
-        store = open_store(settings.db_url)
+        store = open_store(settings.db_url, vault)
     except ValueError as exc:
         raise StartupError(
             f"--db {database_label(settings.db_url)}: {_one_line(str(exc))}",
@@ -133,10 +135,11 @@ async def prepare(settings: Settings) -> AdminBootstrap:
     try:
         await store.start()
         try:
+            await secure_keys(store, vault, settings)
             return await admin_bootstrap(store, settings.admin_key, time.time())
         finally:
             await store.close()
-    except ImportError:
+    except (ImportError, StartupError):
         raise
     except Exception as exc:
         raise StartupError(explain(exc, settings.db_url)) from None

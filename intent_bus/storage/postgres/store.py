@@ -14,6 +14,7 @@ heard by every replica's `WorkListener`.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -29,10 +30,12 @@ from intent_bus.storage.base import (
     Intent,
     Lease,
     NewIntent,
+    PlainBox,
     Poll,
     QueueStats,
     RetryDelay,
     Role,
+    SecretBox,
     StoredResponse,
 )
 from intent_bus.storage.errors import (
@@ -63,6 +66,7 @@ from intent_bus.storage.postgres.url import (
     with_lock_timeout,
 )
 from intent_bus.storage.queries import load_queries
+from intent_bus.storage.sealing import create_params, opened, resealed
 from intent_bus.storage.stats import queue_stats
 
 PURGE_BATCH = 5000
@@ -91,7 +95,13 @@ Cursor = psycopg.AsyncCursor[DictRow]
 class PostgresStore:
     """The `Store` on PostgreSQL. Construct with `from_url`, then `await start()`."""
 
-    def __init__(self, conninfo: str, options: PostgresOptions | None = None) -> None:
+    def __init__(
+        self,
+        conninfo: str,
+        options: PostgresOptions | None = None,
+        box: SecretBox | None = None,
+    ) -> None:
+        self.box: SecretBox = box or PlainBox()
         self._conninfo = conninfo
         self._options = options or PostgresOptions()
         self._queries = load_queries("postgres")
@@ -119,10 +129,10 @@ class PostgresStore:
         self._listener = WorkListener(conninfo, self._origin)
 
     @classmethod
-    def from_url(cls, url: str) -> PostgresStore:
+    def from_url(cls, url: str, box: SecretBox | None = None) -> PostgresStore:
         """Builds a store from ``postgresql://user@host:port/db?pool_max=4&...``."""
         conninfo, options = split_url(url)
-        return cls(conninfo, options)
+        return cls(conninfo, options, box)
 
     # -- lifecycle ----------------------------------------------------------
     async def start(self) -> None:
@@ -181,17 +191,20 @@ class PostgresStore:
     # -- keys ---------------------------------------------------------------
     async def key_create(self, key: ApiKey) -> None:
         async with self._statement() as cur:
-            await self._run(cur, "key_create", as_params(key))
+            await self._run(cur, "key_create", create_params(key, self.box))
 
     async def key_get(self, secret: str) -> ApiKey | None:
+        params = {"secret": self.box.lookup(secret)}
         async with self._statement() as cur:
-            row = await (await self._run(cur, "key_get", {"secret": secret})).fetchone()
-        return key_from_row(row) if row else None
+            row = await (await self._run(cur, "key_get", params)).fetchone()
+        if row is None:
+            return None
+        return dataclasses.replace(key_from_row(row)[0], secret=secret)
 
     async def key_list(self, role: Role | None = None) -> list[ApiKey]:
         async with self._statement() as cur:
             rows = await (await self._run(cur, "key_list", {"role": role})).fetchall()
-        return [key_from_row(row) for row in rows]
+        return [opened(*key_from_row(row), self.box) for row in rows]
 
     async def key_revoke(self, key_id: str, now: float) -> ApiKey:
         async with self._statement() as cur:
@@ -199,7 +212,26 @@ class PostgresStore:
             row = await cur.fetchone()
         if row is None:
             raise NotFound(key_id)
-        return key_from_row(row)
+        return opened(*key_from_row(row), self.box)
+
+    # -- secrets at rest ----------------------------------------------------
+    async def key_seal(self) -> int:
+        return await self._reseal(self.box, only_plain=True)
+
+    async def key_reseal(self, box: SecretBox) -> int:
+        count = await self._reseal(box, only_plain=False)
+        self.box = box
+        return count
+
+    async def _reseal(self, box: SecretBox, *, only_plain: bool) -> int:
+        """Under row locks, so replicas starting together seal each key once."""
+        async with self._tx() as cur:
+            rows = await (await self._run(cur, "key_secret_rows", {})).fetchall()
+            triples = [(r["id"], r["secret"], r["secret_sealed"]) for r in rows]
+            updates = resealed(triples, self.box, box, only_plain=only_plain)
+            for params in updates:
+                await self._run(cur, "key_secret_set", params)
+        return len(updates)
 
     # -- request replay and rate protection ---------------------------------
     async def nonce_remember(self, key_id: str, nonce: str, now: float) -> bool:
