@@ -166,6 +166,8 @@ class SqliteStore:
         old = self.box
 
         def op(conn: sqlite3.Connection) -> int:
+            # Overwritten secrets must not linger in the file's free space.
+            conn.execute("PRAGMA secure_delete = ON")
             rows = fetch_rows(conn, "key_secret_rows")
             updates = resealed(rows, old, box, only_plain=only_plain)
             for params in updates:
