@@ -25,8 +25,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from intent_bus import protocol
-from intent_bus.server.settings import Settings
-from intent_bus.server.startup import StartupError, sqlite_path
+from intent_bus.server.settings import Settings, sqlite_path
 from intent_bus.storage.base import Store
 
 KEK_BYTES = 32
@@ -34,6 +33,10 @@ _SEAL_VERSION = b"\x01"
 _NONCE_BYTES = 12
 _AAD = b"intent-bus api key"
 _DOCS = "see docs/DEPLOYMENT.md#api-keys-at-rest"
+
+
+class KekError(Exception):
+    """The KEK is missing, malformed or wrong: one line naming the fix."""
 
 
 def _derive(kek: bytes, purpose: bytes) -> bytes:
@@ -89,14 +92,14 @@ def encode_kek(kek: bytes) -> str:
 
 
 def decode_kek(text: str, where: str) -> bytes:
-    """A KEK from its base64url text; a one-line StartupError if malformed."""
+    """A KEK from its base64url text; a one-line KekError if malformed."""
     cleaned = text.strip()
     try:
         kek = base64.urlsafe_b64decode(cleaned + "=" * (-len(cleaned) % 4))
     except ValueError:
         kek = b""
     if len(kek) != KEK_BYTES:
-        raise StartupError(
+        raise KekError(
             f"{where} is not a key-encryption key ({KEK_BYTES} bytes, base64url); "
             f"{_DOCS}"
         )
@@ -119,7 +122,7 @@ def read_kek(settings: Settings) -> tuple[bytes | None, Path | None]:
     if path is None:
         if settings.db_url.startswith("sqlite:"):
             return None, None  # an in-memory database: a KEK for this run only
-        raise StartupError(
+        raise KekError(
             f"PostgreSQL needs a key-encryption key shared by every replica: set "
             f"{protocol.ENV_KEK} or --kek-file PATH (generated there on the first "
             f"start); {_DOCS}"
@@ -143,7 +146,7 @@ def write_kek(path: Path, kek: bytes) -> bool:
 async def secure_keys(store: Store, vault: KeyVault, settings: Settings) -> int:
     """Installs the KEK into `vault` (generating it on a database without sealed
     keys), proves it opens every sealed key, and seals keys still in plaintext.
-    Returns how many were sealed now. Raises StartupError naming the fix."""
+    Returns how many were sealed now. Raises KekError naming the fix."""
     kek, path = read_kek(settings)
     generated = kek is None
     current = kek if kek is not None else secrets.token_bytes(KEK_BYTES)
@@ -153,11 +156,11 @@ async def secure_keys(store: Store, vault: KeyVault, settings: Settings) -> int:
         await store.key_list()
     except ValueError:
         if generated:
-            raise StartupError(
+            raise KekError(
                 f"the database holds encrypted API keys but {where} is missing: "
                 f"restore it (every replica needs the same KEK); {_DOCS}"
             ) from None
-        raise StartupError(
+        raise KekError(
             f"{where} does not decrypt this database's API keys (wrong KEK?): use "
             f"the KEK this database was sealed with; {_DOCS}"
         ) from None

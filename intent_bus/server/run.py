@@ -220,9 +220,12 @@ def serve(argv: list[str] | None = None) -> int:
 
 
 def _rotate(settings: Settings, new_file: str) -> int:
-    from intent_bus.server.kek import rotate_kek
+    from intent_bus.server.kek import KekError, rotate_kek
 
-    count = asyncio.run(rotate_kek(settings, Path(new_file)))
+    try:
+        count = asyncio.run(rotate_kek(settings, Path(new_file)))
+    except KekError as exc:
+        raise StartupError(str(exc)) from None
     print(
         f"re-sealed {count} API keys under the KEK in {new_file}: give it to every "
         f"replica (--kek-file or {protocol.ENV_KEK}) before starting them again",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from intent_bus import protocol
 
@@ -48,3 +49,11 @@ class Settings:
     """From --metrics-key or INTENT_BUS_METRICS_KEY: shows /metrics per namespace."""
     access_log: bool = False
     """One log line per request (uvicorn's access log), for `--access-log`."""
+
+
+def sqlite_path(db_url: str) -> Path | None:
+    """The file of an ``sqlite:///PATH`` URL; None for memory or other backends."""
+    if not db_url.startswith("sqlite:///"):
+        return None
+    path = db_url[len("sqlite:///") :].split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" else None
