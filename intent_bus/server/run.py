@@ -200,6 +200,7 @@ def serve(argv: list[str] | None = None) -> int:
     from intent_bus.server.app import create_app
     from intent_bus.server.http.connection import uvicorn_options
 
+    raise_fd_limit(settings.max_connections)
     admin = asyncio.run(startup.prepare(settings))
     banner.show(settings, admin, as_json=args.json)
     config = uvicorn.Config(
@@ -217,6 +218,26 @@ def serve(argv: list[str] | None = None) -> int:
     server = uvicorn.Server(config)
     server.run()
     return 0 if server.started else 1
+
+
+def raise_fd_limit(max_connections: int) -> int:
+    """Raises this process's soft open-files limit (up to the hard limit) so
+    `--max-connections` is reached before the OS refuses sockets; returns it."""
+    try:
+        import resource
+    except ImportError:  # not on this platform
+        return max_connections
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = max_connections + 256  # the database, log and listening sockets
+    if hard != resource.RLIM_INFINITY:
+        wanted = min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+        except (ValueError, OSError):
+            pass
+    return soft
 
 
 def _rotate(settings: Settings, new_file: str) -> int:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from intent_bus.server.run import build_parser, database_url, settings_from
+from intent_bus.server.run import (
+    build_parser,
+    database_url,
+    raise_fd_limit,
+    settings_from,
+)
 
 
 def test_defaults_give_a_local_sqlite_server() -> None:
@@ -80,3 +85,12 @@ def test_connection_limits_and_metrics_key() -> None:
     settings = settings_from(args, {"INTENT_BUS_METRICS_KEY": "mk_env"})
     assert (settings.max_connections, settings.request_timeout) == (50, 2.5)
     assert settings.metrics_key == "mk_flag"
+
+
+def test_the_open_files_limit_is_raised_for_max_connections() -> None:
+    resource = pytest.importorskip("resource")
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    target = 2000 if hard == resource.RLIM_INFINITY else min(2000, hard - 256)
+    limit = raise_fd_limit(target)
+    assert limit == resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    assert limit >= target + 256
