@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import os
 import secrets
@@ -55,6 +56,11 @@ def free_port() -> int:
 def servers(db_url: str, replicas: int, claim_timeout: int = 60) -> Iterator[list[int]]:
     """Starts `replicas` server processes on one database; yields their ports."""
     env = dict(os.environ, INTENT_BUS_ADMIN_KEY=ADMIN_KEY)
+    # PostgreSQL replicas need one shared key-encryption key (SQLite makes its own).
+    env.setdefault(
+        "INTENT_BUS_KEK",
+        base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("="),
+    )
     procs: list[subprocess.Popen[bytes]] = []
     ports: list[int] = []
     try:

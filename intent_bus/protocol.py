@@ -25,6 +25,8 @@ HEADER_IDEMPOTENCY_KEY: Final = "Idempotency-Key"
 HEADER_WORKER_ID: Final = "X-Worker-ID"
 HEADER_WORKER_CAPABILITIES: Final = "X-Worker-Capabilities"
 HEADER_RETRY_AFTER: Final = "Retry-After"
+HEADER_AUTHORIZATION: Final = "Authorization"
+"""`Bearer <key>` on GET /metrics, as Prometheus scrapers send credentials."""
 
 # -- the root page --
 # GET / answers a browser with a page and a client whose Accept header prefers
@@ -47,6 +49,11 @@ class ErrorCode:
     PAYLOAD_TOO_LARGE: Final = "payload_too_large"
     RATE_LIMITED: Final = "rate_limited"
     BUSY: Final = "busy"
+    # -- HTTP edges --
+    REQUEST_TIMEOUT: Final = "request_timeout"
+    URI_TOO_LONG: Final = "uri_too_long"
+    HEADERS_TOO_LARGE: Final = "headers_too_large"
+    INSUFFICIENT_STORAGE: Final = "insufficient_storage"
     INTERNAL_ERROR: Final = "internal_error"
 
 
@@ -56,6 +63,12 @@ ENV_API_KEY: Final = "INTENT_BUS_API_KEY"
 ENV_API_KEY_LEGACY: Final = "INTENT_API_KEY"
 """The seed SDK's name for the key; still read, after `ENV_API_KEY`."""
 ENV_ADMIN_KEY: Final = "INTENT_BUS_ADMIN_KEY"
+ENV_METRICS_KEY: Final = "INTENT_BUS_METRICS_KEY"
+"""A secret that lets a scraper see per-namespace series on /metrics."""
+ENV_KEK: Final = "INTENT_BUS_KEK"
+"""The server's key-encryption key itself (base64url of 32 bytes)."""
+ENV_KEK_FILE: Final = "INTENT_BUS_KEK_FILE"
+"""A file holding the server's key-encryption key."""
 DEFAULT_URL: Final = "http://127.0.0.1:8000"
 
 # Intent states. A new state is added here and nowhere else by hand: the server's
@@ -198,6 +211,24 @@ MAX_JSON_DEPTH: Final = 64
 SIGNATURE_WINDOW_SECONDS: Final = 300
 TENANT_KEY_PREFIX: Final = "tk_"
 ADMIN_KEY_PREFIX: Final = "ak_"
+
+# -- HTTP edges --
+MAX_TARGET_BYTES: Final = 8 * 1024
+"""Request target (path and query) as sent; longer is 414 uri_too_long."""
+MAX_HEAD_BYTES: Final = 32 * 1024
+"""Request line and headers together; larger is 431 headers_too_large."""
+MAX_HEADER_COUNT: Final = 100
+"""Headers in one request; more is 431 headers_too_large."""
+REQUEST_TIMEOUT_SECONDS: Final = 10.0
+"""Default time a request's head, and then its body, may take to arrive (408)."""
+DEFAULT_MAX_CONNECTIONS: Final = 4096
+"""Default cap on open connections per server process (more: 503 busy)."""
+
+# -- input edges --
+TEXT_PATTERN: Final = "^[^\\x00]*$"
+"""Every text input the server stores or looks up (fields, query parameters,
+header values) matches this: PostgreSQL text cannot hold NUL, so a NUL is
+refused (400 invalid_request) on every backend alike."""
 
 
 def _encode(text: str) -> str:

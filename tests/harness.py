@@ -8,6 +8,7 @@ tests that restart or SIGKILL it.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import os
 import secrets
@@ -26,10 +27,13 @@ import httpx
 import uvicorn
 
 from intent_bus.server.app import create_app
+from intent_bus.server.http.connection import uvicorn_options
 from intent_bus.server.settings import Settings
 from intent_bus.storage.base import Store
 
 ADMIN_KEY = "ak_test_" + secrets.token_hex(8)
+TEST_KEK = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+"""A key-encryption key for servers on PostgreSQL, which need one given."""
 
 
 @dataclass
@@ -61,12 +65,20 @@ def running_server(
     injects failures)."""
     if settings.admin_key is None:
         settings = dataclasses.replace(settings, admin_key=ADMIN_KEY)
+    if settings.db_url.startswith("postgres") and not settings.kek_file:
+        settings = dataclasses.replace(settings, kek=settings.kek or TEST_KEK)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     app = create_app(settings, store)
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        lifespan="on",
+        access_log=False,
+        **uvicorn_options(settings),
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, daemon=True

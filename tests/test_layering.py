@@ -17,6 +17,7 @@ FORBIDDEN = (
     "uvicorn",
     "msgspec",
     "psycopg",
+    "cryptography",
     "intent_bus.server",
     "intent_bus.storage",
 )

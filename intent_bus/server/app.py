@@ -19,6 +19,7 @@ from intent_bus.server.auth import Authenticator, KeyCache
 from intent_bus.server.housekeeping import Housekeeper
 from intent_bus.server.http.dispatch import Dispatcher
 from intent_bus.server.http.pipeline import EndpointApp
+from intent_bus.server.kek import KeyVault, secure_keys
 from intent_bus.server.openapi import build_openapi
 from intent_bus.server.routes import ENDPOINTS
 from intent_bus.server.services import Services
@@ -30,8 +31,9 @@ from intent_bus.storage.base import Store
 
 def create_app(settings: Settings, store: Store | None = None) -> Dispatcher:
     """Builds the ASGI app; the store is opened by the app's lifespan."""
+    vault = KeyVault()
     if store is None:
-        store = open_store(settings.db_url)
+        store = open_store(settings.db_url, vault)
     hub = WakeHub()
     services = Services(
         settings=settings,
@@ -47,6 +49,9 @@ def create_app(settings: Settings, store: Store | None = None) -> Dispatcher:
         await store.start()
         try:
             store.on_work(hub.notify_threadsafe)
+            box = getattr(store, "box", None)
+            if isinstance(box, KeyVault):  # a store given by a test may keep plaintext
+                await secure_keys(store, box, settings)
             await bootstrap.ensure_admin_key(store, settings.admin_key, time.time())
             housekeeper = asyncio.create_task(Housekeeper(store, settings, hub).run())
             try:

@@ -40,11 +40,32 @@ def invalid_signature(message: str) -> ApiError:
 
 
 class KeyCache:
-    """Secret -> key, for a short time, so most requests skip the database."""
+    """Secret -> key, for a short time, so most requests skip the database.
+
+    Unknown secrets are remembered too (in their own bounded table, so a flood
+    of made-up keys can neither evict real ones nor cost a lookup each time it
+    repeats): a key created on another replica works here within `seconds`.
+    """
 
     def __init__(self, seconds: float = CACHE_SECONDS) -> None:
         self._seconds = seconds
         self._entries: dict[str, tuple[ApiKey, float]] = {}
+        self._misses: dict[str, float] = {}
+
+    def missed(self, secret: str, now: float) -> bool:
+        """Whether `secret` was looked up and unknown less than `seconds` ago."""
+        until = self._misses.get(secret)
+        if until is None:
+            return False
+        if until <= now:
+            del self._misses[secret]
+            return False
+        return True
+
+    def put_miss(self, secret: str, now: float) -> None:
+        if len(self._misses) >= CACHE_MAX_ENTRIES:
+            self._misses.clear()
+        self._misses[secret] = now + self._seconds
 
     def get(self, secret: str, now: float) -> ApiKey | None:
         entry = self._entries.get(secret)
@@ -108,8 +129,11 @@ class Authenticator:
         mono = time.monotonic()
         key = self.cache.get(secret, mono)
         if key is None:
+            if self.cache.missed(secret, mono):
+                return None
             key = await self._store.key_get(secret)
             if key is None:
+                self.cache.put_miss(secret, mono)
                 return None
             self.cache.put(key, mono)
         return key if key.revoked_at is None else None

@@ -74,6 +74,13 @@ def store_error_reply(error: store_errors.StoreError) -> Reply:
             "the server is busy, retry later",
             retry_after(BUSY_RETRY_AFTER),
         )
+    if isinstance(error, store_errors.StorageFull):
+        return error_reply(
+            507,
+            ErrorCode.INSUFFICIENT_STORAGE,
+            "the database's disk is full: nothing was written; reads still work,"
+            " retry the write once space is freed",
+        )
     return error_reply(500, ErrorCode.INTERNAL_ERROR, "storage failure")
 
 

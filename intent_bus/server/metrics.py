@@ -47,7 +47,11 @@ class Metrics:
             self._groups_at = now
         return self._groups
 
-    async def render(self, store: Store, now: float) -> bytes:
+    async def render(
+        self, store: Store, now: float, *, per_namespace: bool = False
+    ) -> bytes:
+        """The exposition; namespace names (a tenant's business) only when
+        `per_namespace`, which the endpoint grants to the metrics or admin key."""
         stats = await self._queue(store, now)
         lines = [
             "# HELP intent_bus_info Protocol version served by this process.",
@@ -68,16 +72,17 @@ class Metrics:
         for status in protocol.STATUSES:
             count = stats.by_status.get(status, 0)
             lines.append(f'intent_bus_intents{{status="{status}"}} {count}')
-        lines += [
-            "# HELP intent_bus_namespace_intents Intents by namespace and status.",
-            "# TYPE intent_bus_namespace_intents gauge",
-        ]
-        for namespace, counts in sorted(stats.by_namespace.items()):
-            for state, n in sorted(counts.items()):
-                lines.append(
-                    f'intent_bus_namespace_intents{{namespace="{_label(namespace)}",'
-                    f'status="{state}"}} {n}'
-                )
+        if per_namespace:
+            lines += [
+                "# HELP intent_bus_namespace_intents Intents by namespace and status.",
+                "# TYPE intent_bus_namespace_intents gauge",
+            ]
+            for namespace, counts in sorted(stats.by_namespace.items()):
+                for state, n in sorted(counts.items()):
+                    lines.append(
+                        "intent_bus_namespace_intents"
+                        f'{{namespace="{_label(namespace)}",status="{state}"}} {n}'
+                    )
         if stats.oldest_open_created_at is not None:
             age = max(0.0, now - stats.oldest_open_created_at)
             lines += [
@@ -85,5 +90,6 @@ class Metrics:
                 "# TYPE intent_bus_oldest_open_age_seconds gauge",
                 f"intent_bus_oldest_open_age_seconds {age:.3f}",
             ]
-        lines += group_lines(await self._group_stats(store, now), now)
+        if per_namespace:
+            lines += group_lines(await self._group_stats(store, now), now)
         return ("\n".join(lines) + "\n").encode()

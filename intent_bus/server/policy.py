@@ -62,4 +62,6 @@ def rate_retry_after(now: float, window_start: float) -> int:
 
 
 def truncate_error(text: str) -> str:
-    return text[: protocol.ERROR_MAX_CHARS]
+    """Free text kept as given, truncated and with any NUL (which PostgreSQL
+    text cannot hold) as U+FFFD: a failing worker's message is never refused."""
+    return text[: protocol.ERROR_MAX_CHARS].replace("\x00", "\ufffd")

@@ -14,6 +14,7 @@ import importlib.util
 import os
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import NoReturn
 
 from intent_bus import protocol
@@ -78,6 +79,41 @@ def build_parser() -> argparse.ArgumentParser:
         default=defaults.retention_seconds / 86400,
         help="keep fulfilled and dead intents this long (default %(default)s)",
     )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=defaults.max_connections,
+        help="open connections per process, idle long-polls included; more are "
+        "answered 503 busy and closed (default %(default)s)",
+    )
+    parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=defaults.request_timeout,
+        help="seconds a request's headers, and then its body, may take to arrive;"
+        " slower clients get 408 (default %(default)s)",
+    )
+    parser.add_argument(
+        "--metrics-key",
+        default=None,
+        help="a secret that shows per-namespace series on /metrics (sent as "
+        f"'Authorization: Bearer KEY' or X-API-KEY; an admin key works too); "
+        f"prefer the {protocol.ENV_METRICS_KEY} variable, which it overrides",
+    )
+    parser.add_argument(
+        "--kek-file",
+        default=None,
+        help="file of the key-encryption key that seals API keys at rest (default:"
+        f" <db file>.kek beside an SQLite database; {protocol.ENV_KEK_FILE}, or the"
+        f" key itself in {protocol.ENV_KEK}); created, mode 600, on the first start",
+    )
+    parser.add_argument(
+        "--rotate-kek",
+        metavar="NEWFILE",
+        default=None,
+        help="re-seal every API key under the KEK in NEWFILE (created if absent)"
+        " and exit; stop every replica first",
+    )
     parser.add_argument("--ssl-certfile", default=None)
     parser.add_argument("--ssl-keyfile", default=None)
     parser.add_argument(
@@ -108,6 +144,10 @@ def settings_from(args: argparse.Namespace, environ: Mapping[str, str]) -> Setti
         raise ValueError("--rate-limit must be >= 0")
     if args.retention_days <= 0:
         raise ValueError("--retention-days must be > 0")
+    if args.max_connections < 1:
+        raise ValueError("--max-connections must be >= 1")
+    if args.request_timeout <= 0:
+        raise ValueError("--request-timeout must be > 0")
     if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
         raise ValueError("--ssl-certfile and --ssl-keyfile go together")
     return Settings(
@@ -122,6 +162,11 @@ def settings_from(args: argparse.Namespace, environ: Mapping[str, str]) -> Setti
         ssl_certfile=args.ssl_certfile,
         ssl_keyfile=args.ssl_keyfile,
         access_log=args.access_log,
+        kek=environ.get(protocol.ENV_KEK) or None,
+        kek_file=args.kek_file or environ.get(protocol.ENV_KEK_FILE) or None,
+        metrics_key=args.metrics_key or environ.get(protocol.ENV_METRICS_KEY) or None,
+        max_connections=args.max_connections,
+        request_timeout=args.request_timeout,
     )
 
 
@@ -147,11 +192,15 @@ def serve(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         raise StartupError(f"{exc} (see {PROG} --help)", EXIT_USAGE) from None
     startup.check_before_opening(settings)
+    if args.rotate_kek:
+        return _rotate(settings, args.rotate_kek)
 
     import uvicorn
 
     from intent_bus.server.app import create_app
+    from intent_bus.server.http.connection import uvicorn_options
 
+    raise_fd_limit(settings.max_connections)
     admin = asyncio.run(startup.prepare(settings))
     banner.show(settings, admin, as_json=args.json)
     config = uvicorn.Config(
@@ -159,17 +208,51 @@ def serve(argv: list[str] | None = None) -> int:
         host=settings.host,
         port=settings.port,
         loop="uvloop" if _available("uvloop") else "asyncio",
-        http="httptools" if _available("httptools") else "h11",
         lifespan="on",
         access_log=settings.access_log,
         log_level=args.log_level,
         ssl_certfile=settings.ssl_certfile,
         ssl_keyfile=settings.ssl_keyfile,
-        timeout_keep_alive=30,
+        **uvicorn_options(settings),
     )
     server = uvicorn.Server(config)
     server.run()
     return 0 if server.started else 1
+
+
+def raise_fd_limit(max_connections: int) -> int:
+    """Raises this process's soft open-files limit (up to the hard limit) so
+    `--max-connections` is reached before the OS refuses sockets; returns it."""
+    try:
+        import resource
+    except ImportError:  # not on this platform
+        return max_connections
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = max_connections + 256  # the database, log and listening sockets
+    if hard != resource.RLIM_INFINITY:
+        wanted = min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+        except (ValueError, OSError):
+            pass
+    return soft
+
+
+def _rotate(settings: Settings, new_file: str) -> int:
+    from intent_bus.server.kek import KekError, rotate_kek
+
+    try:
+        count = asyncio.run(rotate_kek(settings, Path(new_file)))
+    except KekError as exc:
+        raise StartupError(str(exc)) from None
+    print(
+        f"re-sealed {count} API keys under the KEK in {new_file}: give it to every "
+        f"replica (--kek-file or {protocol.ENV_KEK}) before starting them again",
+        flush=True,
+    )
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,21 +18,23 @@ from msgspec import Meta, Raw, Struct, field
 from intent_bus import protocol
 
 NonEmpty = Meta(min_length=1)
-Goal = Annotated[str, Meta(min_length=1, max_length=protocol.GOAL_MAX_CHARS)]
-Namespace = Annotated[str, Meta(min_length=1, max_length=protocol.NAMESPACE_MAX_CHARS)]
-Target = Annotated[str, Meta(max_length=protocol.TARGET_MAX_CHARS)]
-Capability = Annotated[str, Meta(max_length=protocol.CAPABILITY_MAX_CHARS)]
+Text = Annotated[str, Meta(pattern=protocol.TEXT_PATTERN)]
+"""A string without NUL: every text input the store keeps or looks up is one."""
+Goal = Annotated[Text, Meta(min_length=1, max_length=protocol.GOAL_MAX_CHARS)]
+Namespace = Annotated[Text, Meta(min_length=1, max_length=protocol.NAMESPACE_MAX_CHARS)]
+Target = Annotated[Text, Meta(max_length=protocol.TARGET_MAX_CHARS)]
+Capability = Annotated[Text, Meta(max_length=protocol.CAPABILITY_MAX_CHARS)]
 Priority = Annotated[int, Meta(ge=protocol.PRIORITY_MIN, le=protocol.PRIORITY_MAX)]
 Delay = Annotated[float, Meta(ge=0, le=protocol.MAX_DELAY_SECONDS)]
 MaxAttempts = Annotated[int, Meta(ge=1, le=protocol.MAX_ATTEMPTS_LIMIT)]
 BackoffBase = Annotated[float, Meta(gt=0, le=protocol.MAX_DELAY_SECONDS)]
 ClaimToken = Annotated[
-    str, Meta(min_length=1, max_length=protocol.CLAIM_TOKEN_MAX_CHARS)
+    Text, Meta(min_length=1, max_length=protocol.CLAIM_TOKEN_MAX_CHARS)
 ]
-Owner = Annotated[str, Meta(min_length=1, max_length=protocol.OWNER_MAX_CHARS)]
-WorkerId = Annotated[str, Meta(max_length=protocol.WORKER_ID_MAX_CHARS)]
+Owner = Annotated[Text, Meta(min_length=1, max_length=protocol.OWNER_MAX_CHARS)]
+WorkerId = Annotated[Text, Meta(max_length=protocol.WORKER_ID_MAX_CHARS)]
 IdempotencyKey = Annotated[
-    str, Meta(min_length=1, max_length=protocol.IDEMPOTENCY_KEY_MAX_CHARS)
+    Text, Meta(min_length=1, max_length=protocol.IDEMPOTENCY_KEY_MAX_CHARS)
 ]
 Wait = Annotated[float, Meta(gt=0, le=protocol.MAX_WAIT_SECONDS)]
 DeadListLimit = Annotated[int, Meta(ge=1, le=protocol.DEAD_LIST_MAX)]
@@ -134,7 +136,7 @@ class WorkerHeaders(Struct, kw_only=True):
     worker_id: Annotated[WorkerId, _doc("The worker's id")] | None = field(
         default=None, name=protocol.HEADER_WORKER_ID
     )
-    capabilities: Annotated[str, _doc("Comma-separated capabilities")] | None = field(
+    capabilities: Annotated[Text, _doc("Comma-separated capabilities")] | None = field(
         default=None, name=protocol.HEADER_WORKER_CAPABILITIES
     )
     # The worker's client, for the workers registry: its X-Intent-Version, or
@@ -156,12 +158,25 @@ class PublishHeaders(Struct, kw_only=True):
     ) = field(default=None, name=protocol.HEADER_IDEMPOTENCY_KEY)
 
 
+class MetricsHeaders(Struct, kw_only=True):
+    """Headers of GET /metrics: without a key, no per-namespace series."""
+
+    authorization: (
+        Annotated[Text, _doc("Bearer <metrics key or admin key>: per-namespace series")]
+        | None
+    ) = field(default=None, name=protocol.HEADER_AUTHORIZATION)
+    api_key: (
+        Annotated[Text, _doc("The metrics key or an admin key, instead of Bearer")]
+        | None
+    ) = field(default=None, name=protocol.HEADER_API_KEY)
+
+
 class DeadListParams(Struct, kw_only=True):
     """Query of GET /admin/dead; an empty filter means no filter."""
 
     owner: (
         Annotated[
-            str,
+            Text,
             Meta(max_length=protocol.OWNER_MAX_CHARS),
             _doc("Only this tenant's intents"),
         ]
@@ -169,7 +184,7 @@ class DeadListParams(Struct, kw_only=True):
     ) = None
     namespace: (
         Annotated[
-            str,
+            Text,
             Meta(max_length=protocol.NAMESPACE_MAX_CHARS),
             _doc("Only this namespace"),
         ]
@@ -407,6 +422,7 @@ REQUEST_TYPES: tuple[type[Struct], ...] = (
     ClaimParams,
     WorkerHeaders,
     PublishHeaders,
+    MetricsHeaders,
     DeadListParams,
 )
 

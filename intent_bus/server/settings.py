@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from intent_bus import protocol
 
@@ -36,5 +37,23 @@ class Settings:
     """How often expired KV, nonces, idempotency records and old intents go."""
     ssl_certfile: str | None = None
     ssl_keyfile: str | None = None
+    request_timeout: float = protocol.REQUEST_TIMEOUT_SECONDS
+    """Seconds a request's head, and then its body, may take to arrive (408)."""
+    max_connections: int = protocol.DEFAULT_MAX_CONNECTIONS
+    """Open connections per process; idle long-polling workers count too."""
+    kek: str | None = None
+    """From INTENT_BUS_KEK: the key-encryption key of API keys at rest."""
+    kek_file: str | None = None
+    """--kek-file or INTENT_BUS_KEK_FILE; default `<db file>.kek` for SQLite."""
+    metrics_key: str | None = None
+    """From --metrics-key or INTENT_BUS_METRICS_KEY: shows /metrics per namespace."""
     access_log: bool = False
     """One log line per request (uvicorn's access log), for `--access-log`."""
+
+
+def sqlite_path(db_url: str) -> Path | None:
+    """The file of an ``sqlite:///PATH`` URL; None for memory or other backends."""
+    if not db_url.startswith("sqlite:///"):
+        return None
+    path = db_url[len("sqlite:///") :].split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" else None

@@ -19,7 +19,8 @@ from typing import Final
 from urllib.parse import urlsplit, urlunsplit
 
 from intent_bus.server.bootstrap import AdminBootstrap, admin_bootstrap
-from intent_bus.server.settings import Settings
+from intent_bus.server.kek import KekError, KeyVault, secure_keys
+from intent_bus.server.settings import Settings, sqlite_path
 
 __all__ = [
     "EXIT_FAILED",
@@ -51,14 +52,6 @@ def error_document(exc: StartupError) -> str:
     """The failure as the protocol's error envelope, for `--json`."""
     code = "usage" if exc.code == EXIT_USAGE else "startup_failed"
     return json.dumps({"error": {"code": code, "message": exc.message}})
-
-
-def sqlite_path(db_url: str) -> Path | None:
-    """The file of an ``sqlite:///PATH`` URL; None for memory or other backends."""
-    if not db_url.startswith("sqlite:///"):
-        return None
-    path = db_url[len("sqlite:///") :].split("?", 1)[0]
-    return Path(path) if path and path != ":memory:" else None
 
 
 def database_label(db_url: str) -> str:
@@ -123,8 +116,9 @@ async def prepare(settings: Settings) -> AdminBootstrap:
     closes it again; raises `StartupError` saying why that failed."""
     from intent_bus.storage import open_store
 
+    vault = KeyVault()
     try:
-        store = open_store(settings.db_url)
+        store = open_store(settings.db_url, vault)
     except ValueError as exc:
         raise StartupError(
             f"--db {database_label(settings.db_url)}: {_one_line(str(exc))}",
@@ -133,10 +127,14 @@ async def prepare(settings: Settings) -> AdminBootstrap:
     try:
         await store.start()
         try:
+            try:
+                await secure_keys(store, vault, settings)
+            except KekError as exc:
+                raise StartupError(str(exc)) from None
             return await admin_bootstrap(store, settings.admin_key, time.time())
         finally:
             await store.close()
-    except ImportError:
+    except (ImportError, StartupError):
         raise
     except Exception as exc:
         raise StartupError(explain(exc, settings.db_url)) from None

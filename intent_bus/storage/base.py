@@ -205,6 +205,36 @@ class Pause:
 RetryDelay = Callable[[int, float], float]
 
 
+# -- secrets at rest --
+class SecretBox(Protocol):
+    """How a store keeps API key secrets: it stores `lookup(secret)` (what a
+    presented key is found by) and `seal(secret)` (what rotation and checks
+    open again), never the secret itself unless the box is `PlainBox`."""
+
+    def lookup(self, secret: str) -> str:
+        """The value a key is stored and found under (a keyed hash)."""
+
+    def seal(self, secret: str) -> bytes | None:
+        """The secret encrypted; None keeps no sealed copy."""
+
+    def open(self, sealed: bytes) -> str:
+        """The secret back from `seal`; raises ValueError if it cannot be opened."""
+
+
+class PlainBox:
+    """Keeps secrets as given: for stores opened without a key-encryption key
+    (tests and tools). The server always gives its store a real box."""
+
+    def lookup(self, secret: str) -> str:
+        return secret
+
+    def seal(self, secret: str) -> bytes | None:
+        return None
+
+    def open(self, sealed: bytes) -> str:
+        return sealed.decode()
+
+
 class Store(Protocol):
     """The one interface every storage backend implements."""
 
@@ -229,6 +259,16 @@ class Store(Protocol):
 
     async def key_revoke(self, key_id: str, now: float) -> ApiKey:
         """Marks a key revoked; raises NotFound for an unknown id."""
+
+    # -- secrets at rest --
+    async def key_seal(self) -> int:
+        """Seals, in one transaction, every key still kept in plaintext (from
+        before secrets were sealed) with the store's box; returns how many.
+        Listing keys opens every sealed secret, so it also proves the box fits."""
+
+    async def key_reseal(self, box: SecretBox) -> int:
+        """Re-seals every key with `box` (key-encryption key rotation) in one
+        transaction, then keeps using `box`; returns how many keys."""
 
     # -- request replay and rate protection --------------------------------
     async def nonce_remember(self, key_id: str, nonce: str, now: float) -> bool:

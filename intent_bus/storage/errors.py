@@ -25,3 +25,8 @@ class Conflict(StoreError):
 
 class Busy(StoreError):
     """The store could not take the write in time; the client should retry later."""
+
+
+class StorageFull(StoreError):
+    """The database's disk is full: the write was not made; reads still work,
+    and writes succeed again once space returns."""

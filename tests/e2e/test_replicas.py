@@ -32,6 +32,7 @@ import psycopg
 import pytest
 
 from intent_bus import protocol
+from tests.harness import TEST_KEK
 from tests.pgutil import fresh_postgres_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -74,7 +75,12 @@ def _wait_healthy(replica: Replica, deadline: float) -> None:
 @contextmanager
 def running_replicas(db_url: str, count: int, logs: Path) -> Iterator[list[Replica]]:
     """Starts `count` server processes on one database at once; stops them all."""
-    env = {**os.environ, "INTENT_BUS_ADMIN_KEY": ADMIN_KEY, "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "INTENT_BUS_ADMIN_KEY": ADMIN_KEY,
+        "INTENT_BUS_KEK": TEST_KEK,
+        "PYTHONPATH": str(ROOT),
+    }
     started: list[Replica] = []
     try:
         for index in range(count):

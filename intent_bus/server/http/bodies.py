@@ -7,13 +7,16 @@ that are not JSON (including NaN/Infinity and out-of-range numbers) are
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
+import sys
 from itertools import accumulate
 from typing import Any, TypeVar
 
 import msgspec
 
+from intent_bus import protocol
 from intent_bus.protocol import ErrorCode
 from intent_bus.server.errors import ApiError, invalid_request
 
@@ -22,6 +25,7 @@ T = TypeVar("T", bound=msgspec.Struct)
 _any_decoder = msgspec.json.Decoder()
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKETS = re.compile(rb"[\[\]{}]")
+_TEXT_RULE = f"matching regex {protocol.TEXT_PATTERN!r}"
 _FIELD = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
 
 
@@ -31,8 +35,15 @@ def too_large(limit: int) -> ApiError:
     )
 
 
-async def read_body(scope: dict[str, Any], receive: Any, limit: int) -> bytes:
-    """The whole request body, refusing more than `limit` bytes.
+async def read_body(
+    scope: dict[str, Any],
+    receive: Any,
+    limit: int,
+    timeout: float = protocol.REQUEST_TIMEOUT_SECONDS,
+) -> bytes:
+    """The whole request body, refusing more than `limit` bytes, or a body that
+    has not fully arrived within `timeout` seconds (408, connection closed: a
+    client that sends less than its Content-Length must not hold a slot).
 
     Content-Length is checked first so an honest oversized upload is refused
     without reading it; the running count catches chunked or lying clients.
@@ -46,6 +57,21 @@ async def read_body(scope: dict[str, Any], receive: Any, limit: int) -> bytes:
             if declared > limit:
                 raise too_large(limit)
             break
+    try:
+        if sys.version_info >= (3, 11):
+            async with asyncio.timeout(timeout):
+                return await _read_all(receive, limit)
+        return await asyncio.wait_for(_read_all(receive, limit), timeout)
+    except (TimeoutError, asyncio.TimeoutError):
+        raise ApiError(
+            408,
+            ErrorCode.REQUEST_TIMEOUT,
+            f"the request body did not arrive within {timeout:g} s",
+            ((b"connection", b"close"),),
+        ) from None
+
+
+async def _read_all(receive: Any, limit: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -111,6 +137,7 @@ def describe_validation_error(message: str) -> str:
         return message
     # An optional input's type reads `float | null`; null is never sent as text.
     head = message[: match.start()].replace(" | null`", "`")
+    head = head.replace(_TEXT_RULE, "without NUL characters")
     path = match.group("path")
     return f"{path}: {head}" if path else head
 

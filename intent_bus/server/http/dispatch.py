@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from intent_bus.protocol import ErrorCode
 from intent_bus.server.errors import error_reply
@@ -50,6 +51,37 @@ def compile_path(path: str) -> PathPattern:
         else:
             parts.append(segment)
     return PathPattern(tuple(parts), tuple(names), rest)
+
+
+def _bad_text(raw: bytes) -> bool:
+    """Whether percent-decoding gives invalid UTF-8 or a NUL; plain ASCII
+    without escapes (nearly every request) is settled without decoding."""
+    if b"%" not in raw and raw.isascii():
+        return False
+    decoded = unquote_to_bytes(raw)
+    if b"\x00" in decoded:
+        return True
+    try:
+        decoded.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def target_problem(scope: dict[str, Any]) -> str | None:
+    """Why the request target is refused, or None.
+
+    The ASGI server decodes invalid escapes to U+FFFD, so `inv%FF` and `inv%FE`
+    would name one KV key; and no store can keep NUL. Both are refused up front.
+    """
+    raw_path = scope.get("raw_path")
+    if raw_path is not None and _bad_text(raw_path):
+        return "the path must be UTF-8 without NUL characters"
+    if "\x00" in scope["path"]:
+        return "the path must not contain NUL characters"
+    if _bad_text(scope.get("query_string", b"")):
+        return "the query string must be UTF-8 without NUL characters"
+    return None
 
 
 class _Route:
@@ -105,6 +137,12 @@ class Dispatcher:
     ) -> None:
         kind = scope["type"]
         if kind == "http":
+            problem = target_problem(scope)
+            if problem is not None:
+                await send_reply(
+                    send, error_reply(400, ErrorCode.INVALID_REQUEST, problem)
+                )
+                return
             segments = scope["path"].split("/")
             method = scope["method"]
             if method == "HEAD":

@@ -73,7 +73,9 @@ class EndpointApp:
         endpoint = self.endpoint
         services = self.services
         settings = services.settings
-        raw = await bodies.read_body(scope, receive, settings.max_body_bytes)
+        raw = await bodies.read_body(
+            scope, receive, settings.max_body_bytes, settings.request_timeout
+        )
         headers = dict(scope["headers"])
         now = time.time()
         key: ApiKey | None = None

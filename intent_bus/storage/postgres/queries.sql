@@ -28,18 +28,18 @@ SELECT pg_advisory_xact_lock(:lock_id)
 
 -- name: key_create
 -- Stores a new key; a duplicate id or secret violates a unique constraint.
-INSERT INTO api_keys (id, secret, owner, role, created_at, revoked_at)
-VALUES (:id, :secret, :owner, :role, :created_at, :revoked_at)
+INSERT INTO api_keys (id, secret, secret_sealed, owner, role, created_at, revoked_at)
+VALUES (:id, :secret, :secret_sealed, :owner, :role, :created_at, :revoked_at)
 
 -- name: key_get
--- The key with that secret, revoked or not.
-SELECT id, secret, owner, role, created_at, revoked_at
+-- The key with that lookup value, revoked or not.
+SELECT id, secret, secret_sealed, owner, role, created_at, revoked_at
 FROM api_keys
 WHERE secret = :secret
 
 -- name: key_list
 -- Keys oldest first, optionally of one role.
-SELECT id, secret, owner, role, created_at, revoked_at
+SELECT id, secret, secret_sealed, owner, role, created_at, revoked_at
 FROM api_keys
 WHERE CAST(:role AS TEXT) IS NULL OR role = :role
 ORDER BY created_at, id
@@ -49,7 +49,7 @@ ORDER BY created_at, id
 UPDATE api_keys
 SET revoked_at = COALESCE(revoked_at, :now)
 WHERE id = :id
-RETURNING id, secret, owner, role, created_at, revoked_at
+RETURNING id, secret, secret_sealed, owner, role, created_at, revoked_at
 
 -- name: nonce_remember
 -- Records a nonce; returns a row only if that key had not used it.

@@ -17,5 +17,6 @@ def intent_from_row(row: DictRow) -> Intent:
     return Intent(**{name: row[name] for name in _INTENT_FIELDS})
 
 
-def key_from_row(row: DictRow) -> ApiKey:
-    return ApiKey(**{name: row[name] for name in _KEY_FIELDS})
+def key_from_row(row: DictRow) -> tuple[ApiKey, bytes | None]:
+    """A key as stored (secret = lookup value) with its sealed secret."""
+    return ApiKey(**{name: row[name] for name in _KEY_FIELDS}), row["secret_sealed"]

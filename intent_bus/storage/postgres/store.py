@@ -14,6 +14,7 @@ heard by every replica's `WorkListener`.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, Literal
@@ -31,10 +32,12 @@ from intent_bus.storage.base import (
     IntentEvent,
     Lease,
     NewIntent,
+    PlainBox,
     Poll,
     QueueStats,
     RetryDelay,
     Role,
+    SecretBox,
     StoredResponse,
 )
 from intent_bus.storage.completions import (
@@ -42,7 +45,13 @@ from intent_bus.storage.completions import (
     replayed_fulfill,
     settled_refusal,
 )
-from intent_bus.storage.errors import Busy, Conflict, LeaseLost, NotFound
+from intent_bus.storage.errors import (
+    Busy,
+    Conflict,
+    LeaseLost,
+    NotFound,
+    StorageFull,
+)
 from intent_bus.storage.params import (
     as_params,
     bulk_params,
@@ -66,6 +75,7 @@ from intent_bus.storage.postgres.url import (
     with_lock_timeout,
 )
 from intent_bus.storage.queries import load_queries
+from intent_bus.storage.sealing import create_params, opened, resealed
 from intent_bus.storage.stats import queue_stats
 
 PURGE_BATCH = 5000
@@ -82,6 +92,8 @@ def _translated() -> Iterator[None]:
         yield
     except psycopg.errors.UniqueViolation as exc:
         raise Conflict(str(exc.diag.constraint_name or exc)) from exc
+    except psycopg.errors.DiskFull as exc:  # SQLSTATE 53100
+        raise StorageFull(f"disk full: {exc}") from exc
     except psycopg.OperationalError as exc:
         raise Busy(type(exc).__name__) from exc
 
@@ -92,7 +104,13 @@ Cursor = psycopg.AsyncCursor[DictRow]
 class PostgresStore(PostgresControl):
     """The `Store` on PostgreSQL. Construct with `from_url`, then `await start()`."""
 
-    def __init__(self, conninfo: str, options: PostgresOptions | None = None) -> None:
+    def __init__(
+        self,
+        conninfo: str,
+        options: PostgresOptions | None = None,
+        box: SecretBox | None = None,
+    ) -> None:
+        self.box: SecretBox = box or PlainBox()
         self._conninfo = conninfo
         self._options = options or PostgresOptions()
         self._queries = load_queries("postgres")
@@ -120,10 +138,10 @@ class PostgresStore(PostgresControl):
         self._listener = WorkListener(conninfo, self._origin)
 
     @classmethod
-    def from_url(cls, url: str) -> PostgresStore:
+    def from_url(cls, url: str, box: SecretBox | None = None) -> PostgresStore:
         """Builds a store from ``postgresql://user@host:port/db?pool_max=4&...``."""
         conninfo, options = split_url(url)
-        return cls(conninfo, options)
+        return cls(conninfo, options, box)
 
     # -- lifecycle ----------------------------------------------------------
     async def start(self) -> None:
@@ -182,17 +200,20 @@ class PostgresStore(PostgresControl):
     # -- keys ---------------------------------------------------------------
     async def key_create(self, key: ApiKey) -> None:
         async with self._statement() as cur:
-            await self._run(cur, "key_create", as_params(key))
+            await self._run(cur, "key_create", create_params(key, self.box))
 
     async def key_get(self, secret: str) -> ApiKey | None:
+        params = {"secret": self.box.lookup(secret)}
         async with self._statement() as cur:
-            row = await (await self._run(cur, "key_get", {"secret": secret})).fetchone()
-        return key_from_row(row) if row else None
+            row = await (await self._run(cur, "key_get", params)).fetchone()
+        if row is None:
+            return None
+        return dataclasses.replace(key_from_row(row)[0], secret=secret)
 
     async def key_list(self, role: Role | None = None) -> list[ApiKey]:
         async with self._statement() as cur:
             rows = await (await self._run(cur, "key_list", {"role": role})).fetchall()
-        return [key_from_row(row) for row in rows]
+        return [opened(*key_from_row(row), self.box) for row in rows]
 
     async def key_revoke(self, key_id: str, now: float) -> ApiKey:
         async with self._statement() as cur:
@@ -200,7 +221,26 @@ class PostgresStore(PostgresControl):
             row = await cur.fetchone()
         if row is None:
             raise NotFound(key_id)
-        return key_from_row(row)
+        return opened(*key_from_row(row), self.box)
+
+    # -- secrets at rest ----------------------------------------------------
+    async def key_seal(self) -> int:
+        return await self._reseal(self.box, only_plain=True)
+
+    async def key_reseal(self, box: SecretBox) -> int:
+        count = await self._reseal(box, only_plain=False)
+        self.box = box
+        return count
+
+    async def _reseal(self, box: SecretBox, *, only_plain: bool) -> int:
+        """Under row locks, so replicas starting together seal each key once."""
+        async with self._tx() as cur:
+            rows = await (await self._run(cur, "key_secret_rows", {})).fetchall()
+            triples = [(r["id"], r["secret"], r["secret_sealed"]) for r in rows]
+            updates = resealed(triples, self.box, box, only_plain=only_plain)
+            for params in updates:
+                await self._run(cur, "key_secret_set", params)
+        return len(updates)
 
     # -- request replay and rate protection ---------------------------------
     async def nonce_remember(self, key_id: str, nonce: str, now: float) -> bool:

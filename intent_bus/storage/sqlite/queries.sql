@@ -20,12 +20,12 @@ INSERT INTO schema_version (version, applied_at)
 VALUES (:version, :applied_at);
 
 -- name: key_create
--- Stores a new API key with its secret.
-INSERT INTO api_keys (id, secret, owner, role, created_at, revoked_at)
-VALUES (:id, :secret, :owner, :role, :created_at, :revoked_at);
+-- Stores a new API key: its lookup value and sealed secret.
+INSERT INTO api_keys (id, secret, secret_sealed, owner, role, created_at, revoked_at)
+VALUES (:id, :secret, :secret_sealed, :owner, :role, :created_at, :revoked_at);
 
 -- name: key_get
--- Finds a key by its secret, revoked or not.
+-- Finds a key by its lookup value, revoked or not.
 SELECT *
 FROM api_keys
 WHERE secret = :secret;

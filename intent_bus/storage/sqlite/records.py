@@ -103,8 +103,17 @@ def first(records: list[Intent]) -> Intent | None:
     return records[0] if records else None
 
 
-def fetch_keys(conn: sqlite3.Connection, name: str, params: Any) -> list[ApiKey]:
-    return _records(conn, name, params, ApiKey, _KEY_FIELDS, _KEY_REALS)
+def fetch_keys(
+    conn: sqlite3.Connection, name: str, params: Any
+) -> list[tuple[ApiKey, bytes | None]]:
+    """Keys as stored (secret = lookup value) with their sealed secrets."""
+    return _records(
+        conn, name, params, _key_and_sealed, (*_KEY_FIELDS, "secret_sealed"), _KEY_REALS
+    )
+
+
+def _key_and_sealed(*values: Any) -> tuple[ApiKey, bytes | None]:
+    return ApiKey(*values[:-1]), values[-1]
 
 
 def fetch_rows(conn: sqlite3.Connection, name: str, params: Any = ()) -> list[Any]:

@@ -10,6 +10,7 @@ of a failure; which claim candidate wins is `claim.py`'s).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -25,10 +26,12 @@ from intent_bus.storage.base import (
     IntentEvent,
     Lease,
     NewIntent,
+    PlainBox,
     Poll,
     QueueStats,
     RetryDelay,
     Role,
+    SecretBox,
     StoredResponse,
 )
 from intent_bus.storage.completions import (
@@ -48,6 +51,7 @@ from intent_bus.storage.params import (
     kv_get_params,
     kv_set_params,
 )
+from intent_bus.storage.sealing import create_params, opened, resealed
 from intent_bus.storage.sqlite.claim import claim, next_due
 from intent_bus.storage.sqlite.control import SqliteControl
 from intent_bus.storage.sqlite.migrate import apply_migrations
@@ -86,8 +90,10 @@ class SqliteStore(SqliteControl):
         synchronous: str = "normal",
         cache_mib: int = DEFAULT_CACHE_MIB,
         mmap_mib: int = DEFAULT_MMAP_MIB,
+        box: SecretBox | None = None,
     ) -> None:
         self.path = str(path)
+        self.box: SecretBox = box or PlainBox()
         self._migrations = (
             list(migrations)
             if migrations is not None
@@ -143,28 +149,54 @@ class SqliteStore(SqliteControl):
 
     # -- keys ---------------------------------------------------------------
     async def key_create(self, key: ApiKey) -> None:
-        params = as_params(key)
+        params = create_params(key, self.box)
         await self._run(lambda conn: conn.execute(Q["key_create"], params))
 
     async def key_get(self, secret: str) -> ApiKey | None:
-        def op(conn: sqlite3.Connection) -> ApiKey | None:
-            keys = fetch_keys(conn, "key_get", {"secret": secret})
-            return keys[0] if keys else None
+        lookup = self.box.lookup(secret)
 
-        return await self._run(op)
+        def op(conn: sqlite3.Connection) -> list[tuple[ApiKey, bytes | None]]:
+            return fetch_keys(conn, "key_get", {"secret": lookup})
+
+        found = await self._run(op)
+        return dataclasses.replace(found[0][0], secret=secret) if found else None
 
     async def key_list(self, role: Role | None = None) -> list[ApiKey]:
-        def op(conn: sqlite3.Connection) -> list[ApiKey]:
+        def op(conn: sqlite3.Connection) -> list[tuple[ApiKey, bytes | None]]:
             return fetch_keys(conn, "key_list", {"role": role})
 
-        return await self._run(op)
+        return [opened(key, sealed, self.box) for key, sealed in await self._run(op)]
 
     async def key_revoke(self, key_id: str, now: float) -> ApiKey:
-        def op(conn: sqlite3.Connection) -> ApiKey:
+        def op(conn: sqlite3.Connection) -> tuple[ApiKey, bytes | None]:
             keys = fetch_keys(conn, "key_revoke", {"id": key_id, "now": now})
             if not keys:
                 raise NotFound(f"no key {key_id!r}")
             return keys[0]
+
+        key, sealed = await self._run(op)
+        return opened(key, sealed, self.box)
+
+    # -- secrets at rest ----------------------------------------------------
+    async def key_seal(self) -> int:
+        return await self._reseal(self.box, only_plain=True)
+
+    async def key_reseal(self, box: SecretBox) -> int:
+        count = await self._reseal(box, only_plain=False)
+        self.box = box
+        return count
+
+    async def _reseal(self, box: SecretBox, *, only_plain: bool) -> int:
+        old = self.box
+
+        def op(conn: sqlite3.Connection) -> int:
+            # Overwritten secrets must not linger in the file's free space.
+            conn.execute("PRAGMA secure_delete = ON")
+            rows = fetch_rows(conn, "key_secret_rows")
+            updates = resealed(rows, old, box, only_plain=only_plain)
+            for params in updates:
+                conn.execute(Q["key_secret_set"], params)
+            return len(updates)
 
         return await self._run(op)
 

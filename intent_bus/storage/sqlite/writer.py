@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any, Final, TypeVar
 from urllib.parse import quote
 
-from intent_bus.storage.errors import Busy, Conflict, StoreError
+from intent_bus.storage.errors import Busy, Conflict, StorageFull, StoreError
 from intent_bus.storage.sqlite.url import DEFAULT_CACHE_MIB, DEFAULT_MMAP_MIB
 
 T = TypeVar("T")
@@ -43,6 +43,8 @@ def translate(exc: BaseException) -> BaseException:
     translated: StoreError
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in message:
         translated = Busy(f"database busy: {message}")
+    elif name.startswith("SQLITE_FULL") or "database or disk is full" in message:
+        translated = StorageFull(f"disk full: {message}")
     elif name in _UNIQUE_ERRORS or message.startswith("UNIQUE constraint failed"):
         translated = Conflict(message)
     else:
