@@ -46,7 +46,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Dispatcher:
         hub.bind(asyncio.get_running_loop())
         await store.start()
         try:
-            store.on_work(hub.notify_threadsafe)
+            store.on_work(hub.wake_threadsafe)
             await bootstrap.ensure_admin_key(store, settings.admin_key, time.time())
             housekeeper = asyncio.create_task(Housekeeper(store, settings, hub).run())
             try:

@@ -21,7 +21,7 @@ from intent_bus.server.schemas import (
     StatusView,
 )
 from intent_bus.server.views import dead_view, key_view, status_view
-from intent_bus.storage.base import ApiKey
+from intent_bus.storage.base import ApiKey, work_of
 
 
 def new_key_id() -> str:
@@ -97,7 +97,7 @@ async def dead_requeue(call: Call, _: None) -> Reply:
     intent = await call.services.store.intent_requeue(
         call.params["intent_id"], call.now
     )
-    call.services.hub.notify()
+    call.services.hub.wake(work_of(intent))
     return json_reply(200, status_view(intent))
 
 

@@ -34,6 +34,8 @@ from intent_bus.storage.base import (
     RetryDelay,
     Role,
     StoredResponse,
+    Work,
+    work_of,
 )
 from intent_bus.storage.errors import Busy, Conflict, LeaseLost, NotFound
 from intent_bus.storage.params import (
@@ -48,7 +50,7 @@ from intent_bus.storage.params import (
     lease_params,
     next_due_gate,
 )
-from intent_bus.storage.postgres.listener import WorkListener
+from intent_bus.storage.postgres.listener import WorkListener, work_payload
 from intent_bus.storage.postgres.migrate import migrate
 from intent_bus.storage.postgres.records import intent_from_row, key_from_row
 from intent_bus.storage.postgres.url import (
@@ -131,7 +133,7 @@ class PostgresStore:
         await self._listener.close()
         await self._pool.close()
 
-    def on_work(self, callback: Callable[[], None]) -> None:
+    def on_work(self, callback: Callable[[Work | None], None]) -> None:
         """Registers a callback for work made available by another process; it
         runs on the event loop that called `start`."""
         self._listener.add(callback)
@@ -156,8 +158,9 @@ class PostgresStore:
     async def _run(self, cur: Cursor, name: str, params: dict[str, Any]) -> Cursor:
         return await cur.execute(self._queries[name], params)
 
-    async def _notify(self, cur: Cursor) -> None:
-        await self._run(cur, "work_notify", {"origin": self._origin})
+    async def _notify(self, cur: Cursor, work: Work | None) -> None:
+        payload = work_payload(self._origin, work)
+        await self._run(cur, "work_notify", {"notify_payload": payload})
 
     async def _purge(self, name: str, params: dict[str, Any], batch: int) -> int:
         """Deletes in batches, each its own short transaction."""
@@ -227,7 +230,11 @@ class PostgresStore:
     async def intent_publish(
         self, intent: NewIntent, idempotency: Idempotency | None, now: float
     ) -> StoredResponse | None:
-        params = {**as_params(intent), "now": now, "origin": self._origin}
+        params = {
+            **as_params(intent),
+            "now": now,
+            "notify_payload": work_payload(self._origin, work_of(intent)),
+        }
         if idempotency is None:
             async with self._statement() as cur:
                 await self._run(cur, "intent_insert_notify", params)
@@ -330,7 +337,8 @@ class PostgresStore:
                     cur, "intent_fail_reopen", {**params, "run_at": now + delay}
                 )
                 row = await cur.fetchone()
-                await self._notify(cur)
+                assert row is not None
+                await self._notify(cur, work_of(intent_from_row(row)))
             else:
                 await self._run(cur, "intent_fail_kill", params)
                 row = await cur.fetchone()
@@ -354,7 +362,7 @@ class PostgresStore:
                 await self._run(cur, "intent_settle_lease", params)
             ).fetchone()
             if settled is not None and settled["status"] == "open":
-                await self._notify(cur)
+                await self._notify(cur, None)
             row = await (await self._run(cur, "intent_get", params)).fetchone()
         return intent_from_row(row) if row else None
 
@@ -395,7 +403,7 @@ class PostgresStore:
             params = {"id": intent_id, "now": now}
             row = await (await self._run(cur, "intent_requeue", params)).fetchone()
             if row is not None:
-                await self._notify(cur)
+                await self._notify(cur, work_of(intent_from_row(row)))
         if row is None:
             raise NotFound(intent_id)
         return intent_from_row(row)

@@ -28,6 +28,7 @@ from intent_bus.storage.base import (
     RetryDelay,
     Role,
     StoredResponse,
+    Work,
 )
 from intent_bus.storage.errors import Conflict, LeaseLost, NotFound
 from intent_bus.storage.migrate import Migration, load_migrations, migrations_dir
@@ -77,7 +78,7 @@ class SqliteStore:
             busy_timeout_ms=busy_timeout_ms,
             synchronous=synchronous,
         )
-        self._on_work: Callable[[], None] | None = None
+        self._on_work: Callable[[Work | None], None] | None = None
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> SqliteStore:
@@ -112,7 +113,7 @@ class SqliteStore:
         """Finishes queued work (committed) and closes the connection."""
         await self._writer.stop()
 
-    def on_work(self, callback: Callable[[], None]) -> None:
+    def on_work(self, callback: Callable[[Work | None], None]) -> None:
         """Kept for the protocol; one process owns an SQLite file, so the server
         already knows about every publish and this is never called."""
         self._on_work = callback
