@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 from intent_bus import protocol
+from intent_bus.server.wakeup import WakeHub
 from intent_bus.storage.base import QueueStats, Store
 
 STATS_TTL_SECONDS = 5.0
@@ -25,6 +26,8 @@ class Metrics:
 
     def __init__(self) -> None:
         self.requests: Counter[tuple[str, str, int]] = Counter()
+        self.claim_looks = 0
+        """Store lookups made by claims, long-poll rounds included."""
         self._stats: QueueStats | None = None
         self._stats_at = float("-inf")
 
@@ -37,7 +40,7 @@ class Metrics:
             self._stats_at = now
         return self._stats
 
-    async def render(self, store: Store, now: float) -> bytes:
+    async def render(self, store: Store, now: float, hub: WakeHub) -> bytes:
         stats = await self._queue(store, now)
         lines = [
             "# HELP intent_bus_info Protocol version served by this process.",
@@ -52,6 +55,15 @@ class Metrics:
                 f'status="{code}"}} {n}'
             )
         lines += [
+            "# HELP intent_bus_claim_looks_total Claim lookups in the store.",
+            "# TYPE intent_bus_claim_looks_total counter",
+            f"intent_bus_claim_looks_total {self.claim_looks}",
+            "# HELP intent_bus_claim_waiters Long-poll claims waiting for work.",
+            "# TYPE intent_bus_claim_waiters gauge",
+            f"intent_bus_claim_waiters {hub.waiting}",
+            "# HELP intent_bus_claim_wakeups_total Waiting claims woken for work.",
+            "# TYPE intent_bus_claim_wakeups_total counter",
+            f"intent_bus_claim_wakeups_total {hub.wakeups}",
             "# HELP intent_bus_intents Intents in the store by status.",
             "# TYPE intent_bus_intents gauge",
         ]

@@ -180,6 +180,10 @@ async def wait_for_wake(
     """Waits until the waiter is woken or `timeout` passes; returns False early
     (without waiting further) once `abandon` completes, e.g. on disconnect."""
     if waiter.woken or timeout <= 0:
+        if abandon is not None:
+            # Let a disconnect that already happened be seen, so a gone
+            # client's wake is passed on rather than acted on for nobody.
+            await asyncio.sleep(0)
         return abandon is None or not abandon.done()
     woken = asyncio.ensure_future(waiter.event.wait())
     waiting: set[asyncio.Future[object]] = {woken}  # type: ignore[arg-type]

@@ -79,6 +79,7 @@ async def claim_until(
     try:
         while True:
             now = time.time()
+            services.metrics.claim_looks += 1
             polled = await services.store.intent_poll(
                 query, _lease(services, query, now), now
             )
@@ -88,14 +89,15 @@ async def claim_until(
             remaining = deadline - time.monotonic()
             if waiter is None or remaining <= 0:
                 return _empty(services, now, polled.next_due)
-            timeout = remaining
+            timeout, until_due = remaining, False
             if polled.next_due is not None:
-                timeout = min(timeout, max(polled.next_due - now, 0.0) + 0.005)
+                due_in = max(polled.next_due - now, 0.0) + 0.005
+                timeout, until_due = min(due_in, remaining), due_in < remaining
             if disconnect is None:
                 disconnect = asyncio.ensure_future(receive())
             if not await wait_for_wake(waiter, timeout, disconnect):
                 return Reply(204)  # the client is gone; claim nothing for it
-            if not waiter.woken and time.monotonic() >= deadline:
+            if not waiter.woken and not until_due:
                 return _empty(services, time.time(), polled.next_due)
             # The next look acts on this wake; a fresh registration catches
             # the ones that land during it.

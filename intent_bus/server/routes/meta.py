@@ -35,7 +35,7 @@ async def metrics(call: Call, _: None) -> Reply:
     """Prometheus text format; unauthenticated like /healthz, so bind the server
     to a private interface or filter /metrics at the proxy if that matters."""
     services = call.services
-    body = await services.metrics.render(services.store, call.now)
+    body = await services.metrics.render(services.store, call.now, services.hub)
     return Reply(200, body, content_type=METRICS_CONTENT_TYPE)
 
 
