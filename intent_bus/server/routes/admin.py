@@ -6,7 +6,7 @@ import secrets
 
 from intent_bus import protocol
 from intent_bus.protocol import ErrorCode
-from intent_bus.server.errors import ApiError, not_found
+from intent_bus.server.errors import ApiError, invalid_request, not_found
 from intent_bus.server.http.endpoint import Call, Endpoint
 from intent_bus.server.http.reply import Reply, json_reply
 from intent_bus.server.schemas import (
@@ -29,7 +29,12 @@ def new_key_id() -> str:
 
 
 async def key_create(call: Call, body: KeyCreateRequest) -> Reply:
-    """Issues a tenant key; its secret is shown in this response only."""
+    """Issues a tenant key; its secret is shown in this response only. The
+    admin's owner name is reserved, so no tenant can read the admin's data."""
+    if body.owner == protocol.ADMIN_OWNER:
+        raise invalid_request(
+            f"owner: {protocol.ADMIN_OWNER!r} is reserved for admin keys"
+        )
     key = ApiKey(
         id=new_key_id(),
         secret=protocol.TENANT_KEY_PREFIX + secrets.token_urlsafe(24),

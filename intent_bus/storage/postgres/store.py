@@ -63,6 +63,8 @@ from intent_bus.storage.stats import queue_stats
 
 PURGE_BATCH = 5000
 """Rows deleted per transaction by purges, so no replica holds locks for long."""
+RESERVED_OWNER_CONSTRAINT = "api_keys_admin_owner_reserved"
+"""Refuses a tenant key with the admin's owner name (migration 0005)."""
 REAP_BATCH = 1000
 """Expired leases settled per statement, by a claim or by housekeeping."""
 
@@ -75,6 +77,10 @@ def _translated() -> Iterator[None]:
         yield
     except psycopg.errors.UniqueViolation as exc:
         raise Conflict(str(exc.diag.constraint_name or exc)) from exc
+    except psycopg.errors.CheckViolation as exc:
+        if exc.diag.constraint_name != RESERVED_OWNER_CONSTRAINT:
+            raise  # any other is a bug, and must stay loud
+        raise Conflict(RESERVED_OWNER_CONSTRAINT) from exc
     except psycopg.OperationalError as exc:
         raise Busy(type(exc).__name__) from exc
 
