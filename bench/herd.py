@@ -96,10 +96,15 @@ async def level(
     port: int, pid: int, alice: str, bob: str, idle: int, seconds: float
 ) -> dict[str, Any]:
     stop = asyncio.Event()
+    looked = metric(port, "intent_bus_claim_looks_total")
     bobs = [RawConnection("127.0.0.1", port, bob) for _ in range(idle)]
     tasks = [asyncio.create_task(idle_worker(conn, stop)) for conn in bobs]
     deadline = time.monotonic() + 60
-    while waiters(port) < idle:
+    # Measure once every waiter has made its first lookup and sleeps.
+    while (
+        waiters(port) < idle
+        or metric(port, "intent_bus_claim_looks_total") < looked + idle
+    ):
         if time.monotonic() > deadline:
             raise RuntimeError(f"only {waiters(port)} of {idle} waiters arrived")
         await asyncio.sleep(0.1)

@@ -79,10 +79,10 @@ async def claim_until(
     try:
         while True:
             now = time.time()
-            services.metrics.claim_looks += 1
             polled = await services.store.intent_poll(
                 query, _lease(services, query, now), now
             )
+            services.metrics.claim_looks += 1
             if polled.intent is not None:
                 lease_seconds = services.settings.claim_timeout
                 return json_reply(200, claim_view(polled.intent, lease_seconds))
