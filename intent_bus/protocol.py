@@ -121,6 +121,12 @@ ROLE_ADMIN: Final = "admin"
 ROLE_TENANT: Final = "tenant"
 ROLES: Final = (ROLE_ADMIN, ROLE_TENANT)
 
+# -- reserved owner --
+ADMIN_OWNER: Final = "admin"
+"""The owner of every admin key (and of what admin keys publish and store). It is
+reserved: POST /admin/keys with this owner is 400 invalid_request, and the
+database refuses a tenant key with it, so no tenant ever shares the admin's data."""
+
 # Field names of the intent as the wire shows it. The SDK models, the server's
 # Structs and the storage records are pinned to these lists by a test, so a field
 # added in one place and not the others fails at once.

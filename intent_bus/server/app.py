@@ -48,7 +48,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Dispatcher:
         hub.bind(asyncio.get_running_loop())
         await store.start()
         try:
-            store.on_work(hub.notify_threadsafe)
+            store.on_work(hub.wake_threadsafe)
             box = getattr(store, "box", None)
             if isinstance(box, KeyVault):  # a store given by a test may keep plaintext
                 await secure_keys(store, box, settings)

@@ -16,14 +16,12 @@ from intent_bus import protocol
 from intent_bus.storage.base import ApiKey, Store
 from intent_bus.storage.errors import Conflict
 
-ADMIN_OWNER = "admin"
-
 
 def _new_admin_key(secret: str, now: float, key_id: str | None = None) -> ApiKey:
     return ApiKey(
         id=key_id or "key_" + secrets.token_hex(8),
         secret=secret,
-        owner=ADMIN_OWNER,
+        owner=protocol.ADMIN_OWNER,
         role="admin",
         created_at=now,
     )

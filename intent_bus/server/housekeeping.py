@@ -37,7 +37,8 @@ class Housekeeper:
     async def reap(self, now: float) -> int:
         reopened = await self._store.intent_reap(now)
         if reopened:
-            self._hub.notify()
+            # Which intents reopened is not known here: wake everyone once.
+            self._hub.wake_all()
         return reopened
 
     async def purge(self, now: float) -> dict[str, int]:

@@ -11,6 +11,7 @@ from collections import Counter
 
 from intent_bus import protocol
 from intent_bus.server.metrics_groups import group_lines
+from intent_bus.server.wakeup import WakeHub
 from intent_bus.storage.base import QueueStats, Store
 from intent_bus.storage.group_stats import GroupStats
 
@@ -27,6 +28,8 @@ class Metrics:
 
     def __init__(self) -> None:
         self.requests: Counter[tuple[str, str, int]] = Counter()
+        self.claim_looks = 0
+        """Store lookups made by claims, long-poll rounds included."""
         self._stats: QueueStats | None = None
         self._stats_at = float("-inf")
         self._groups: list[GroupStats] = []
@@ -48,7 +51,7 @@ class Metrics:
         return self._groups
 
     async def render(
-        self, store: Store, now: float, *, per_namespace: bool = False
+        self, store: Store, now: float, hub: WakeHub, *, per_namespace: bool = False
     ) -> bytes:
         """The exposition; namespace names (a tenant's business) only when
         `per_namespace`, which the endpoint grants to the metrics or admin key."""
@@ -66,6 +69,15 @@ class Metrics:
                 f'status="{code}"}} {n}'
             )
         lines += [
+            "# HELP intent_bus_claim_looks_total Claim lookups in the store.",
+            "# TYPE intent_bus_claim_looks_total counter",
+            f"intent_bus_claim_looks_total {self.claim_looks}",
+            "# HELP intent_bus_claim_waiters Long-poll claims waiting for work.",
+            "# TYPE intent_bus_claim_waiters gauge",
+            f"intent_bus_claim_waiters {hub.waiting}",
+            "# HELP intent_bus_claim_wakeups_total Waiting claims woken for work.",
+            "# TYPE intent_bus_claim_wakeups_total counter",
+            f"intent_bus_claim_wakeups_total {hub.wakeups}",
             "# HELP intent_bus_intents Intents in the store by status.",
             "# TYPE intent_bus_intents gauge",
         ]

@@ -90,6 +90,31 @@ class Intent:
 
 
 @dataclass(frozen=True, slots=True)
+class Work:
+    """Who could take an intent that just became claimable: exactly the fields
+    a claim filters on, so a wake-up can go to a waiter that would get it."""
+
+    owner: str
+    namespace: str
+    goal: str
+    visibility: Literal["private", "public"]
+    target_worker: str | None = None
+    required_capability: str | None = None
+
+
+def work_of(intent: NewIntent | Intent) -> Work:
+    """The wake-up an intent that became claimable calls for."""
+    return Work(
+        owner=intent.owner,
+        namespace=intent.namespace,
+        goal=intent.goal,
+        visibility=intent.visibility,
+        target_worker=intent.target_worker,
+        required_capability=intent.required_capability,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class Idempotency:
     """What a publish with an `Idempotency-Key` must record beside its intent.
 
@@ -244,8 +269,9 @@ class Store(Protocol):
     async def close(self) -> None:
         """Releases connections; pending acknowledged writes are durable."""
 
-    def on_work(self, callback: Callable[[], None]) -> None:
-        """Registers a callback for work made available by another process."""
+    def on_work(self, callback: Callable[[Work | None], None]) -> None:
+        """Registers a callback for work made available by another process;
+        it gets the work, or None when unknown (wake every waiter once)."""
 
     # -- keys -------------------------------------------------------------
     async def key_create(self, key: ApiKey) -> None:

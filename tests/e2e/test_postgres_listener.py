@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 import psycopg
 import pytest
 
+from intent_bus.storage.base import Work
 from intent_bus.storage.postgres import PostgresStore
 from intent_bus.storage.postgres.listener import CHANNEL
 from tests.contract.conftest import NOW, new_intent
@@ -42,10 +43,17 @@ async def test_publish_on_one_store_wakes_the_other_but_not_itself(
 ) -> None:
     publisher, listener, _ = two_replicas
     heard: list[str] = []
-    publisher.on_work(lambda: heard.append("publisher"))
-    listener.on_work(lambda: heard.append("listener"))
-    await publisher.intent_publish(new_intent(goal="wake", payload=b"1"), None, NOW)
+    works: list[Work | None] = []
+    publisher.on_work(lambda work: heard.append("publisher"))
+    listener.on_work(lambda work: (heard.append("listener"), works.append(work)))
+    intent = new_intent(goal="wake", payload=b"1", target_worker="w-1")
+    await publisher.intent_publish(intent, None, NOW)
     await _until(lambda: "listener" in heard)
+    # The notification says who could take the intent, so the other replica
+    # can wake just that waiter.
+    assert works == [
+        Work(intent.owner, intent.namespace, "wake", intent.visibility, "w-1", None)
+    ]
     # The publisher's own process woke its waiters directly; give a stray
     # self-notification time to arrive before concluding it never does.
     await asyncio.sleep(0.2)
@@ -56,8 +64,8 @@ async def test_listener_reconnects_after_its_connection_is_killed(
     two_replicas: tuple[PostgresStore, PostgresStore, str],
 ) -> None:
     publisher, listener, url = two_replicas
-    heard: list[int] = []
-    listener.on_work(lambda: heard.append(1))
+    heard: list[Work | None] = []
+    listener.on_work(heard.append)
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as admin:
         cur = await admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
@@ -68,6 +76,8 @@ async def test_listener_reconnects_after_its_connection_is_killed(
     # Back on its feet, the listener wakes everybody once (it may have missed
     # something) and hears later publishes again.
     await _until(lambda: len(heard) >= 1)
+    assert heard[0] is None  # unknown work: wake every waiter once
     before = len(heard)
     await publisher.intent_publish(new_intent(goal="wake", payload=b"1"), None, NOW)
     await _until(lambda: len(heard) > before)
+    assert heard[-1] is not None and heard[-1].goal == "wake"

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
+from intent_bus import protocol
 from tests.harness import ServerHandle
 from tests.server.api import Api, error_code
 
@@ -123,3 +124,21 @@ def test_dead_intents_are_listed_and_requeued(
 def test_admin_publishes_as_its_own_owner(admin: Api) -> None:
     job = admin.publish()
     assert admin.claim_ok()["id"] == job["id"]
+
+
+def test_tenant_key_with_the_admin_owner_is_refused(admin: Api) -> None:
+    before = admin.get("/admin/keys").json()["keys"]
+    response = admin.post("/admin/keys", {"owner": protocol.ADMIN_OWNER})
+    assert response.status_code == 400
+    assert error_code(response) == "invalid_request"
+    assert "owner" in response.json()["error"]["message"]
+    assert admin.get("/admin/keys").json()["keys"] == before
+
+
+def test_admin_intents_stay_apart_from_a_tenant_with_a_lookalike_owner(
+    server: ServerHandle, admin: Api, clients: Callable[..., Api]
+) -> None:
+    intent = admin.publish(goal="secret")
+    lookalike = clients(server, server.create_tenant("Admin"))
+    assert lookalike.get(f"/status/{intent['id']}").status_code == 404
+    assert lookalike.claim("goal=secret").status_code == 204

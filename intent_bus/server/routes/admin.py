@@ -6,7 +6,7 @@ import secrets
 
 from intent_bus import protocol
 from intent_bus.protocol import ErrorCode
-from intent_bus.server.errors import ApiError, not_found
+from intent_bus.server.errors import ApiError, invalid_request, not_found
 from intent_bus.server.http.endpoint import Call, Endpoint
 from intent_bus.server.http.reply import Reply, json_reply
 from intent_bus.server.schemas import (
@@ -21,7 +21,7 @@ from intent_bus.server.schemas import (
     StatusView,
 )
 from intent_bus.server.views import dead_view, key_view, status_view
-from intent_bus.storage.base import ApiKey
+from intent_bus.storage.base import ApiKey, work_of
 
 
 def new_key_id() -> str:
@@ -29,7 +29,12 @@ def new_key_id() -> str:
 
 
 async def key_create(call: Call, body: KeyCreateRequest) -> Reply:
-    """Issues a tenant key; its secret is shown in this response only."""
+    """Issues a tenant key; its secret is shown in this response only. The
+    admin's owner name is reserved, so no tenant can read the admin's data."""
+    if body.owner == protocol.ADMIN_OWNER:
+        raise invalid_request(
+            f"owner: {protocol.ADMIN_OWNER!r} is reserved for admin keys"
+        )
     key = ApiKey(
         id=new_key_id(),
         secret=protocol.TENANT_KEY_PREFIX + secrets.token_urlsafe(24),
@@ -97,7 +102,7 @@ async def dead_requeue(call: Call, _: None) -> Reply:
     intent = await call.services.store.intent_requeue(
         call.params["intent_id"], call.now
     )
-    call.services.hub.notify()
+    call.services.hub.wake(work_of(intent))
     return json_reply(200, status_view(intent))
 
 

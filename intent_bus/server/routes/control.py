@@ -24,7 +24,7 @@ from intent_bus.server.schemas import (
 )
 from intent_bus.server.tenancy import owner_scope
 from intent_bus.server.views import cancel_view, status_view
-from intent_bus.storage.base import BulkFilter
+from intent_bus.storage.base import BulkFilter, work_of
 
 BULK_BATCH: Final = 500
 """Intents a bulk action changes per transaction; other requests run between."""
@@ -43,7 +43,7 @@ async def requeue(call: Call, _: None) -> Reply:
     intent = await call.services.store.intent_reopen(
         call.params["intent_id"], owner_scope(call), call.now
     )
-    call.services.hub.notify()
+    call.services.hub.wake(work_of(intent))
     return json_reply(200, status_view(intent))
 
 
@@ -101,7 +101,7 @@ async def bulk_requeue(call: Call, body: BulkRequeueRequest) -> Reply:
     match = bulk_filter(call, body, protocol.STATUS_DEAD)
     matched, changed = await bulk(call, "requeue", match, body.dry_run)
     if changed:
-        call.services.hub.notify()
+        call.services.hub.wake_all()  # many intents: wake every waiter
     return json_reply(200, BulkRequeued(matched=matched, requeued=changed))
 
 

@@ -18,7 +18,7 @@ from intent_bus.server.schemas import (
     encoder,
 )
 from intent_bus.server.views import new_status_view, result_view, status_view
-from intent_bus.storage.base import Idempotency, Intent, NewIntent
+from intent_bus.storage.base import Idempotency, Intent, NewIntent, work_of
 
 
 async def publish(call: Call, body: PublishRequest) -> Reply:
@@ -29,7 +29,7 @@ async def publish(call: Call, body: PublishRequest) -> Reply:
     replay = await call.services.store.intent_publish(intent, record, call.now)
     if replay is not None:
         return Reply(replay.status_code, replay.body)
-    call.services.hub.notify()
+    call.services.hub.wake(work_of(intent))
     return Reply(201, response)
 
 

@@ -26,16 +26,9 @@ from intent_bus.server.schemas import (
 )
 from intent_bus.server.services import Services
 from intent_bus.server.views import claim_view, extend_view, fail_view, fulfill_view
-from intent_bus.server.wakeup import wait_for_work
+from intent_bus.server.wakeup import wait_for_wake
 from intent_bus.server.workers import note_claim
-from intent_bus.storage.base import ClaimQuery, Lease
-
-WAIT_RECHECK_SECONDS = 5.0
-"""A waiting claimer re-checks at least this often, as a safety net for wake-ups
-that never arrive (e.g. a notification lost between replicas). Every source of
-new work already wakes waiters (publish, reopening fail, requeue, lease reaping,
-NOTIFY from other replicas, and the next delayed intent's due time), so this is
-kept long: each idle long-poller costs two store queries per re-check."""
+from intent_bus.storage.base import ClaimQuery, Lease, work_of
 
 
 def parse_capabilities(header: str | None) -> tuple[str, ...]:
@@ -72,40 +65,61 @@ async def claim(call: Call, _: None) -> Reply:
 async def claim_until(
     services: Services, query: ClaimQuery, wait: float, receive: Receive
 ) -> Reply:
-    """The claim loop: look, and while the wait lasts, sleep until woken."""
-    settings = services.settings
+    """The claim loop: look, and while the wait lasts, sleep until woken.
+
+    A claimer looks when it arrives, after each wake-up, and when the next
+    delayed intent it could take falls due; never on a timer, so an idle
+    long-poll costs one store call per request. A wait that ends unwoken answers
+    204 without looking again: nothing it could take was announced, and the
+    client's next claim looks anyway, which also bounds a lost wake-up (e.g. a
+    notification dropped between replicas) to one wait.
+    """
+    hub = services.hub
     deadline = time.monotonic() + wait
     disconnect: asyncio.Future[Any] | None = None
+    # Join before looking, so a wake that lands after the look but before the
+    # wait is still ours.
+    waiter = hub.join(query) if wait > 0 else None
     try:
         while True:
-            # Take the ticket before looking, so a publish that lands after the
-            # look but before the wait still wakes us.
-            ticket = services.hub.ticket()
             now = time.time()
             polled = await services.store.intent_poll(
                 query, _lease(services, query, now), now
             )
+            services.metrics.claim_looks += 1
             if polled.intent is not None:
-                return json_reply(
-                    200, claim_view(polled.intent, settings.claim_timeout)
-                )
-            next_due = polled.next_due
+                lease_seconds = services.settings.claim_timeout
+                return json_reply(200, claim_view(polled.intent, lease_seconds))
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                hint = policy.empty_claim_retry_after(
-                    now, next_due, settings.poll_interval
-                )
-                return Reply(204, b"", retry_after(hint))
-            timeout = min(remaining, WAIT_RECHECK_SECONDS)
-            if next_due is not None:
-                timeout = min(timeout, max(next_due - now, 0.0) + 0.005)
+            if waiter is None or remaining <= 0:
+                return _empty(services, now, polled.next_due)
+            timeout, until_due = remaining, False
+            if polled.next_due is not None:
+                due_in = max(polled.next_due - now, 0.0) + 0.005
+                timeout, until_due = min(due_in, remaining), due_in < remaining
             if disconnect is None:
                 disconnect = asyncio.ensure_future(receive())
-            if not await wait_for_work(ticket, timeout, disconnect):
+            if not await wait_for_wake(waiter, timeout, disconnect):
                 return Reply(204)  # the client is gone; claim nothing for it
+            if not waiter.woken and not until_due:
+                return _empty(services, time.time(), polled.next_due)
+            # The next look acts on this wake; a fresh registration catches
+            # the ones that land during it.
+            hub.leave(waiter, looked=True)
+            waiter = hub.join(query)
     finally:
         if disconnect is not None:
             disconnect.cancel()
+        if waiter is not None:
+            hub.leave(waiter)  # passes on a wake it will not act on
+
+
+def _empty(services: Services, now: float, next_due: float | None) -> Reply:
+    """204 with a Retry-After pointing at the next due intent or the poll interval."""
+    hint = policy.empty_claim_retry_after(
+        now, next_due, services.settings.poll_interval
+    )
+    return Reply(204, b"", retry_after(hint))
 
 
 def _lease(services: Services, query: ClaimQuery, now: float) -> Lease:
@@ -155,7 +169,7 @@ async def fail(call: Call, body: FailRequest) -> Reply:
         owner=call.caller.owner,
     )
     if intent.status == protocol.STATUS_OPEN:
-        services.hub.notify()
+        services.hub.wake(work_of(intent))
     return json_reply(200, fail_view(intent))
 
 

@@ -26,7 +26,7 @@ async def metrics(call: Call, _: None) -> Reply:
     services = call.services
     per_namespace = await _sees_namespaces(call)
     body = await services.metrics.render(
-        services.store, call.now, per_namespace=per_namespace
+        services.store, call.now, services.hub, per_namespace=per_namespace
     )
     return Reply(200, body, content_type=METRICS_CONTENT_TYPE)
 

@@ -40,7 +40,7 @@ async def resume(call: Call, body: PauseRequest) -> Reply:
         _owner(call, body), body.namespace, body.goal
     )
     if resumed:
-        call.services.hub.notify()
+        call.services.hub.wake_all()  # every intent the pause held back
     return json_reply(200, Resumed(resumed=resumed))
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg.rows import DictRow
 
-from intent_bus.storage.base import Intent, IntentPage, Pause
+from intent_bus.storage.base import Intent, IntentPage, Pause, Work
 from intent_bus.storage.group_stats import GroupStats, completions_since, group_stats
 from intent_bus.storage.postgres.records import intent_from_row
 from intent_bus.storage.search import IntentFilter, pick_page, plan_walk, walk_rows
@@ -49,7 +49,7 @@ class PostgresControl:
         async def _run(
             self, cur: Cursor, name: str, params: dict[str, Any]
         ) -> Cursor: ...
-        async def _notify(self, cur: Cursor) -> None: ...
+        async def _notify(self, cur: Cursor, work: Work | None) -> None: ...
         async def _purge(
             self, name: str, params: dict[str, Any], batch: int
         ) -> int: ...
@@ -85,7 +85,7 @@ class PostgresControl:
         async with self._tx() as cur:
             lifted = await (await self._run(cur, "pause_clear", params)).fetchone()
             if lifted is not None:
-                await self._notify(cur)
+                await self._notify(cur, None)  # every intent it held back
         return lifted is not None
 
     async def pause_list(self, owner: str | None) -> list[Pause]:

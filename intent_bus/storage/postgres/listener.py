@@ -3,16 +3,17 @@ notifications on the work channel into calls of the registered callbacks.
 
 A publish, a failed intent that reopens and a requeue send ``NOTIFY`` in their own
 transaction, so the notification is delivered exactly when the work becomes
-visible (on commit) to every replica. Notifications are a fast path only: a
-listener that lost its connection reconnects with backoff and, once back, wakes
-everybody once, because anything published while it was away went unheard. The
-server's periodic re-check covers the rest.
+visible (on commit) to every replica. Its payload (`work_payload`) names who could
+take the work, so each replica wakes just one matching waiter. A listener that
+lost its connection reconnects with backoff and, once back, wakes everybody once
+(callbacks get None), because anything published while it was away went unheard.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -20,10 +21,49 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from intent_bus.storage.base import Work
+
 log = logging.getLogger(__name__)
 
 CHANNEL = "intent_bus_work"
 """The channel every replica listens on and every work-making write notifies."""
+
+WorkCallback = Callable[[Work | None], None]
+
+
+def work_payload(origin: str, work: Work | None) -> str:
+    """The NOTIFY payload: compact JSON with the sending process and the work's
+    claim-relevant fields, far below PostgreSQL's 8000-byte limit (goal and
+    namespace are bounded by the protocol)."""
+    if work is None:
+        return origin
+    fields = [
+        work.owner,
+        work.namespace,
+        work.goal,
+        work.visibility,
+        work.target_worker,
+        work.required_capability,
+    ]
+    return json.dumps({"o": origin, "w": fields}, separators=(",", ":"))
+
+
+def parse_payload(payload: str) -> tuple[str, Work | None]:
+    """The sender and the work of a payload; a bare origin (lease settling, or
+    an older replica) or anything unreadable means "unknown work": wake all."""
+    if not payload.startswith("{"):
+        return payload, None
+    try:
+        message = json.loads(payload)
+        origin = str(message["o"])
+    except (ValueError, KeyError, TypeError):
+        return "", None
+    try:
+        owner, namespace, goal, visibility, target, capability = message["w"]
+        work = Work(owner, namespace, goal, visibility, target, capability)
+    except (ValueError, KeyError, TypeError):
+        return origin, None
+    return origin, work
 
 
 class WorkListener:
@@ -47,11 +87,11 @@ class WorkListener:
         self._connect_kwargs = dict(connect_kwargs or {})
         self._retry_max = retry_max
         self._heartbeat = heartbeat
-        self._callbacks: list[Callable[[], None]] = []
+        self._callbacks: list[WorkCallback] = []
         self._task: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()
 
-    def add(self, callback: Callable[[], None]) -> None:
+    def add(self, callback: WorkCallback) -> None:
         self._callbacks.append(callback)
 
     async def start(self) -> None:
@@ -69,10 +109,10 @@ class WorkListener:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    def _wake(self) -> None:
+    def _wake(self, work: Work | None) -> None:
         for callback in list(self._callbacks):
             try:
-                callback()
+                callback(work)
             except Exception:  # a faulty callback must not kill the listener
                 log.exception("work callback failed")
 
@@ -99,12 +139,13 @@ class WorkListener:
                     delay = 0.1
                     if not first:
                         # Whatever was notified while we were away went unheard.
-                        self._wake()
+                        self._wake(None)
                     first = False
                     while True:
                         async for notify in conn.notifies(timeout=self._heartbeat):
-                            if notify.payload != self._origin:
-                                self._wake()
+                            origin, work = parse_payload(notify.payload)
+                            if origin != self._origin:
+                                self._wake(work)
                         # A silent socket may be a dead one: prove it is alive.
                         await conn.execute("SELECT 1")
             except psycopg.Error as exc:

@@ -108,11 +108,12 @@ WHERE (key_id, key) IN (
 
 -- name: work_notify
 -- Tells every replica's listener that work became available; fires on commit.
-SELECT pg_notify('intent_bus_work', :origin)
+-- The payload (listener.work_payload) says who could take it.
+SELECT pg_notify('intent_bus_work', :notify_payload)
 
 -- name: intent_insert_notify
--- Inserts a new open intent and wakes every replica, in one statement: one round
--- trip, and the notification fires on its commit.
+-- Inserts a new open intent and tells every replica who could take it, in one
+-- statement: one round trip, and the notification fires on its commit.
 WITH inserted AS (
     INSERT INTO intents (
         id, owner, goal, payload, namespace, visibility, priority, run_at, created_at,
@@ -126,7 +127,7 @@ WITH inserted AS (
     )
     RETURNING seq
 )
-SELECT pg_notify('intent_bus_work', :origin)
+SELECT pg_notify('intent_bus_work', :notify_payload)
 FROM inserted
 
 -- name: intent_insert_idempotent_notify
@@ -152,7 +153,7 @@ inserted AS (
     FROM recorded
     RETURNING seq
 )
-SELECT pg_notify('intent_bus_work', :origin)
+SELECT pg_notify('intent_bus_work', :notify_payload)
 FROM inserted
 
 -- name: intent_claim

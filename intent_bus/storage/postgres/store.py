@@ -39,6 +39,8 @@ from intent_bus.storage.base import (
     Role,
     SecretBox,
     StoredResponse,
+    Work,
+    work_of,
 )
 from intent_bus.storage.completions import (
     replayed_fail,
@@ -66,7 +68,7 @@ from intent_bus.storage.params import (
     next_due_gate,
 )
 from intent_bus.storage.postgres.control import PostgresControl
-from intent_bus.storage.postgres.listener import WorkListener
+from intent_bus.storage.postgres.listener import WorkListener, work_payload
 from intent_bus.storage.postgres.migrate import migrate
 from intent_bus.storage.postgres.records import intent_from_row, key_from_row
 from intent_bus.storage.postgres.url import (
@@ -80,6 +82,8 @@ from intent_bus.storage.stats import queue_stats
 
 PURGE_BATCH = 5000
 """Rows deleted per transaction by purges, so no replica holds locks for long."""
+RESERVED_OWNER_CONSTRAINT = "api_keys_admin_owner_reserved"
+"""Refuses a tenant key with the admin's owner name (migration 0005)."""
 REAP_BATCH = 1000
 """Expired leases settled per statement, by a claim or by housekeeping."""
 
@@ -94,6 +98,10 @@ def _translated() -> Iterator[None]:
         raise Conflict(str(exc.diag.constraint_name or exc)) from exc
     except psycopg.errors.DiskFull as exc:  # SQLSTATE 53100
         raise StorageFull(f"disk full: {exc}") from exc
+    except psycopg.errors.CheckViolation as exc:
+        if exc.diag.constraint_name != RESERVED_OWNER_CONSTRAINT:
+            raise  # any other is a bug, and must stay loud
+        raise Conflict(RESERVED_OWNER_CONSTRAINT) from exc
     except psycopg.OperationalError as exc:
         raise Busy(type(exc).__name__) from exc
 
@@ -158,7 +166,7 @@ class PostgresStore(PostgresControl):
         await self._listener.close()
         await self._pool.close()
 
-    def on_work(self, callback: Callable[[], None]) -> None:
+    def on_work(self, callback: Callable[[Work | None], None]) -> None:
         """Registers a callback for work made available by another process; it
         runs on the event loop that called `start`."""
         self._listener.add(callback)
@@ -183,8 +191,9 @@ class PostgresStore(PostgresControl):
     async def _run(self, cur: Cursor, name: str, params: dict[str, Any]) -> Cursor:
         return await cur.execute(self._queries[name], params)
 
-    async def _notify(self, cur: Cursor) -> None:
-        await self._run(cur, "work_notify", {"origin": self._origin})
+    async def _notify(self, cur: Cursor, work: Work | None) -> None:
+        payload = work_payload(self._origin, work)
+        await self._run(cur, "work_notify", {"notify_payload": payload})
 
     async def _purge(self, name: str, params: dict[str, Any], batch: int) -> int:
         """Deletes in batches, each its own short transaction."""
@@ -276,7 +285,11 @@ class PostgresStore(PostgresControl):
     async def intent_publish(
         self, intent: NewIntent, idempotency: Idempotency | None, now: float
     ) -> StoredResponse | None:
-        params = {**as_params(intent), "now": now, "origin": self._origin}
+        params = {
+            **as_params(intent),
+            "now": now,
+            "notify_payload": work_payload(self._origin, work_of(intent)),
+        }
         if idempotency is None:
             async with self._statement() as cur:
                 await self._run(cur, "intent_insert_notify", params)
@@ -397,7 +410,8 @@ class PostgresStore(PostgresControl):
                     cur, "intent_fail_reopen", {**params, "run_at": now + delay}
                 )
                 row = await cur.fetchone()
-                await self._notify(cur)
+                assert row is not None
+                await self._notify(cur, work_of(intent_from_row(row)))
             else:
                 await self._run(cur, "intent_fail_kill", params)
                 row = await cur.fetchone()
@@ -427,7 +441,7 @@ class PostgresStore(PostgresControl):
                 await self._run(cur, "intent_settle_lease", params)
             ).fetchone()
             if settled is not None and settled["status"] == "open":
-                await self._notify(cur)
+                await self._notify(cur, None)
             row = await (await self._run(cur, "intent_get", params)).fetchone()
         return intent_from_row(row) if row else None
 
@@ -468,7 +482,7 @@ class PostgresStore(PostgresControl):
             params = {"id": intent_id, "now": now}
             row = await (await self._run(cur, "intent_requeue", params)).fetchone()
             if row is not None:
-                await self._notify(cur)
+                await self._notify(cur, work_of(intent_from_row(row)))
         if row is None:
             raise NotFound(intent_id)
         return intent_from_row(row)
@@ -496,8 +510,9 @@ class PostgresStore(PostgresControl):
         async with self._tx() as cur:
             row = await (await self._run(cur, "intent_reopen", params)).fetchone()
             if row is not None:
-                await self._notify(cur)
-                return intent_from_row(row)
+                intent = intent_from_row(row)
+                await self._notify(cur, work_of(intent))
+                return intent
             seen = await (await self._run(cur, "intent_visible", params)).fetchone()
         raise settled_refusal(intent_id, intent_from_row(seen) if seen else None)
 
@@ -520,7 +535,7 @@ class PostgresStore(PostgresControl):
             await self._run(cur, f"intent_bulk_{action}", params)
             changed = max(cur.rowcount, 0)
             if changed and action == "requeue":
-                await self._notify(cur)
+                await self._notify(cur, None)  # many intents: wake every waiter
         return changed
 
     # -- events -------------------------------------------------------------------

@@ -33,6 +33,7 @@ from intent_bus.storage.base import (
     Role,
     SecretBox,
     StoredResponse,
+    Work,
 )
 from intent_bus.storage.completions import (
     replayed_fail,
@@ -107,7 +108,7 @@ class SqliteStore(SqliteControl):
             cache_mib=cache_mib,
             mmap_mib=mmap_mib,
         )
-        self._on_work: Callable[[], None] | None = None
+        self._on_work: Callable[[Work | None], None] | None = None
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> SqliteStore:
@@ -142,7 +143,7 @@ class SqliteStore(SqliteControl):
         """Finishes queued work (committed) and closes the connection."""
         await self._writer.stop()
 
-    def on_work(self, callback: Callable[[], None]) -> None:
+    def on_work(self, callback: Callable[[Work | None], None]) -> None:
         """Kept for the protocol; one process owns an SQLite file, so the server
         already knows about every publish and this is never called."""
         self._on_work = callback

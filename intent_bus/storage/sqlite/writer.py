@@ -47,6 +47,8 @@ def translate(exc: BaseException) -> BaseException:
         translated = StorageFull(f"disk full: {message}")
     elif name in _UNIQUE_ERRORS or message.startswith("UNIQUE constraint failed"):
         translated = Conflict(message)
+    elif name == "SQLITE_CONSTRAINT_TRIGGER":  # a trigger's RAISE(ABORT, why)
+        translated = Conflict(message)
     else:
         translated = StoreError(f"sqlite: {message}")
     translated.__cause__ = exc
