@@ -5,9 +5,11 @@ each intent to a pool of ``concurrency`` handler threads, which live as long
 as one `listen` (or `process_one`) call and are reused from job to job (`pool`); one
 `LeaseKeeper` thread renews the leases of slow handlers; the handler's verdict
 is mapped by `outcome` and reported (`report`) by the handler thread. Per job the
-runtime adds nothing to the two SDK calls but a queue hand-off and a heap
-push: no thread is started and nothing is logged at INFO (claims and
-fulfilments are DEBUG lines; failures, start and stop stay at INFO). Shutdown
+runtime adds nothing to the two SDK calls but a queue hand-off, a heap
+push and one INFO line when the intent is finished (id, goal, outcome,
+duration): no thread is started. A handler sees its job through
+`context.current_job()` (a cancel request, its time limit); a runtime with a
+``timeout`` runs one `watchdog` thread. Shutdown
 on SIGINT/SIGTERM or `stop()` is graceful: no new claims, running handlers
 finish and report, then `listen` returns. A second signal aborts: in-flight
 intents are failed with "worker aborted" so none waits for its lease to expire.
@@ -34,21 +36,24 @@ from intent_bus.sdk.exceptions import (
 )
 from intent_bus.sdk.models import ClaimedIntent, ClaimResponse
 from intent_bus.worker import outcome as outcomes
-from intent_bus.worker.backoff import error_delay, idle_delay
+from intent_bus.worker.backoff import MAX_ERROR_BACKOFF, error_delay, idle_delay
 from intent_bus.worker.client import WorkerClient
+from intent_bus.worker.context import JobContext, run_with, wants_context
 from intent_bus.worker.lease import Lease, LeaseKeeper
 from intent_bus.worker.outcome import Outcome
 from intent_bus.worker.pool import HandlerPool
 from intent_bus.worker.redact import redact
 from intent_bus.worker.report import report
 from intent_bus.worker.shutdown import TICK, Shutdown, WorkerAborted
+from intent_bus.worker.watchdog import Watchdog
 
 __all__ = ["Processed", "WorkerRuntime", "default_worker_id"]
 
 log = logging.getLogger("intent_bus.worker")
 
-Handler = Callable[[Any], Any]
-"""Gets the payload (or the `ClaimedIntent`); returns the verdict (`outcome`)."""
+Handler = Callable[..., Any]
+"""Gets the payload (or the `ClaimedIntent`), and the `JobContext` too when it
+takes a second argument; returns the verdict (`outcome`)."""
 OutcomeHook = Callable[[ClaimedIntent, Outcome, bool], None]
 
 ABORT_ERROR = "worker aborted"
@@ -63,11 +68,14 @@ def default_worker_id() -> str:
 @dataclass(frozen=True, slots=True)
 class Processed:
     """One intent this runtime handled: the claim, the verdict, and whether the
-    server accepted the verdict (False when the lease was lost meanwhile)."""
+    server accepted the verdict (False when the lease was lost meanwhile).
+    ``cancelled`` is True when the intent's cancel was requested while its
+    handler ran: the server ends it ``cancelled`` whatever the verdict."""
 
     intent: ClaimedIntent
     outcome: Outcome
     reported: bool
+    cancelled: bool = False
 
 
 @dataclass(eq=False)
@@ -77,9 +85,12 @@ class _Job:
     full_envelope: bool
     keeper: LeaseKeeper
     lease: Lease
+    context: JobContext
+    pass_context: bool
     lock: threading.Lock = field(default_factory=threading.Lock)
     settled: bool = False
     result: Processed | None = None
+    thread: threading.Thread | None = None
 
 
 class WorkerRuntime:
@@ -90,9 +101,14 @@ class WorkerRuntime:
     thread-safe). ``poll_interval`` is the pause between
     empty claims when the server suggests none (and the long-poll length),
     ``max_backoff`` the cap of the full-jitter backoff after errors,
-    ``concurrency`` how many handlers run at once. ``on_outcome`` (optional) is
-    called after each verdict was reported, with the intent, the `Outcome` and
-    whether the server accepted it.
+    ``concurrency`` how many handlers run at once. ``timeout`` (seconds,
+    optional) limits each handler: past it, the intent is failed with
+    "handler timed out after N s", its lease is no longer renewed and its slot
+    goes to the next intent; the thread cannot be killed, so the handler runs
+    on until it returns (it can see ``current_job().timed_out``) and what it
+    returns is ignored. ``on_outcome`` (optional) is called after each verdict
+    was reported, with the intent, the `Outcome` and whether the server
+    accepted it.
     """
 
     def __init__(
@@ -101,10 +117,11 @@ class WorkerRuntime:
         worker_id: str | None = None,
         capabilities: list[str] | tuple[str, ...] | str | None = None,
         poll_interval: float = 5.0,
-        max_backoff: float = 60.0,
+        max_backoff: float = MAX_ERROR_BACKOFF,
         concurrency: int = 1,
         *,
         on_outcome: OutcomeHook | None = None,
+        timeout: float | None = None,
     ) -> None:
         if poll_interval <= 0:
             raise ValueError("poll_interval must be > 0")
@@ -112,6 +129,8 @@ class WorkerRuntime:
             raise ValueError("max_backoff must be > 0")
         if not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError("concurrency must be an integer >= 1")
+        if timeout is not None and not timeout > 0:
+            raise ValueError("timeout must be > 0 seconds (or None)")
         if isinstance(capabilities, str):
             capabilities = capabilities.split(",")
         self.client = client
@@ -121,6 +140,9 @@ class WorkerRuntime:
         self.max_backoff = float(max_backoff)
         self.concurrency = concurrency
         self.on_outcome = on_outcome
+        self.timeout = None if timeout is None else float(timeout)
+        # Named in retry messages, so an outage says which server is down.
+        self._server = str(getattr(client, "base_url", "the server"))
         # The long-poll lasts one poll interval: work is picked up at once,
         # and a stop() is noticed within one interval.
         self._long_poll: float | None = min(
@@ -136,6 +158,7 @@ class WorkerRuntime:
         # Per `listen`/`process_one` call, set up by `_session`.
         self._pool: HandlerPool[_Job] | None = None
         self._keeper: LeaseKeeper | None = None
+        self._watchdog: Watchdog[_Job] | None = None
 
     # -- public -----------------------------------------------------------
 
@@ -151,7 +174,9 @@ class WorkerRuntime:
         """Claim and handle intents until stopped; blocks.
 
         The handler gets the payload (or the whole `ClaimedIntent` when
-        ``full_envelope``). Its return value fulfills the intent (a
+        ``full_envelope``), and the `JobContext` when it takes a second
+        argument (``intent_bus.current_job()`` returns the same object from
+        the handler's thread). Its return value fulfills the intent (a
         ``{"result", "result_type"}`` dict sets the type, None means no
         result); False or an exception fails it, and the worker goes on.
         Returns after a graceful stop (SIGINT/SIGTERM in the main thread, or
@@ -215,6 +240,9 @@ class WorkerRuntime:
             self.concurrency, self._run_job, lambda job: job.intent.id
         )
         keeper = self._keeper = LeaseKeeper(self.client)
+        watchdog = self._watchdog = (
+            None if self.timeout is None else Watchdog(self.timeout, self._time_out)
+        )
         try:
             with self._shutdown.signals():
                 yield
@@ -222,6 +250,8 @@ class WorkerRuntime:
             self._abort_inflight()
         finally:
             pool.close()
+            if watchdog is not None:
+                watchdog.close()
             # After an abort no lease is renewed any more, not even one the
             # signal interrupted before its job was registered.
             keeper.close(release_all=self._shutdown.aborted)
@@ -234,6 +264,7 @@ class WorkerRuntime:
                 pool.join()
                 keeper.join()
             self._pool = self._keeper = None
+            self._watchdog = None
             self._shutdown.reset()
             self._stop_logged = False
             if self._announced:
@@ -313,7 +344,7 @@ class WorkerRuntime:
             delay = exc.retry_after or error_delay(
                 failures, self.max_backoff, self._rand.random
             )
-            log.warning("rate limited by the server; pausing %.1f s", delay)
+            log.warning("rate limited by %s; pausing %.1f s", self._server, delay)
             self._shutdown.sleep(delay)
             return None, failures
         except IntentBusError as exc:
@@ -324,11 +355,20 @@ class WorkerRuntime:
                 return None, failures
             failures += 1
             delay = error_delay(failures, self.max_backoff, self._rand.random)
-            log.warning("claim failed (%s); retrying in %.1f s", exc, delay)
+            log.warning(
+                "claim failed at %s (%s); retrying in %.1f s",
+                self._server,
+                exc,
+                delay,
+            )
             self._shutdown.sleep(delay)
             return None, failures
         if failures:
-            log.info("claiming again after %d failed attempt(s)", failures)
+            log.info(
+                "claiming from %s again after %d failed attempt(s)",
+                self._server,
+                failures,
+            )
         if not self._announced:
             # Said after the first answer, so a refused key or a wrong URL
             # reports only its error.
@@ -363,8 +403,19 @@ class WorkerRuntime:
             )
         timeout = intent.claim_timeout or protocol.DEFAULT_CLAIM_TIMEOUT
         keeper = self._keeper
-        lease = keeper.watch(intent.id, intent.claim_token, timeout)
-        job = _Job(intent, handler, full_envelope, keeper, lease)
+        context = JobContext(intent)
+        lease = keeper.watch(
+            intent.id, intent.claim_token, timeout, on_cancel=context.request_cancel
+        )
+        job = _Job(
+            intent,
+            handler,
+            full_envelope,
+            keeper,
+            lease,
+            context,
+            wants_context(handler),
+        )
         with self._lock:
             self._inflight[intent.id] = job
         self._pool.submit(job)
@@ -377,19 +428,54 @@ class WorkerRuntime:
                 # Aborted while it waited in the queue: already failed.
                 job.keeper.release(job.lease, wait=False)
                 return
+            job.thread = threading.current_thread()
+            job.context.started = time.monotonic()
+            deadline = None if self._watchdog is None else self._watchdog.watch(job)
+            arguments: tuple[Any, ...] = (
+                intent if job.full_envelope else intent.payload,
+            )
+            if job.pass_context:
+                arguments += (job.context,)
             try:
-                value = job.handler(intent if job.full_envelope else intent.payload)
+                value = run_with(job.context, job.handler, *arguments)
                 verdict = outcomes.from_return(value)
             except BaseException as exc:
-                log.exception("handler failed on intent %s", intent.id)
+                if not job.context.timed_out:
+                    log.exception("handler failed on intent %s", intent.id)
                 verdict = outcomes.from_exception(exc)
             finally:
+                if deadline is not None and self._watchdog is not None:
+                    self._watchdog.finish(deadline)
                 job.keeper.release(job.lease)
             self._settle(job, verdict)
         finally:
-            with self._lock:
-                self._inflight.pop(intent.id, None)
-            self._slot_freed.set()
+            self._forget(job)
+
+    def _forget(self, job: _Job) -> None:
+        """Frees the job's slot (once: a timed-out job's is freed early)."""
+        with self._lock:
+            # The same intent may have been claimed again since a time-out.
+            if self._inflight.get(job.intent.id) is job:
+                del self._inflight[job.intent.id]
+        self._slot_freed.set()
+
+    def _time_out(self, job: _Job) -> None:
+        """On the watchdog's thread: fail a handler's intent past the limit."""
+        job.context.expire()
+        if job.settled:
+            return
+        job.keeper.release(job.lease, wait=False)
+        log.warning(
+            "handler of intent %s ran past its %g s timeout; failing the intent "
+            "(the handler thread runs on until it returns)",
+            job.intent.id,
+            self.timeout,
+        )
+        self._settle(job, Outcome.fail(f"handler timed out after {self.timeout:g} s"))
+        pool = self._pool
+        if pool is not None and job.thread is not None:
+            pool.abandon(job.thread)
+        self._forget(job)
 
     def _settle(self, job: _Job, verdict: Outcome) -> None:
         """Report the verdict once (an abort may have settled the job first)."""
@@ -398,12 +484,37 @@ class WorkerRuntime:
                 return
             job.settled = True
         reported = self._report(job.intent, verdict)
-        job.result = Processed(job.intent, verdict, reported)
+        cancelled = job.context.cancel_requested
+        job.result = Processed(job.intent, verdict, reported, cancelled)
+        self._log_finished(job, verdict, reported, cancelled)
         if self.on_outcome is not None:
             try:
                 self.on_outcome(job.intent, verdict, reported)
             except Exception:
                 log.exception("on_outcome hook failed for intent %s", job.intent.id)
+
+    def _log_finished(
+        self, job: _Job, verdict: Outcome, reported: bool, cancelled: bool
+    ) -> None:
+        """The one INFO line per finished intent, so a healthy worker is seen
+        working: id, goal, outcome and how long the handler took."""
+        if not log.isEnabledFor(logging.INFO):
+            return
+        if cancelled:
+            outcome = "cancelled"
+        elif verdict.fulfilled:
+            outcome = "fulfilled"
+        else:
+            outcome = f"failed ({verdict.error})"
+        if not reported:
+            outcome += ", not accepted: lease lost"
+        log.info(
+            "intent %s (goal %s) %s in %.3f s",
+            job.intent.id,
+            job.intent.goal,
+            outcome,
+            time.monotonic() - job.context.started,
+        )
 
     def _report(self, intent: ClaimedIntent, verdict: Outcome) -> bool:
         return report(self.client, intent, verdict)
