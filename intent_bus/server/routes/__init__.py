@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from intent_bus.server.http.endpoint import Endpoint
-from intent_bus.server.routes import admin, intents, kv, leases, meta, ui
+from intent_bus.server.routes import (
+    admin,
+    control,
+    intents,
+    kv,
+    leases,
+    meta,
+    pauses,
+    ui,
+)
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     *meta.ENDPOINTS,
@@ -12,4 +21,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *kv.ENDPOINTS,
     *admin.ENDPOINTS,
     *ui.ENDPOINTS,
+    *control.ENDPOINTS,
+    *pauses.ENDPOINTS,
 )

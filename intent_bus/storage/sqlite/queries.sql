@@ -163,6 +163,8 @@ WHERE status = 'open'
     required_capability IS NULL
     OR required_capability IN (SELECT value FROM json_each(:capabilities))
   )
+  AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
+                  AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
 ORDER BY priority DESC, run_at, seq
 LIMIT 1;
 
@@ -181,6 +183,8 @@ WHERE status = 'open'
     required_capability IS NULL
     OR required_capability IN (SELECT value FROM json_each(:capabilities))
   )
+  AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
+                  AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
 ORDER BY priority DESC, run_at, seq
 LIMIT 1;
 
@@ -196,6 +200,8 @@ WHERE status = 'open'
     required_capability IS NULL
     OR required_capability IN (SELECT value FROM json_each(:capabilities))
   )
+  AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
+                  AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
 ORDER BY priority DESC, run_at, seq
 LIMIT 1;
 
@@ -212,6 +218,8 @@ WHERE status = 'open'
     required_capability IS NULL
     OR required_capability IN (SELECT value FROM json_each(:capabilities))
   )
+  AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
+                  AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
 ORDER BY priority DESC, run_at, seq
 LIMIT 1;
 
@@ -229,6 +237,8 @@ WHERE status = 'open'
     required_capability IS NULL
     OR required_capability IN (SELECT value FROM json_each(:capabilities))
   )
+  AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
+                  AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
 ORDER BY priority DESC, run_at, seq
 LIMIT 1;
 

@@ -41,6 +41,7 @@ from intent_bus.storage.params import (
     kv_set_params,
 )
 from intent_bus.storage.sqlite.claim import claim, next_due
+from intent_bus.storage.sqlite.control import SqliteControl
 from intent_bus.storage.sqlite.migrate import apply_migrations
 from intent_bus.storage.sqlite.records import Q, fetch_intents, fetch_keys, fetch_rows
 from intent_bus.storage.sqlite.url import options_from_url, path_from_url
@@ -53,7 +54,7 @@ PURGE_BATCH: Final = 1000
 """Rows deleted (or reaped) per transaction by purges, so other writes interleave."""
 
 
-class SqliteStore:
+class SqliteStore(SqliteControl):
     """SQLite in WAL mode behind the `Store` protocol (single process)."""
 
     def __init__(

@@ -41,6 +41,11 @@ PARAMS = {
     "nonce": "n",
     "window_start": 960.0,
     "secret": "s",
+    "status": "dead",
+    "scan": 51,
+    "id_from": "id1",
+    "id_to": "id1\U0010ffff",
+    "seqs": "[1, 2, 3]",
 }
 
 CLAIM_PATH_INDEXES = {
@@ -54,6 +59,12 @@ CLAIM_PATH_INDEXES = {
     "intent_next_due_public": "intents_claim_public",
     "intent_purge": "intents_completed",
     "intent_list_dead": "intents_dead",
+    # -- control reads: each search walk uses its own index, newest first --
+    "intent_search_owner": "intents_search_owner",
+    "intent_search_owner_status": "intents_search_owner_status",
+    "intent_search_owner_goal": "intents_search_owner_goal",
+    "intent_search_owner_namespace": "intents_search_owner_namespace",
+    "intent_search_owner_worker": "intents_search_owner_worker",
 }
 
 REQUEST_PATH = [
@@ -74,6 +85,10 @@ REQUEST_PATH = [
     "idempotency_purge",
     "kv_purge",
     "rate_forget",
+    "intent_search_all",
+    "intent_search_fetch",
+    "pause_set",
+    "pause_clear",
 ]
 
 
@@ -154,3 +169,17 @@ def test_single_intent_statements_are_key_lookups(
 ) -> None:
     plan = plan_of(conn, name)
     assert len(plan) == 1 and plan[0].startswith("SEARCH intents USING"), plan
+
+
+def test_id_prefix_search_is_a_range_on_the_id_index(
+    conn: sqlite3.Connection,
+) -> None:
+    """It sorts newest first only the (at most :scan) rows of the prefix."""
+    plan = plan_of(conn, "intent_search_id")
+    assert any(
+        "USING INDEX sqlite_autoindex_intents_1 (id>? AND id<?)" in step
+        for step in plan
+    ), plan
+    assert not any(
+        re.fullmatch(r"SCAN intents\b.*", s) and "USING" not in s for s in plan
+    ), plan
