@@ -163,16 +163,9 @@ TENANT_KEY_PREFIX: Final = "tk_"
 ADMIN_KEY_PREFIX: Final = "ak_"
 
 
-# -- control API (issue 9): what the SDK and CLI read and check --
+# -- control API (issue 9): what only the SDK and CLI read so far --
 STATUS_CANCELLED: Final = "cancelled"
 """Terminal: cancelled before it was done (POST /cancel, or a bulk cancel)."""
-INTENT_ROW_FIELDS: Final = (*STATUS_FIELDS, "owner", "worker", "cancel_requested")
-"""One row of GET /intents (the status view, its tenant and last claimer)."""
-INTENT_DETAIL_FIELDS: Final = (*INTENT_ROW_FIELDS, "payload", "result", "result_type")
-"""What GET /intents/<id> answers: the row plus what was asked and answered."""
-INTENT_LIST_DEFAULT: Final = 50
-INTENT_LIST_MAX: Final = 200
-"""`limit` of GET /intents: 1..INTENT_LIST_MAX, INTENT_LIST_DEFAULT when absent."""
 WORKER_STATES: Final = ("live", "idle", "gone")
 """GET /workers: seen within 60 s (or holding a lease), within 10 min, older."""
 
