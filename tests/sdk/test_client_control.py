@@ -1,0 +1,146 @@
+"""The control API's search, detail and pauses through both clients, live."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from intent_bus import IntentBusError, IntentStatus
+from intent_bus.sdk.control_models import IntentDetail, IntentPage, IntentRow
+from tests.harness import ServerHandle
+from tests.sdk.conftest import MakeClient
+
+
+@pytest.fixture
+def admin(make_client: MakeClient, sqlite_server: ServerHandle) -> Any:
+    return make_client(api_key=sqlite_server.admin_key)
+
+
+@pytest.fixture
+def rival(make_client: MakeClient, sqlite_server: ServerHandle) -> Any:
+    """A client of another tenant."""
+    return make_client(api_key=sqlite_server.create_tenant("rival"))
+
+
+def test_search_pages_newest_first_and_iter_intents_walks_every_page(
+    client: Any,
+) -> None:
+    published = [client.publish("crawl", {"n": n}, namespace="web") for n in range(5)]
+    client.publish("other", {}, namespace="web")
+    newest_first = [job.id for job in reversed(published)]
+
+    first = client.list_intents(goal="crawl", limit=2)
+    assert isinstance(first, IntentPage)
+    assert [row.id for row in first.intents] == newest_first[:2]
+    assert all(isinstance(row, IntentRow) for row in first.intents)
+    assert first.next_cursor is not None
+    second = client.list_intents(goal="crawl", limit=2, cursor=first.next_cursor)
+    assert [row.id for row in second.intents] == newest_first[2:4]
+
+    walked = list(client.iter_intents(goal="crawl", limit=2))
+    assert [row.id for row in walked] == newest_first
+    row = walked[0]
+    assert (row.status, row.namespace, row.worker, row.cancel_requested) == (
+        "open",
+        "web",
+        None,
+        False,
+    )
+    assert row.owner is not None
+
+
+def test_iter_intents_fetches_a_page_only_when_it_is_needed(client: Any) -> None:
+    for n in range(3):
+        client.publish("lazy", {"n": n})
+    walker = iter(client.iter_intents(goal="lazy", limit=1))
+    assert [next(walker).goal, next(walker).goal] == ["lazy", "lazy"]
+    # Nothing is sent before the first row is asked for: a refused filter
+    # (a tenant naming an owner) surfaces only then.
+    refused = iter(client.iter_intents(owner="someone"))
+    with pytest.raises(IntentBusError) as info:
+        next(refused)
+    assert info.value.status_code == 400
+
+
+def test_search_filters_by_status_and_worker_and_claims_show_the_worker(
+    client: Any,
+) -> None:
+    taken = client.publish("job", {})
+    waiting = client.publish("job", {})
+    claimed = client.claim(goal="job", worker_id="node-7")
+    assert claimed.id == taken.id  # the older of two equals
+    rows = client.list_intents(status="claimed").intents
+    assert [(r.id, r.worker) for r in rows] == [(taken.id, "node-7")]
+    assert [r.id for r in client.list_intents(worker="node-7").intents] == [taken.id]
+    both = client.list_intents(status=["open", "claimed"]).intents
+    assert {r.id for r in both} == {waiting.id, taken.id}
+
+
+def test_get_intent_shows_payload_and_result(client: Any) -> None:
+    job = client.publish("sum", {"a": 1, "b": 2})
+    claimed = client.claim(goal="sum")
+    client.fulfill(claimed, result=3)
+    detail = client.get_intent(job.id)
+    assert isinstance(detail, IntentDetail) and isinstance(detail, IntentStatus)
+    assert (detail.payload, detail.result, detail.result_type, detail.status) == (
+        {"a": 1, "b": 2},
+        3,
+        "json",
+        "fulfilled",
+    )
+
+
+def test_another_tenants_intents_are_invisible(client: Any, rival: Any) -> None:
+    job = client.publish("secret", {})
+    assert rival.list_intents().intents == ()
+    with pytest.raises(IntentBusError) as info:
+        rival.get_intent(job.id)
+    assert info.value.status_code == 404
+
+
+def test_admin_sees_every_tenant_and_narrows_by_owner(
+    client: Any, rival: Any, admin: Any
+) -> None:
+    mine = client.publish("g", {})
+    theirs = rival.publish("g", {})
+    assert {r.id for r in admin.list_intents().intents} >= {mine.id, theirs.id}
+    only = admin.list_intents(owner="rival").intents
+    assert [r.id for r in only] == [theirs.id]
+    with pytest.raises(IntentBusError) as info:
+        client.list_intents(owner="rival")
+    assert info.value.status_code == 400
+
+
+def test_a_bad_cursor_is_refused_by_the_server(client: Any) -> None:
+    with pytest.raises(IntentBusError) as info:
+        client.list_intents(cursor="not-a-cursor")
+    assert (info.value.status_code, info.value.code) == (400, "invalid_request")
+
+
+def test_pause_holds_claims_until_resume(client: Any, rival: Any) -> None:
+    job = client.publish("resize", {}, namespace="media")
+    paused = client.pause("media", "resize")
+    assert (paused.namespace, paused.goal) == ("media", "resize")
+    assert paused.paused_at is not None
+    assert client.pause("media", "resize") == paused  # idempotent
+    assert [(p.namespace, p.goal) for p in client.list_pauses()] == [
+        ("media", "resize")
+    ]
+    assert rival.list_pauses() == []
+    assert not client.claim(goal="resize", namespace="media")
+    assert client.resume("media", "resize") is True
+    assert client.resume("media", "resize") is False
+    assert client.list_pauses() == []
+    again = client.claim(goal="resize", namespace="media")
+    assert again and again.id == job.id
+
+
+def test_pausing_a_whole_namespace(client: Any) -> None:
+    client.publish("a", {}, namespace="batch")
+    client.pause("batch")
+    [pause] = client.list_pauses()
+    assert pause.goal is None
+    assert not client.claim(goal="a", namespace="batch")
+    assert client.resume("batch")
+    assert client.claim(goal="a", namespace="batch")
