@@ -1,0 +1,91 @@
+"""`intent-bus intents`, `pause`/`resume` (and the control commands still
+waiting on the server) against the live server."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from intent_bus.sdk.client import IntentClient
+from tests.cli.conftest import Cli, assert_one_line_error
+
+pytestmark = pytest.mark.slow
+
+
+def test_intents_prints_a_table_newest_first_with_readable_times(
+    cli: Cli, client: IntentClient
+) -> None:
+    old = client.publish("crawl", {}, namespace="web")
+    new = client.publish("crawl", {}, namespace="web")
+    shown = cli("intents", "--goal", "crawl")
+    assert shown.returncode == 0, shown.stderr
+    header, first, second = shown.stdout.splitlines()
+    assert header.split()[:5] == ["ID", "STATUS", "GOAL", "NAMESPACE", "TRIES"]
+    assert first.startswith(new.id) and second.startswith(old.id)
+    assert "open" in first and "0/3" in first
+    assert "20" in first  # a date (year), not an epoch float
+    assert "." not in first.split()[-1]
+
+
+def test_intents_pages_with_a_cursor_and_all(cli: Cli, client: IntentClient) -> None:
+    ids = [client.publish("page", {}).id for _ in range(3)]
+    first = cli("intents", "--goal", "page", "--limit", "2")
+    assert len(first.stdout.splitlines()) == 3  # header and two rows
+    cursor = first.stderr.split("--cursor ", 1)[1].split()[0]
+    rest = cli("intents", "--goal", "page", "--limit", "2", "--cursor", cursor)
+    assert rest.stdout.splitlines()[1].startswith(ids[0])
+    walked = json.loads(
+        cli("intents", "--goal", "page", "--limit", "1", "--all", "--json").stdout
+    )
+    assert [row["id"] for row in walked["intents"]] == ids[::-1]
+    assert walked["next_cursor"] is None
+
+
+def test_intents_json_is_the_servers_page(cli: Cli, client: IntentClient) -> None:
+    job = client.publish("g", {"x": 1})
+    page = json.loads(cli("intents", "--json").stdout)
+    [row] = page["intents"]
+    assert (row["id"], row["status"], row["cancel_requested"]) == (
+        job.id,
+        "open",
+        False,
+    )
+    assert isinstance(row["created_at"], float)
+    assert page["next_cursor"] is None
+
+
+def test_intents_empty_says_so_on_stderr(cli: Cli) -> None:
+    shown = cli("intents", "--status", "dead")
+    assert (shown.returncode, shown.stdout) == (0, "")
+    assert "no intents match" in shown.stderr
+
+
+def test_intents_bad_arguments_are_usage_or_server_errors(cli: Cli) -> None:
+    assert cli("intents", "--status", "done").returncode == 2
+    assert_one_line_error(cli("intents", "--limit", "0"), 1, "limit")
+    assert_one_line_error(cli("intents", "--cursor", "junk"), 1, "cursor")
+
+
+def test_pause_list_and_resume(cli: Cli, client: IntentClient) -> None:
+    client.publish("resize", {}, namespace="media")
+    paused = cli("pause", "media", "--goal", "resize")
+    assert (paused.returncode, paused.stdout) == (
+        0,
+        "paused goal resize in namespace media\n",
+    )
+    assert not client.claim(goal="resize", namespace="media")
+    listed = json.loads(cli("pause", "--list", "--json").stdout)
+    assert [(p["namespace"], p["goal"]) for p in listed["pauses"]] == [
+        ("media", "resize")
+    ]
+    table = cli("pause", "--list").stdout.splitlines()
+    assert table[0].split() == ["OWNER", "NAMESPACE", "GOAL", "SINCE"]
+    assert cli("resume", "media", "--goal", "resize").stdout == "resumed\n"
+    again = cli("resume", "media", "--goal", "resize", "--json")
+    assert json.loads(again.stdout) == {"resumed": False}
+    assert client.claim(goal="resize", namespace="media")
+
+
+def test_pause_without_a_namespace_is_a_usage_error(cli: Cli) -> None:
+    assert_one_line_error(cli("pause"), 2, "NAMESPACE")
