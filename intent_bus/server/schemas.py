@@ -41,7 +41,7 @@ DeadListLimit = Annotated[int, Meta(ge=1, le=protocol.DEAD_LIST_MAX)]
 # tuples of `protocol`; tests/unit/server/test_server_schemas.py pins them equal.
 Visibility = Literal["private", "public"]
 ResultType = Literal["json", "text"]
-StatusName = Literal["open", "claimed", "fulfilled", "dead"]
+StatusName = Literal["open", "claimed", "fulfilled", "dead", "cancelled"]
 RoleName = Literal["admin", "tenant"]
 
 
@@ -227,16 +227,19 @@ class ClaimResponse(Struct, kw_only=True):
 
 
 class FulfillResponse(Struct, kw_only=True):
+    """`status` is cancelled when a cancel was requested during the lease."""
+
     id: str
-    status: Literal["fulfilled"]
+    status: Literal["fulfilled", "cancelled"]
     completed_at: float
 
 
 class FailResponse(Struct, kw_only=True):
-    """`status` is open (retry at run_at) or dead (attempts spent)."""
+    """`status` is open (retry at run_at), dead (attempts spent) or cancelled
+    (a cancel was requested during the lease)."""
 
     id: str
-    status: Literal["open", "dead"]
+    status: Literal["open", "dead", "cancelled"]
     run_at: float
     claim_attempts: int
     max_attempts: int

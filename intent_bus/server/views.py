@@ -117,17 +117,20 @@ def claim_view(intent: Intent, claim_timeout: int) -> ClaimResponse:
 
 def fulfill_view(intent: Intent, now: float) -> FulfillResponse:
     completed_at = intent.completed_at if intent.completed_at is not None else now
+    cancelled = intent.status == protocol.STATUS_CANCELLED
     return FulfillResponse(
-        id=intent.id, status=protocol.STATUS_FULFILLED, completed_at=completed_at
+        id=intent.id,
+        status=protocol.STATUS_CANCELLED if cancelled else protocol.STATUS_FULFILLED,
+        completed_at=completed_at,
     )
 
 
 def fail_view(intent: Intent) -> FailResponse:
-    """`status` is open (retried at run_at) or dead (attempts spent)."""
-    dead = intent.status == protocol.STATUS_DEAD
+    """`status` is open (retried at run_at), dead (attempts spent) or cancelled."""
+    ended = intent.status in (protocol.STATUS_DEAD, protocol.STATUS_CANCELLED)
     return FailResponse(
         id=intent.id,
-        status=protocol.STATUS_DEAD if dead else protocol.STATUS_OPEN,
+        status=intent.status if ended else protocol.STATUS_OPEN,  # type: ignore[arg-type]
         run_at=intent.run_at,
         claim_attempts=intent.claim_attempts,
         max_attempts=intent.max_attempts,

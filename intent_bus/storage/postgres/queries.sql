@@ -211,6 +211,9 @@ SET status = 'claimed',
     claim_token = :claim_token,
     lease_expires_at = :lease_expires_at,
     worker_id = :worker_id,
+    lease_owner = :owner,
+    done_token_hash = NULL,
+    done_kind = NULL,
     updated_at = :now
 FROM best
 WHERE intents.seq = best.seq
@@ -265,17 +268,20 @@ WHERE status = 'open'
 -- name: intent_fulfill
 -- Completes the intent if the token holds its live lease.
 UPDATE intents
-SET status = 'fulfilled',
-    result = :result,
-    result_type = :result_type,
+SET status = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'fulfilled' END,
+    result = CASE WHEN cancel_requested THEN NULL ELSE CAST(:result AS BYTEA) END,
+    result_type = CASE WHEN cancel_requested THEN NULL ELSE CAST(:result_type AS TEXT) END,
     completed_at = :now,
     claim_token = NULL,
     lease_expires_at = NULL,
+    done_token_hash = :token_hash,
+    done_kind = 'fulfill',
     updated_at = :now
 WHERE id = :id
   AND status = 'claimed'
   AND claim_token = :claim_token
   AND lease_expires_at > :now
+  AND (CAST(:lease_owner AS TEXT) IS NULL OR lease_owner IS NULL OR lease_owner = :lease_owner)
 RETURNING *
 
 -- name: intent_leased
@@ -286,6 +292,7 @@ WHERE id = :id
   AND status = 'claimed'
   AND claim_token = :claim_token
   AND lease_expires_at > :now
+  AND (CAST(:lease_owner AS TEXT) IS NULL OR lease_owner IS NULL OR lease_owner = :lease_owner)
 FOR UPDATE
 
 -- name: intent_fail_reopen
@@ -296,6 +303,8 @@ SET status = 'open',
     error = :error,
     claim_token = NULL,
     lease_expires_at = NULL,
+    done_token_hash = :token_hash,
+    done_kind = 'fail',
     updated_at = :now
 WHERE id = :id
 RETURNING *
@@ -308,6 +317,8 @@ SET status = 'dead',
     completed_at = :now,
     claim_token = NULL,
     lease_expires_at = NULL,
+    done_token_hash = :token_hash,
+    done_kind = 'fail',
     updated_at = :now
 WHERE id = :id
 RETURNING *
@@ -321,6 +332,7 @@ WHERE id = :id
   AND status = 'claimed'
   AND claim_token = :claim_token
   AND lease_expires_at > :now
+  AND (CAST(:lease_owner AS TEXT) IS NULL OR lease_owner IS NULL OR lease_owner = :lease_owner)
 RETURNING *
 
 -- name: intent_get
@@ -425,6 +437,8 @@ SET status = 'open',
     result_type = NULL,
     claim_token = NULL,
     lease_expires_at = NULL,
+    done_token_hash = NULL,
+    done_kind = NULL,
     updated_at = :now
 WHERE id = :id
   AND status = 'dead'

@@ -249,6 +249,9 @@ SET status = 'claimed',
     claim_token = :claim_token,
     lease_expires_at = :lease_expires_at,
     worker_id = :worker_id,
+    lease_owner = :owner,
+    done_token_hash = NULL,
+    done_kind = NULL,
     claim_attempts = claim_attempts + 1,
     updated_at = :now
 WHERE seq = :seq
@@ -308,17 +311,20 @@ WHERE status = 'open'
 -- name: intent_fulfill
 -- Completes a live lease with its result.
 UPDATE intents
-SET status = 'fulfilled',
-    result = :result,
-    result_type = :result_type,
+SET status = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'fulfilled' END,
+    result = CASE WHEN cancel_requested THEN NULL ELSE :result END,
+    result_type = CASE WHEN cancel_requested THEN NULL ELSE :result_type END,
     completed_at = :now,
     claim_token = NULL,
     lease_expires_at = NULL,
+    done_token_hash = :token_hash,
+    done_kind = 'fulfill',
     updated_at = :now
 WHERE id = :id
   AND status = 'claimed'
   AND claim_token = :claim_token
   AND lease_expires_at > :now
+  AND (:lease_owner IS NULL OR lease_owner IS NULL OR lease_owner = :lease_owner)
 RETURNING *;
 
 -- name: intent_leased
@@ -328,7 +334,8 @@ FROM intents
 WHERE id = :id
   AND status = 'claimed'
   AND claim_token = :claim_token
-  AND lease_expires_at > :now;
+  AND lease_expires_at > :now
+  AND (:lease_owner IS NULL OR lease_owner IS NULL OR lease_owner = :lease_owner);
 
 -- name: intent_fail_reopen
 -- Returns a failed intent to open, due again at run_at.
@@ -338,6 +345,8 @@ SET status = 'open',
     error = :error,
     claim_token = NULL,
     lease_expires_at = NULL,
+    done_token_hash = :token_hash,
+    done_kind = 'fail',
     updated_at = :now
 WHERE id = :id
 RETURNING *;
@@ -350,6 +359,8 @@ SET status = 'dead',
     completed_at = :now,
     claim_token = NULL,
     lease_expires_at = NULL,
+    done_token_hash = :token_hash,
+    done_kind = 'fail',
     updated_at = :now
 WHERE id = :id
 RETURNING *;
@@ -363,6 +374,7 @@ WHERE id = :id
   AND status = 'claimed'
   AND claim_token = :claim_token
   AND lease_expires_at > :now
+  AND (:lease_owner IS NULL OR lease_owner IS NULL OR lease_owner = :lease_owner)
 RETURNING *;
 
 -- name: intent_purge
@@ -411,6 +423,8 @@ SET status = 'open',
     result = NULL,
     result_type = NULL,
     run_at = :now,
+    done_token_hash = NULL,
+    done_kind = NULL,
     updated_at = :now
 WHERE id = :id
   AND status = 'dead'
