@@ -172,8 +172,6 @@ ADMIN_KEY_PREFIX: Final = "ak_"
 
 
 # -- control API (issue 9): what only the SDK and CLI read so far --
-STATUS_CANCELLED: Final = "cancelled"
-"""Terminal: cancelled before it was done (POST /cancel, or a bulk cancel)."""
 WORKER_STATES: Final = ("live", "idle", "gone")
 """GET /workers: seen within 60 s (or holding a lease), within 10 min, older."""
 

@@ -55,7 +55,7 @@ __all__ = [
 
 T = TypeVar("T")
 
-SEARCH_STATUSES = tuple(dict.fromkeys((*protocol.STATUSES, protocol.STATUS_CANCELLED)))
+SEARCH_STATUSES = protocol.STATUSES
 """What the search's `status` filter accepts."""
 
 Params = list[tuple[str, str]]
