@@ -170,15 +170,35 @@ class Operations(ControlOperations):
         return status
 
     def get_result(self, /, intent_id: Any) -> Plan[IntentResult | None]:
-        """The intent's outcome once ``fulfilled`` or ``dead``, else None."""
+        """The intent's outcome once it is finished (``fulfilled``, ``dead`` or
+        ``cancelled``); **None while it is still open or claimed**.
+
+        It does not wait: right after ``publish``, with the work done by a
+        separate worker, the answer is None, so test it, or call
+        ``wait_for_result``, which waits and never returns None::
+
+            done = client.get_result(job.id)
+            if done is not None:
+                print(done.status, done.result)
+
+        ``IntentBusError`` (404) when the intent is unknown or not yours.
+        """
         result: IntentResult | None = yield calls.get_result(intent_id)
         return result
 
     def wait_for_result(
         self, /, intent_id: Any, timeout: float = 60.0, poll_interval: float = 0.5
     ) -> Plan[IntentResult]:
-        """Polls ``get_result`` until the intent finishes; ``TimeoutError`` after
-        ``timeout`` seconds."""
+        """Waits for the intent to finish and returns its outcome (never None):
+        the way to read a result a worker produces::
+
+            job = client.publish("resize", {"url": "s3://b/1.png"})
+            print(client.wait_for_result(job.id, timeout=30).result)
+
+        Polls ``get_result`` every ``poll_interval`` seconds; raises
+        ``TimeoutError`` after ``timeout`` seconds. Check ``status``: a
+        ``dead`` intent carries its ``error`` and no result, a ``cancelled``
+        one neither."""
         deadline = time.monotonic() + timeout
         while True:
             result: IntentResult | None = yield calls.get_result(intent_id)
