@@ -115,10 +115,10 @@ def model_view(model: Any) -> dict[str, Any]:
 def json_view(value: Any) -> Any:
     """An SDK model (nested ones, tuples and read-only mappings included) as
     the plain JSON the server sent, for ``--json``."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {k: json_view(v) for k, v in model_view(value).items()}
     if isinstance(value, Mapping):
         return {str(k): json_view(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {k: json_view(v) for k, v in model_view(value).items()}
     if isinstance(value, list | tuple):
         return [json_view(v) for v in value]
     return value

@@ -16,6 +16,7 @@ from typing import Any
 
 from intent_bus import protocol
 from intent_bus.sdk import admin_calls, calls
+from intent_bus.sdk.admin_models import ApiKey, CreatedKey, QueueStats
 from intent_bus.sdk.call import Call
 from intent_bus.sdk.control_ops import ControlOperations
 from intent_bus.sdk.exceptions import IntentBusError
@@ -225,11 +226,12 @@ class Operations(ControlOperations):
 
     # ------------------------------------------------------------ admin
 
-    def create_key(self, /, owner: str) -> Plan[dict[str, Any]]:
+    def create_key(self, /, owner: str) -> Plan[CreatedKey]:
         """Creates a tenant key for ``owner``; the answer's ``api_key`` is its secret.
 
-        The answer (``api_key``, ``id``, ``owner``, ``role``, ``created_at``) is
-        the only time the secret is shown: store it. Keys of one owner share
+        The answer (a ``CreatedKey``: ``api_key``, ``id``, ``owner``, ``role``,
+        ``created_at``; it also reads as the dict earlier releases returned)
+        is the only time the secret is shown: store it. Keys of one owner share
         that tenant's intents and KV. Repeated only when the server certainly
         did not act, so a lost answer raises ``IntentBusNetworkError`` rather
         than leave a second, unseen key behind. Needs an admin key: a tenant
@@ -237,19 +239,20 @@ class Operations(ControlOperations):
         code ``forbidden``)::
 
             tenant = admin.create_key("acme")
-            IntentClient(api_key=tenant["api_key"]).publish("g", {})
+            IntentClient(api_key=tenant.api_key).publish("g", {})
         """
-        created: dict[str, Any] = yield admin_calls.create_key(owner)
+        created: CreatedKey = yield admin_calls.create_key(owner)
         return created
 
-    def list_keys(self, /) -> Plan[list[dict[str, Any]]]:
-        """Every key's view (``id``, ``owner``, ``role``, ``created_at``,
-        ``revoked_at``), oldest first; secrets are never returned. Needs an
-        admin key (a tenant key gets ``IntentBusAuthError``, status 403)."""
-        keys: list[dict[str, Any]] = yield admin_calls.list_keys()
+    def list_keys(self, /) -> Plan[list[ApiKey]]:
+        """Every key's view (``ApiKey``: ``id``, ``owner``, ``role``,
+        ``created_at``, ``revoked_at``), oldest first; secrets are never
+        returned. Needs an admin key (a tenant key gets ``IntentBusAuthError``,
+        status 403)."""
+        keys: list[ApiKey] = yield admin_calls.list_keys()
         return keys
 
-    def revoke_key(self, /, key_id: str) -> Plan[dict[str, Any]]:
+    def revoke_key(self, /, key_id: str) -> Plan[ApiKey]:
         """Revokes a tenant key by its ``id``; returns its view with ``revoked_at``.
 
         The key fails with ``IntentBusAuthError`` from then on (on other server
@@ -258,15 +261,15 @@ class Operations(ControlOperations):
         keys cannot be revoked here, and a tenant key calling this gets
         ``IntentBusAuthError`` (both status 403).
         """
-        view: dict[str, Any] = yield admin_calls.revoke_key(key_id)
+        view: ApiKey = yield admin_calls.revoke_key(key_id)
         return view
 
-    def queue_stats(self, /) -> Plan[dict[str, Any]]:
-        """Intent counts over all tenants: ``by_status`` (status -> n),
-        ``by_namespace`` (namespace -> status -> n) and
+    def queue_stats(self, /) -> Plan[QueueStats]:
+        """Intent counts over all tenants (``QueueStats``): ``by_status``
+        (status -> n), ``by_namespace`` (namespace -> status -> n) and
         ``oldest_open_created_at`` (None when nothing is open). Needs an admin
         key (a tenant key gets ``IntentBusAuthError``, status 403)."""
-        stats: dict[str, Any] = yield admin_calls.queue_stats()
+        stats: QueueStats = yield admin_calls.queue_stats()
         return stats
 
     def list_dead(
