@@ -139,4 +139,35 @@ class Resumed(Struct, kw_only=True):
     resumed: bool
 
 
-REQUEST_TYPES: tuple[type[Struct], ...] = (SearchParams, PauseRequest, PauseListParams)
+class StatsParams(Struct, kw_only=True):
+    """Query of GET /stats."""
+
+    owner: OwnerFilter | None = None
+
+
+class GroupView(Struct, kw_only=True):
+    """One (owner, namespace, goal): intents per status, seconds since the
+    oldest open intent was created, intents fulfilled per minute over the last
+    hour (oldest first; the last is the current minute), and whether claims of
+    it are paused."""
+
+    owner: str
+    namespace: str
+    goal: str
+    counts: dict[str, int]
+    oldest_open_age: float | None
+    completions_per_minute: list[int]
+    paused: bool
+
+
+class GroupStatsView(Struct, kw_only=True):
+    groups: list[GroupView]
+    generated_at: float
+
+
+REQUEST_TYPES: tuple[type[Struct], ...] = (
+    SearchParams,
+    PauseRequest,
+    PauseListParams,
+    StatsParams,
+)

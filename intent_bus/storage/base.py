@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from intent_bus.storage.group_stats import GroupStats
 from intent_bus.storage.search import IntentFilter
 
 Role = Literal["admin", "tenant"]
@@ -338,3 +339,10 @@ class Store(Protocol):
 
     async def pause_list(self, owner: str | None) -> list[Pause]:
         """Returns the pauses of one owner (None: all), oldest first."""
+
+    async def intent_group_stats(
+        self, owner: str | None, now: float
+    ) -> list[GroupStats]:
+        """Returns per (owner, namespace, goal) of one owner (None: all) the
+        counts by status, the oldest open intent and the completions per minute
+        of the last hour; read from indexes, beside the writes."""

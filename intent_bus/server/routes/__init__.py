@@ -11,6 +11,7 @@ from intent_bus.server.routes import (
     leases,
     meta,
     pauses,
+    stats,
     ui,
 )
 
@@ -23,4 +24,5 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *ui.ENDPOINTS,
     *control.ENDPOINTS,
     *pauses.ENDPOINTS,
+    *stats.ENDPOINTS,
 )

@@ -11,6 +11,7 @@ import psycopg
 from psycopg.rows import DictRow
 
 from intent_bus.storage.base import IntentPage, Pause
+from intent_bus.storage.group_stats import GroupStats, completions_since, group_stats
 from intent_bus.storage.postgres.records import intent_from_row
 from intent_bus.storage.search import IntentFilter, pick_page, plan_walk, walk_rows
 
@@ -84,3 +85,22 @@ class PostgresControl:
                 await self._run(cur, "pause_list", {"owner": owner})
             ).fetchall()
         return [_pause(row) for row in rows]
+
+    async def intent_group_stats(
+        self, owner: str | None, now: float
+    ) -> list[GroupStats]:
+        params = {"owner": owner, "since": completions_since(now)}
+        name = (
+            "intent_group_counts_all" if owner is None else "intent_group_counts_owner"
+        )
+        count_columns = ("owner", "namespace", "goal", "status", "n", "oldest")
+        done_columns = ("owner", "namespace", "goal", "minute", "n")
+        async with self._tx() as cur:
+            counts = await (await self._run(cur, name, params)).fetchall()
+            done = await (
+                await self._run(cur, "intent_group_completions", params)
+            ).fetchall()
+        return group_stats(
+            ([row[c] for c in count_columns] for row in counts),
+            ([row[c] for c in done_columns] for row in done),
+        )

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from intent_bus.storage.base import IntentPage, Pause
+from intent_bus.storage.group_stats import GroupStats, completions_since, group_stats
 from intent_bus.storage.search import IntentFilter, pick_page, plan_walk, walk_rows
 from intent_bus.storage.sqlite.records import fetch_intents, fetch_rows
 
@@ -26,6 +27,9 @@ class SqliteControl:
     if TYPE_CHECKING:
 
         async def _run(self, operation: Callable[[sqlite3.Connection], T]) -> T: ...
+        async def _read_snapshot(
+            self, operation: Callable[[sqlite3.Connection], T]
+        ) -> T: ...
 
     async def intent_search(self, search: IntentFilter, limit: int) -> IntentPage:
         name, params = plan_walk(search, limit)
@@ -68,3 +72,20 @@ class SqliteControl:
             ]
 
         return await self._run(op)
+
+    async def intent_group_stats(
+        self, owner: str | None, now: float
+    ) -> list[GroupStats]:
+        params = {"owner": owner, "since": completions_since(now)}
+        name = (
+            "intent_group_counts_all" if owner is None else "intent_group_counts_owner"
+        )
+
+        def op(conn: sqlite3.Connection) -> list[GroupStats]:
+            return group_stats(
+                fetch_rows(conn, name, params),
+                fetch_rows(conn, "intent_group_completions", params),
+            )
+
+        # A tenant's history may be long: count on a snapshot beside the writer.
+        return await self._read_snapshot(op)

@@ -46,6 +46,14 @@ PARAMS: dict[str, Any] = {
 
 SEARCH: dict[str, Any] = {"before": 2**62, "scan": 51}
 
+OWNER_LED = {
+    "intents_stats",
+    "intents_search_owner",
+    "intents_search_owner_goal",
+    "intents_search_owner_namespace",
+    "intents_search_owner_status",
+}
+
 PRIVATE = {"intents_claim_private", "intents_claim_private_goal"}
 
 # Per query: each set names interchangeable indexes, one of which must be used.
@@ -65,7 +73,11 @@ PLANS: list[tuple[str, dict[str, Any], list[set[str]]]] = [
     ("intent_next_due_public", {}, [{"intents_claim_public"}]),
     ("intent_fulfill", {}, [{"intents_id_key"}]),
     ("intent_purge", {}, [{"intents_completed"}]),
-    ("intent_list_dead", {}, [{"intents_dead"}]),
+    # With an owner and a namespace, the owner's covering stats index (owner,
+    # goal, namespace, status, created_at) is a bounded, index-only alternative
+    # the planner may prefer to walking every tenant's dead intents.
+    ("intent_list_dead", {}, [{"intents_dead", "intents_stats"}]),
+    ("intent_list_dead", {"owner": None, "namespace": None}, [{"intents_dead"}]),
     # -- control reads: each search walk uses its own index, newest first --
     # An owner spread evenly through history may be walked on the primary key
     # (PostgreSQL's cost model prefers it at this size); either stops at a page.
@@ -93,6 +105,11 @@ PLANS: list[tuple[str, dict[str, Any], list[set[str]]]] = [
     ),
     ("intent_search_all", SEARCH, [{"intents_pkey"}]),
     ("intent_search_fetch", {"seqs": [5, 6, 7]}, [{"intents_pkey"}]),
+    # Counting one tenant walks an index led by its owner (the covering stats
+    # index once vacuum has set the visibility map; without it PostgreSQL may
+    # prefer a smaller one): never every tenant's rows.
+    ("intent_group_counts_owner", {}, [OWNER_LED]),
+    ("intent_group_completions", {"since": 59_000.0}, [{"intents_completed"}]),
 ]
 
 

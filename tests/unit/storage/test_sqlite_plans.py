@@ -48,6 +48,7 @@ PARAMS = {
     "id_from": "id1",
     "id_to": "id1\U0010ffff",
     "seqs": "[1, 2, 3]",
+    "since": 1000.0,
 }
 
 CLAIM_PATH_INDEXES = {
@@ -67,6 +68,8 @@ CLAIM_PATH_INDEXES = {
     "intent_search_owner_goal": "intents_search_owner_goal",
     "intent_search_owner_namespace": "intents_search_owner_namespace",
     "intent_search_owner_worker": "intents_search_owner_worker",
+    "intent_group_counts_owner": "intents_stats",
+    "intent_group_counts_all": "intents_stats",
 }
 
 REQUEST_PATH = [
@@ -91,6 +94,8 @@ REQUEST_PATH = [
     "intent_search_fetch",
     "pause_set",
     "pause_clear",
+    "intent_group_counts_owner",
+    "intent_group_counts_all",
 ]
 
 
@@ -185,3 +190,9 @@ def test_id_prefix_search_is_a_range_on_the_id_index(
     assert not any(
         re.fullmatch(r"SCAN intents\b.*", s) and "USING" not in s for s in plan
     ), plan
+
+
+def test_completions_read_only_the_last_hour(conn: sqlite3.Connection) -> None:
+    """Grouping sorts the last hour's completions only, found by a range."""
+    plan = plan_of(conn, "intent_group_completions")
+    assert "SEARCH intents USING INDEX intents_completed (completed_at>?)" in plan
