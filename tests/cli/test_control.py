@@ -4,11 +4,17 @@ waiting on the server) against the live server."""
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
 from intent_bus.sdk.client import IntentClient
-from tests.cli.conftest import Cli, assert_one_line_error
+from tests.cli.conftest import Cli, assert_one_line_error, clean_env
+from tests.harness import ServerHandle
 
 pytestmark = pytest.mark.slow
 
@@ -89,3 +95,37 @@ def test_pause_list_and_resume(cli: Cli, client: IntentClient) -> None:
 
 def test_pause_without_a_namespace_is_a_usage_error(cli: Cli) -> None:
     assert_one_line_error(cli("pause"), 2, "NAMESPACE")
+
+
+def test_stats_prints_a_table_and_json(cli: Cli, client: IntentClient) -> None:
+    client.publish("resize", {}, namespace="media")
+    shown = cli("stats")
+    assert shown.returncode == 0, shown.stderr
+    header, row = shown.stdout.splitlines()
+    assert header.split()[:4] == ["OWNER", "NAMESPACE", "GOAL", "OPEN"]
+    assert row.split()[1:4] == ["media", "resize", "1"]
+    document = json.loads(cli("stats", "--json").stdout)
+    [group] = document["groups"]
+    assert group["counts"]["open"] == 1 and len(group["completions_per_minute"]) == 60
+
+
+def test_stats_watch_redraws_until_interrupted(
+    sqlite_server: ServerHandle, tenant_key: str, tmp_path: Path
+) -> None:
+    env = clean_env(tmp_path)
+    env.update(INTENT_BUS_URL=sqlite_server.url, INTENT_BUS_API_KEY=tenant_key)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "intent_bus.cli.main", "stats", "--watch", "0.2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(2.0)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert out.count("\x1b[H\x1b[2J") >= 2  # redrawn in place, more than once
+    assert "Ctrl-C to stop" in out and "no intents" in out

@@ -145,3 +145,22 @@ def test_pausing_a_whole_namespace(client: Any) -> None:
     assert not client.claim(goal="a", namespace="batch")
     assert client.resume("batch")
     assert client.claim(goal="a", namespace="batch")
+
+
+def test_stats_count_per_namespace_and_goal_and_show_pauses(client: Any) -> None:
+    done = client.publish("resize", {}, namespace="media")
+    client.publish("resize", {}, namespace="media")
+    client.fulfill(client.claim(goal="resize", namespace="media"), result=1)
+    client.pause("media", "resize")
+    overview = client.stats()
+    [group] = [g for g in overview.groups if g.goal == "resize"]
+    assert (group.namespace, group.counts["open"], group.counts["fulfilled"]) == (
+        "media",
+        1,
+        1,
+    )
+    assert group.paused and group.oldest_open_age is not None
+    assert len(group.completions_per_minute) == 60
+    assert group.completions_per_minute[-1] >= 1
+    assert overview.generated_at is not None
+    assert client.get_status(done.id).status == "fulfilled"
