@@ -195,6 +195,13 @@ class StatusView(Struct, kw_only=True):
     completed_at: float | None
 
 
+class CancelView(StatusView, kw_only=True):
+    """POST /cancel: the status view, and whether the worker holding the lease
+    has been asked to stop (the intent stays claimed until it does)."""
+
+    cancel_requested: bool
+
+
 class ResultView(StatusView, kw_only=True):
     """GET /result of a terminal intent: the status view plus the outcome."""
 
@@ -251,6 +258,8 @@ class ExtendResponse(Struct, kw_only=True):
     id: str
     lease_expires_at: float
     claim_timeout: float
+    cancel_requested: bool
+    """True once the publisher cancelled: stop, then fulfill or fail."""
 
 
 class KvSetResponse(Struct, kw_only=True):

@@ -13,6 +13,7 @@ from msgspec import Raw
 from intent_bus import protocol
 from intent_bus.server import policy
 from intent_bus.server.schemas import (
+    CancelView,
     ClaimResponse,
     DeadIntentView,
     ExtendResponse,
@@ -92,6 +93,12 @@ def result_view(intent: Intent) -> ResultView:
     )
 
 
+def cancel_view(intent: Intent) -> CancelView:
+    return CancelView(
+        **_status_fields(intent), cancel_requested=intent.cancel_requested
+    )
+
+
 def dead_view(intent: Intent) -> DeadIntentView:
     return DeadIntentView(**_status_fields(intent), owner=intent.owner)
 
@@ -140,7 +147,10 @@ def fail_view(intent: Intent) -> FailResponse:
 def extend_view(intent: Intent, now: float, seconds: float) -> ExtendResponse:
     expires_at = intent.lease_expires_at or policy.lease_expiry(now, seconds)
     return ExtendResponse(
-        id=intent.id, lease_expires_at=expires_at, claim_timeout=seconds
+        id=intent.id,
+        lease_expires_at=expires_at,
+        claim_timeout=seconds,
+        cancel_requested=intent.cancel_requested,
     )
 
 

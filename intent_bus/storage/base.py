@@ -306,6 +306,23 @@ class Store(Protocol):
         """Reopens a dead intent with fresh attempts; raises NotFound unless it
         exists and is dead."""
 
+    # -- control writes ------------------------------------------------------
+    async def intent_cancel(
+        self, intent_id: str, owner: str | None, now: float
+    ) -> Intent:
+        """Cancels an intent of `owner` (any owner when None): an open one is
+        `cancelled` at once; a claimed one gets `cancel_requested`, and its
+        holder's completion or lease expiry then ends it cancelled (asking
+        twice is harmless). Raises NotFound when the caller cannot see it and
+        Conflict when it is terminal already."""
+
+    async def intent_reopen(
+        self, intent_id: str, owner: str | None, now: float
+    ) -> Intent:
+        """Reopens a dead or cancelled intent of `owner` (any when None) with
+        fresh attempts, due now. Raises NotFound when the caller cannot see it
+        and Conflict when it is in another state."""
+
     async def idempotency_purge(self, before: float) -> int:
         """Deletes idempotency records created before `before`; returns how many."""
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Literal
 
 from intent_bus.storage.base import Intent
-from intent_bus.storage.errors import LeaseLost
+from intent_bus.storage.errors import Conflict, LeaseLost, NotFound, StoreError
 
 DoneKind = Literal["fulfill", "fail"]
 
@@ -55,3 +55,11 @@ def _done_by(intent_id: str, done: Intent | None, kind: DoneKind) -> Intent:
             f"that claim token already completed {intent_id!r} with a {done.done_kind}"
         )
     return done
+
+
+def settled_refusal(intent_id: str, seen: Intent | None) -> StoreError:
+    """Why a cancel or requeue changed nothing: the caller cannot see the
+    intent (NotFound, as for an unknown id), or its state forbids it."""
+    if seen is None:
+        return NotFound(f"no intent {intent_id!r}")
+    return Conflict(f"intent {intent_id!r} is {seen.status}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from intent_bus.server.http.endpoint import Endpoint
 from intent_bus.server.routes import (
     admin,
+    cancel,
     control,
     intents,
     kv,
@@ -21,6 +22,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *leases.ENDPOINTS,
     *kv.ENDPOINTS,
     *admin.ENDPOINTS,
+    *cancel.ENDPOINTS,
     *ui.ENDPOINTS,
     *control.ENDPOINTS,
     *pauses.ENDPOINTS,

@@ -347,13 +347,23 @@ WHERE id = :id
 -- replica when one reopened. Returns how many it settled.
 WITH settled AS (
     UPDATE intents
-    SET status = CASE WHEN claim_attempts < max_attempts THEN 'open' ELSE 'dead' END,
-        run_at = CASE WHEN claim_attempts < max_attempts THEN :now ELSE run_at END,
+    SET status = CASE
+        WHEN cancel_requested THEN 'cancelled'
+        WHEN claim_attempts < max_attempts THEN 'open'
+        ELSE 'dead'
+    END,
+        run_at = CASE
+        WHEN NOT cancel_requested AND claim_attempts < max_attempts THEN :now
+        ELSE run_at
+    END,
         error = CASE
-            WHEN claim_attempts < max_attempts THEN error
+            WHEN cancel_requested OR claim_attempts < max_attempts THEN error
             ELSE 'lease expired'
         END,
-        completed_at = CASE WHEN claim_attempts < max_attempts THEN NULL ELSE :now END,
+        completed_at = CASE
+        WHEN NOT cancel_requested AND claim_attempts < max_attempts THEN NULL
+        ELSE :now
+    END,
         claim_token = NULL,
         lease_expires_at = NULL,
         updated_at = :now
@@ -379,10 +389,23 @@ SELECT
 -- name: intent_settle_lease
 -- Settles one intent's lease if it has expired (see intent_settle_leases).
 UPDATE intents
-SET status = CASE WHEN claim_attempts < max_attempts THEN 'open' ELSE 'dead' END,
-    run_at = CASE WHEN claim_attempts < max_attempts THEN :now ELSE run_at END,
-    error = CASE WHEN claim_attempts < max_attempts THEN error ELSE 'lease expired' END,
-    completed_at = CASE WHEN claim_attempts < max_attempts THEN NULL ELSE :now END,
+SET status = CASE
+        WHEN cancel_requested THEN 'cancelled'
+        WHEN claim_attempts < max_attempts THEN 'open'
+        ELSE 'dead'
+    END,
+    run_at = CASE
+        WHEN NOT cancel_requested AND claim_attempts < max_attempts THEN :now
+        ELSE run_at
+    END,
+    error = CASE
+        WHEN cancel_requested OR claim_attempts < max_attempts THEN error
+        ELSE 'lease expired'
+    END,
+    completed_at = CASE
+        WHEN NOT cancel_requested AND claim_attempts < max_attempts THEN NULL
+        ELSE :now
+    END,
     claim_token = NULL,
     lease_expires_at = NULL,
     updated_at = :now
@@ -397,7 +420,7 @@ DELETE FROM intents
 WHERE seq IN (
     SELECT seq
     FROM intents
-    WHERE status IN ('fulfilled', 'dead')
+    WHERE status IN ('fulfilled', 'dead', 'cancelled')
       AND completed_at < :before
     LIMIT :limit
     FOR UPDATE SKIP LOCKED

@@ -35,7 +35,11 @@ from intent_bus.storage.base import (
     Role,
     StoredResponse,
 )
-from intent_bus.storage.completions import replayed_fail, replayed_fulfill
+from intent_bus.storage.completions import (
+    replayed_fail,
+    replayed_fulfill,
+    settled_refusal,
+)
 from intent_bus.storage.errors import Busy, Conflict, LeaseLost, NotFound
 from intent_bus.storage.params import (
     as_params,
@@ -425,6 +429,34 @@ class PostgresStore(PostgresControl):
         if row is None:
             raise NotFound(intent_id)
         return intent_from_row(row)
+
+    # -- control writes -----------------------------------------------------------
+    async def intent_cancel(
+        self, intent_id: str, owner: str | None, now: float
+    ) -> Intent:
+        params = {"id": intent_id, "owner": owner, "now": now}
+        async with self._tx() as cur:
+            # A lease that expired unseen is settled first: its intent is
+            # open (cancel it now), or dead already.
+            await self._run(cur, "intent_settle_lease", params)
+            for name in ("intent_cancel_open", "intent_cancel_claimed"):
+                row = await (await self._run(cur, name, params)).fetchone()
+                if row is not None:
+                    return intent_from_row(row)
+            seen = await (await self._run(cur, "intent_visible", params)).fetchone()
+        raise settled_refusal(intent_id, intent_from_row(seen) if seen else None)
+
+    async def intent_reopen(
+        self, intent_id: str, owner: str | None, now: float
+    ) -> Intent:
+        params = {"id": intent_id, "owner": owner, "now": now}
+        async with self._tx() as cur:
+            row = await (await self._run(cur, "intent_reopen", params)).fetchone()
+            if row is not None:
+                await self._notify(cur)
+                return intent_from_row(row)
+            seen = await (await self._run(cur, "intent_visible", params)).fetchone()
+        raise settled_refusal(intent_id, intent_from_row(seen) if seen else None)
 
     async def idempotency_purge(self, before: float) -> int:
         return await self._purge("idempotency_purge", {"before": before}, PURGE_BATCH)

@@ -119,10 +119,23 @@ WHERE id = :id;
 -- Reopens up to :limit intents whose lease expired (oldest expiry first), or kills
 -- them when their attempts are spent.
 UPDATE intents
-SET status = CASE WHEN claim_attempts < max_attempts THEN 'open' ELSE 'dead' END,
-    run_at = CASE WHEN claim_attempts < max_attempts THEN :now ELSE run_at END,
-    error = CASE WHEN claim_attempts < max_attempts THEN error ELSE 'lease expired' END,
-    completed_at = CASE WHEN claim_attempts < max_attempts THEN NULL ELSE :now END,
+SET status = CASE
+        WHEN cancel_requested THEN 'cancelled'
+        WHEN claim_attempts < max_attempts THEN 'open'
+        ELSE 'dead'
+    END,
+    run_at = CASE
+        WHEN NOT cancel_requested AND claim_attempts < max_attempts THEN :now
+        ELSE run_at
+    END,
+    error = CASE
+        WHEN cancel_requested OR claim_attempts < max_attempts THEN error
+        ELSE 'lease expired'
+    END,
+    completed_at = CASE
+        WHEN NOT cancel_requested AND claim_attempts < max_attempts THEN NULL
+        ELSE :now
+    END,
     claim_token = NULL,
     lease_expires_at = NULL,
     updated_at = :now
@@ -138,10 +151,23 @@ WHERE seq IN (
 -- name: intent_settle_lease
 -- Settles one intent's lease if it has expired (see intent_settle_leases).
 UPDATE intents
-SET status = CASE WHEN claim_attempts < max_attempts THEN 'open' ELSE 'dead' END,
-    run_at = CASE WHEN claim_attempts < max_attempts THEN :now ELSE run_at END,
-    error = CASE WHEN claim_attempts < max_attempts THEN error ELSE 'lease expired' END,
-    completed_at = CASE WHEN claim_attempts < max_attempts THEN NULL ELSE :now END,
+SET status = CASE
+        WHEN cancel_requested THEN 'cancelled'
+        WHEN claim_attempts < max_attempts THEN 'open'
+        ELSE 'dead'
+    END,
+    run_at = CASE
+        WHEN NOT cancel_requested AND claim_attempts < max_attempts THEN :now
+        ELSE run_at
+    END,
+    error = CASE
+        WHEN cancel_requested OR claim_attempts < max_attempts THEN error
+        ELSE 'lease expired'
+    END,
+    completed_at = CASE
+        WHEN NOT cancel_requested AND claim_attempts < max_attempts THEN NULL
+        ELSE :now
+    END,
     claim_token = NULL,
     lease_expires_at = NULL,
     updated_at = :now
@@ -385,7 +411,7 @@ WHERE seq IN (
     FROM intents INDEXED BY intents_completed
     WHERE completed_at IS NOT NULL
       AND completed_at < :before
-      AND status IN ('fulfilled', 'dead')
+      AND status IN ('fulfilled', 'dead', 'cancelled')
     LIMIT :limit
 );
 

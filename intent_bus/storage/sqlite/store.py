@@ -29,7 +29,11 @@ from intent_bus.storage.base import (
     Role,
     StoredResponse,
 )
-from intent_bus.storage.completions import replayed_fail, replayed_fulfill
+from intent_bus.storage.completions import (
+    replayed_fail,
+    replayed_fulfill,
+    settled_refusal,
+)
 from intent_bus.storage.errors import Conflict, LeaseLost, NotFound
 from intent_bus.storage.migrate import Migration, load_migrations, migrations_dir
 from intent_bus.storage.params import (
@@ -357,6 +361,41 @@ class SqliteStore(SqliteControl):
             if not requeued:
                 raise NotFound(f"no dead intent {intent_id!r}")
             return requeued[0]
+
+        return await self._run(op)
+
+    # -- control writes -----------------------------------------------------------
+    async def intent_cancel(
+        self, intent_id: str, owner: str | None, now: float
+    ) -> Intent:
+        params = {"id": intent_id, "owner": owner, "now": now}
+
+        def op(conn: sqlite3.Connection) -> Intent:
+            # A lease that expired unseen is settled first: its intent is
+            # open (cancel it now), or dead already.
+            conn.execute(Q["intent_settle_lease"], params)
+            for name in ("intent_cancel_open", "intent_cancel_claimed"):
+                done = fetch_intents(conn, name, params)
+                if done:
+                    return done[0]
+            raise settled_refusal(
+                intent_id, first(fetch_intents(conn, "intent_visible", params))
+            )
+
+        return await self._run(op)
+
+    async def intent_reopen(
+        self, intent_id: str, owner: str | None, now: float
+    ) -> Intent:
+        params = {"id": intent_id, "owner": owner, "now": now}
+
+        def op(conn: sqlite3.Connection) -> Intent:
+            done = fetch_intents(conn, "intent_reopen", params)
+            if done:
+                return done[0]
+            raise settled_refusal(
+                intent_id, first(fetch_intents(conn, "intent_visible", params))
+            )
 
         return await self._run(op)
 
