@@ -129,3 +129,19 @@ def test_stats_watch_redraws_until_interrupted(
     assert proc.returncode == 0, err
     assert out.count("\x1b[H\x1b[2J") >= 2  # redrawn in place, more than once
     assert "Ctrl-C to stop" in out and "no intents" in out
+
+
+def test_cancel_an_open_and_a_claimed_intent(cli: Cli, client: IntentClient) -> None:
+    waiting = client.publish("g", {})
+    shown = cli("cancel", waiting.id)
+    assert (shown.returncode, shown.stdout) == (0, f"cancelled {waiting.id}\n")
+    running = client.publish("g", {})
+    client.claim(goal="g", worker_id="node-1")
+    asked = cli("cancel", running.id)
+    assert asked.stdout == (
+        f"cancel requested for {running.id} (claimed): its worker is told at its "
+        "next lease renewal\n"
+    )
+    again = cli("cancel", waiting.id, "--json")
+    assert again.returncode == 1
+    assert json.loads(again.stdout)["error"]["code"] == "conflict"

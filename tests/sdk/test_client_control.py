@@ -164,3 +164,39 @@ def test_stats_count_per_namespace_and_goal_and_show_pauses(client: Any) -> None
     assert group.completions_per_minute[-1] >= 1
     assert overview.generated_at is not None
     assert client.get_status(done.id).status == "fulfilled"
+
+
+def test_cancel_ends_an_open_intent_and_requeue_intent_reopens_it(
+    client: Any, rival: Any
+) -> None:
+    job = client.publish("g", {})
+    cancelled = client.cancel(job.id)
+    assert isinstance(cancelled, IntentRow)
+    assert cancelled.status == "cancelled"
+    assert client.get_result(job.id).status == "cancelled"
+    assert not client.claim(goal="g")
+    with pytest.raises(IntentBusError) as info:
+        client.cancel(job.id)
+    assert (info.value.status_code, info.value.code) == (409, "conflict")
+    with pytest.raises(IntentBusError) as info:
+        rival.requeue_intent(job.id)
+    assert info.value.status_code == 404
+
+    reopened = client.requeue_intent(job.id)
+    assert (reopened.status, reopened.claim_attempts) == ("open", 0)
+    with pytest.raises(IntentBusError) as info:
+        client.requeue_intent(job.id)
+    assert info.value.status_code == 409
+    assert client.claim(goal="g").id == job.id
+
+
+def test_cancel_of_a_claimed_intent_is_a_request_its_worker_learns(
+    client: Any,
+) -> None:
+    job = client.publish("g", {})
+    claimed = client.claim(goal="g")
+    asked = client.cancel(job.id)
+    assert (asked.status, asked.cancel_requested) == ("claimed", True)
+    assert client.extend_claim(claimed, seconds=30)["cancel_requested"] is True
+    client.fulfill(claimed, result="late")
+    assert client.get_status(job.id).status == "cancelled"

@@ -6,14 +6,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from intent_bus import current_job
+from intent_bus import JobContext, current_job
 from intent_bus.sdk.client import IntentClient
+from intent_bus.server.settings import Settings
 from intent_bus.worker.runtime import WorkerRuntime
-from tests.harness import ServerHandle
+from tests.harness import ServerHandle, running_server
 from tests.worker.support import SwitchableProxy, listening, result_of, wait_for
 
 
@@ -104,3 +106,68 @@ def test_retry_messages_name_the_server_and_waits_stay_short(
     waits = [float(line.rsplit("retrying in ", 1)[1].split()[0]) for line in failures]
     assert max(waits) <= 5.0
     assert elapsed < 30
+
+
+def test_a_cancelled_long_job_is_seen_by_its_handler_which_stops_early(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(db_url=f"sqlite:///{tmp_path / 'bus.db'}", claim_timeout=2)
+    with running_server(settings) as server:
+        key = server.create_tenant()
+        with IntentClient(server.url, api_key=key) as client:
+            started = threading.Event()
+            stopped_early: list[bool] = []
+            outcomes: list[Any] = []
+
+            def long_job(payload: Any, job: JobContext) -> str:
+                assert job is current_job()
+                started.set()
+                # Up to 30 s of work, checked between steps.
+                stopped_early.append(job.wait_stop(30))
+                return "partial"
+
+            job = client.publish("long", {})
+            runtime = WorkerRuntime(
+                client,
+                poll_interval=0.2,
+                on_outcome=lambda intent, verdict, ok: outcomes.append(ok),
+            )
+            begun = time.monotonic()
+            with listening(runtime, "long", long_job):
+                assert started.wait(10)
+                asked = client.cancel(job.id)
+                assert (asked.status, asked.cancel_requested) == ("claimed", True)
+                ended = wait_for(
+                    lambda: client.get_result(job.id), what="the cancelled intent"
+                )
+            assert time.monotonic() - begun < 15
+            assert stopped_early == [True]
+            assert ended.status == "cancelled"
+            assert outcomes == [True]
+
+
+def test_cancel_is_seen_through_current_job_by_one_argument_handlers(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(db_url=f"sqlite:///{tmp_path / 'bus.db'}", claim_timeout=2)
+    with running_server(settings) as server:
+        key = server.create_tenant()
+        with IntentClient(server.url, api_key=key) as client:
+            started = threading.Event()
+
+            def seed_style(payload: Any) -> None:
+                started.set()
+                deadline = time.monotonic() + 30
+                while time.monotonic() < deadline:
+                    if current_job().cancel_requested:
+                        return None
+                    time.sleep(0.05)
+                raise AssertionError("never saw the cancel")
+
+            job = client.publish("long", {})
+            runtime = WorkerRuntime(client, poll_interval=0.2)
+            with listening(runtime, "long", seed_style):
+                assert started.wait(10)
+                client.cancel(job.id)
+                ended = wait_for(lambda: client.get_result(job.id), what="the end")
+            assert ended.status == "cancelled"
