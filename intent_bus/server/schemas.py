@@ -43,6 +43,17 @@ Visibility = Literal["private", "public"]
 ResultType = Literal["json", "text"]
 StatusName = Literal["open", "claimed", "fulfilled", "dead", "cancelled"]
 RoleName = Literal["admin", "tenant"]
+EventType = Literal[
+    "published",
+    "claimed",
+    "failed",
+    "lease_expired",
+    "requeued",
+    "cancel_requested",
+    "cancelled",
+    "fulfilled",
+    "dead",
+]
 
 
 def _doc(text: str) -> Meta:
@@ -200,6 +211,24 @@ class CancelView(StatusView, kw_only=True):
     has been asked to stop (the intent stays claimed until it does)."""
 
     cancel_requested: bool
+
+
+class EventView(Struct, kw_only=True, omit_defaults=True):
+    """One change in an intent's life; fields that do not apply are left out."""
+
+    type: EventType
+    at: float
+    worker: str | None = None
+    attempt: int | None = None
+    error: str | None = None
+    detail: str | None = None
+
+
+class EventList(Struct, kw_only=True):
+    """GET /intents/<id>/events: the timeline, oldest first."""
+
+    id: str
+    events: list[EventView]
 
 
 class ResultView(StatusView, kw_only=True):

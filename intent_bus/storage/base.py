@@ -175,6 +175,18 @@ class Pause:
     paused_at: float
 
 
+@dataclass(frozen=True, slots=True)
+class IntentEvent:
+    """One change in an intent's life; `type` is one of protocol.EVENT_TYPES."""
+
+    type: str
+    at: float
+    worker: str | None = None
+    attempt: int | None = None
+    error: str | None = None
+    detail: str | None = None
+
+
 # (claim_attempts, backoff_base) -> seconds until the next attempt.
 RetryDelay = Callable[[int, float], float]
 
@@ -322,6 +334,15 @@ class Store(Protocol):
         """Reopens a dead or cancelled intent of `owner` (any when None) with
         fresh attempts, due now. Raises NotFound when the caller cannot see it
         and Conflict when it is in another state."""
+
+    # -- events ---------------------------------------------------------------
+    async def intent_events(
+        self, intent_id: str, owner: str | None
+    ) -> list[IntentEvent] | None:
+        """The intent's timeline, oldest first, or None when the caller (`owner`,
+        None for the admin) cannot see it. Every write that changes an intent's
+        status records its event in the same statement, and purging the intent
+        removes its events."""
 
     async def idempotency_purge(self, before: float) -> int:
         """Deletes idempotency records created before `before`; returns how many."""

@@ -75,3 +75,29 @@ def test_other_tenants_get_404_and_admin_may_act(
     assert admin.post(f"/requeue/{published['id']}").json()["status"] == "open"
     unknown = alice.post("/cancel/no-such-intent")
     assert unknown.status_code == 404 and error_code(unknown) == "not_found"
+
+
+def test_timeline_over_http(
+    server: ServerHandle, clients: Callable[..., Api], admin: Api
+) -> None:
+    alice, bob = clients(server), clients(server)
+    alice.publish()
+    lease = alice.claim_ok(**{"X-Worker-ID": "w7"})
+    alice.post(
+        f"/fail/{lease['id']}", {"claim_token": lease["claim_token"], "error": "e"}
+    )
+    answer = alice.get(f"/intents/{lease['id']}/events")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["id"] == lease["id"]
+    assert [event["type"] for event in body["events"]] == [
+        "published",
+        "claimed",
+        "failed",
+    ]
+    assert body["events"][0].keys() == {"type", "at"}
+    assert (body["events"][1]["worker"], body["events"][1]["attempt"]) == ("w7", 1)
+    assert body["events"][2]["error"] == "e"
+    assert admin.get(f"/intents/{lease['id']}/events").json() == body
+    hidden = bob.get(f"/intents/{lease['id']}/events")
+    assert hidden.status_code == 404 and error_code(hidden) == "not_found"

@@ -27,6 +27,7 @@ from intent_bus.storage.base import (
     ClaimQuery,
     Idempotency,
     Intent,
+    IntentEvent,
     Lease,
     NewIntent,
     Poll,
@@ -457,6 +458,20 @@ class PostgresStore(PostgresControl):
                 return intent_from_row(row)
             seen = await (await self._run(cur, "intent_visible", params)).fetchone()
         raise settled_refusal(intent_id, intent_from_row(seen) if seen else None)
+
+    # -- events -------------------------------------------------------------------
+    async def intent_events(
+        self, intent_id: str, owner: str | None
+    ) -> list[IntentEvent] | None:
+        params = {"id": intent_id, "owner": owner}
+        async with self._tx() as cur:
+            if (
+                await (await self._run(cur, "intent_visible", params)).fetchone()
+                is None
+            ):
+                return None
+            rows = await (await self._run(cur, "intent_event_list", params)).fetchall()
+        return [IntentEvent(**row) for row in rows]
 
     async def idempotency_purge(self, before: float) -> int:
         return await self._purge("idempotency_purge", {"before": before}, PURGE_BATCH)

@@ -21,6 +21,7 @@ from intent_bus.storage.base import (
     ClaimQuery,
     Idempotency,
     Intent,
+    IntentEvent,
     Lease,
     NewIntent,
     Poll,
@@ -398,6 +399,20 @@ class SqliteStore(SqliteControl):
             )
 
         return await self._run(op)
+
+    # -- events -------------------------------------------------------------------
+    async def intent_events(
+        self, intent_id: str, owner: str | None
+    ) -> list[IntentEvent] | None:
+        params = {"id": intent_id, "owner": owner}
+
+        def op(conn: sqlite3.Connection) -> list[IntentEvent] | None:
+            if not fetch_rows(conn, "intent_visible", params):
+                return None
+            rows = fetch_rows(conn, "intent_event_list", params)
+            return [IntentEvent(*row) for row in rows]
+
+        return await self._read_snapshot(op)
 
     async def idempotency_purge(self, before: float) -> int:
         return await self._purge("idempotency_purge", {"before": before})
