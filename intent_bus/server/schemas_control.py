@@ -165,9 +165,35 @@ class GroupStatsView(Struct, kw_only=True):
     generated_at: float
 
 
+class WorkerListParams(Struct, kw_only=True):
+    """Query of GET /workers."""
+
+    owner: OwnerFilter | None = None
+
+
+class WorkerView(Struct, kw_only=True):
+    """A worker of the registry: `owner` is the tenant whose key it claims
+    with; `in_flight` counts its live leases."""
+
+    worker_id: str
+    owner: str
+    state: str
+    capabilities: list[str]
+    goals: list[str]
+    namespaces: list[str]
+    in_flight: int
+    last_seen: float
+    client_version: str | None
+
+
+class WorkerList(Struct, kw_only=True):
+    workers: list[WorkerView]
+
+
 REQUEST_TYPES: tuple[type[Struct], ...] = (
     SearchParams,
     PauseRequest,
     PauseListParams,
     StatsParams,
+    WorkerListParams,
 )

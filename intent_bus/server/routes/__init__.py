@@ -14,6 +14,7 @@ from intent_bus.server.routes import (
     pauses,
     stats,
     ui,
+    workers,
 )
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -27,4 +28,5 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *control.ENDPOINTS,
     *pauses.ENDPOINTS,
     *stats.ENDPOINTS,
+    *workers.ENDPOINTS,
 )
