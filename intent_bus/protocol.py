@@ -194,11 +194,6 @@ TENANT_KEY_PREFIX: Final = "tk_"
 ADMIN_KEY_PREFIX: Final = "ak_"
 
 
-# -- control API (issue 9): what only the SDK and CLI read so far --
-WORKER_STATES: Final = ("live", "idle", "gone")
-"""GET /workers: seen within 60 s (or holding a lease), within 10 min, older."""
-
-
 def _encode(text: str) -> str:
     # quote() keeps only RFC 3986 unreserved characters when safe is empty.
     return quote(text, safe="")
