@@ -145,3 +145,21 @@ def test_cancel_an_open_and_a_claimed_intent(cli: Cli, client: IntentClient) -> 
     again = cli("cancel", waiting.id, "--json")
     assert again.returncode == 1
     assert json.loads(again.stdout)["error"]["code"] == "conflict"
+
+
+def test_events_and_workers_print_tables(cli: Cli, client: IntentClient) -> None:
+    job = client.publish("g", {})
+    client.claim(goal="g", worker_id="node-3")
+    events = cli("events", job.id)
+    assert events.returncode == 0, events.stderr
+    lines = events.stdout.splitlines()
+    assert lines[0].split() == ["TIME", "EVENT", "WORKER", "ATTEMPT", "DETAIL"]
+    assert "published" in lines[1] and "claimed" in lines[2] and "node-3" in lines[2]
+    document = json.loads(cli("events", job.id, "--json").stdout)
+    assert [e["type"] for e in document["events"]] == ["published", "claimed"]
+    workers = cli("workers")
+    header, row = workers.stdout.splitlines()
+    assert header.split()[:3] == ["WORKER", "OWNER", "STATE"]
+    assert row.split()[0] == "node-3" and " live " in row and row.endswith(" ago")
+    listed = json.loads(cli("workers", "--json").stdout)["workers"]
+    assert [w["worker_id"] for w in listed] == ["node-3"]

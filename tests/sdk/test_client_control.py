@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -200,3 +201,28 @@ def test_cancel_of_a_claimed_intent_is_a_request_its_worker_learns(
     assert client.extend_claim(claimed, seconds=30)["cancel_requested"] is True
     client.fulfill(claimed, result="late")
     assert client.get_status(job.id).status == "cancelled"
+
+
+def test_timeline_lists_what_happened_oldest_first(client: Any, rival: Any) -> None:
+    job = client.publish("g", {}, max_attempts=2, backoff_base=0.01)
+    first = client.claim(goal="g", worker_id="node-1")
+    client.fail(first, error="disk full")
+    events = client.intent_events(job.id)
+    assert [e.type for e in events][:3] == ["published", "claimed", "failed"]
+    claimed, failed = events[1], events[2]
+    assert (claimed.worker, claimed.attempt) == ("node-1", 1)
+    assert (failed.error, failed.attempt) == ("disk full", 1)
+    assert all(a.at <= b.at for a, b in itertools.pairwise(events))
+    with pytest.raises(IntentBusError) as info:
+        rival.intent_events(job.id)
+    assert info.value.status_code == 404
+
+
+def test_workers_registry_lists_a_worker_that_claimed(client: Any, rival: Any) -> None:
+    client.publish("g", {})
+    assert client.claim(goal="g", worker_id="node-9", capabilities=["gpu"])
+    [worker] = [w for w in client.list_workers() if w.worker_id == "node-9"]
+    assert worker.state == "live" and worker.in_flight == 1
+    assert worker.capabilities == ("gpu",) and "g" in worker.goals
+    assert worker.last_seen is not None
+    assert [w for w in rival.list_workers() if w.worker_id == "node-9"] == []
