@@ -25,7 +25,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 from intent_bus import protocol
@@ -39,7 +38,8 @@ from intent_bus.worker import outcome as outcomes
 from intent_bus.worker.backoff import MAX_ERROR_BACKOFF, error_delay, idle_delay
 from intent_bus.worker.client import WorkerClient
 from intent_bus.worker.context import JobContext, run_with, wants_context
-from intent_bus.worker.lease import Lease, LeaseKeeper
+from intent_bus.worker.job import Job, Processed, finished_line
+from intent_bus.worker.lease import LeaseKeeper
 from intent_bus.worker.outcome import Outcome
 from intent_bus.worker.pool import HandlerPool
 from intent_bus.worker.redact import redact
@@ -63,34 +63,6 @@ def default_worker_id() -> str:
     """Identifies this host and process, e.g. ``node-7-12345``."""
     worker_id = f"{socket.gethostname() or 'worker'}-{os.getpid()}"
     return worker_id[-protocol.WORKER_ID_MAX_CHARS :]
-
-
-@dataclass(frozen=True, slots=True)
-class Processed:
-    """One intent this runtime handled: the claim, the verdict, and whether the
-    server accepted the verdict (False when the lease was lost meanwhile).
-    ``cancelled`` is True when the intent's cancel was requested while its
-    handler ran: the server ends it ``cancelled`` whatever the verdict."""
-
-    intent: ClaimedIntent
-    outcome: Outcome
-    reported: bool
-    cancelled: bool = False
-
-
-@dataclass(eq=False)
-class _Job:
-    intent: ClaimedIntent
-    handler: Handler
-    full_envelope: bool
-    keeper: LeaseKeeper
-    lease: Lease
-    context: JobContext
-    pass_context: bool
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    settled: bool = False
-    result: Processed | None = None
-    thread: threading.Thread | None = None
 
 
 class WorkerRuntime:
@@ -150,15 +122,15 @@ class WorkerRuntime:
         )
         self._rand = random.Random()
         self._lock = threading.Lock()
-        self._inflight: dict[str, _Job] = {}
+        self._inflight: dict[str, Job] = {}
         self._slot_freed = threading.Event()
         self._shutdown = Shutdown()
         self._stop_logged = False
         self._announced = False
         # Per `listen`/`process_one` call, set up by `_session`.
-        self._pool: HandlerPool[_Job] | None = None
+        self._pool: HandlerPool[Job] | None = None
         self._keeper: LeaseKeeper | None = None
-        self._watchdog: Watchdog[_Job] | None = None
+        self._watchdog: Watchdog[Job] | None = None
 
     # -- public -----------------------------------------------------------
 
@@ -212,7 +184,7 @@ class WorkerRuntime:
     ) -> Processed | None:
         """Claim at most one intent (long-polling up to `wait` seconds), handle
         it and report; None when there was none. Errors of the claim raise."""
-        job: _Job | None = None
+        job: Job | None = None
         with self._session():
             response = self._claim(goal, namespace, publisher, wait)
             if response.intent is not None:
@@ -391,7 +363,7 @@ class WorkerRuntime:
 
     def _start(
         self, intent: ClaimedIntent, handler: Handler, full_envelope: bool
-    ) -> _Job:
+    ) -> Job:
         assert self._pool is not None and self._keeper is not None
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
@@ -407,7 +379,7 @@ class WorkerRuntime:
         lease = keeper.watch(
             intent.id, intent.claim_token, timeout, on_cancel=context.request_cancel
         )
-        job = _Job(
+        job = Job(
             intent,
             handler,
             full_envelope,
@@ -421,7 +393,7 @@ class WorkerRuntime:
         self._pool.submit(job)
         return job
 
-    def _run_job(self, job: _Job) -> None:
+    def _run_job(self, job: Job) -> None:
         intent = job.intent
         try:
             if job.settled:
@@ -451,7 +423,7 @@ class WorkerRuntime:
         finally:
             self._forget(job)
 
-    def _forget(self, job: _Job) -> None:
+    def _forget(self, job: Job) -> None:
         """Frees the job's slot (once: a timed-out job's is freed early)."""
         with self._lock:
             # The same intent may have been claimed again since a time-out.
@@ -459,7 +431,7 @@ class WorkerRuntime:
                 del self._inflight[job.intent.id]
         self._slot_freed.set()
 
-    def _time_out(self, job: _Job) -> None:
+    def _time_out(self, job: Job) -> None:
         """On the watchdog's thread: fail a handler's intent past the limit."""
         job.context.expire()
         if job.settled:
@@ -477,7 +449,7 @@ class WorkerRuntime:
             pool.abandon(job.thread)
         self._forget(job)
 
-    def _settle(self, job: _Job, verdict: Outcome) -> None:
+    def _settle(self, job: Job, verdict: Outcome) -> None:
         """Report the verdict once (an abort may have settled the job first)."""
         with job.lock:
             if job.settled:
@@ -486,35 +458,13 @@ class WorkerRuntime:
         reported = self._report(job.intent, verdict)
         cancelled = job.context.cancel_requested
         job.result = Processed(job.intent, verdict, reported, cancelled)
-        self._log_finished(job, verdict, reported, cancelled)
+        if log.isEnabledFor(logging.INFO):
+            log.info(finished_line(job, verdict, reported))
         if self.on_outcome is not None:
             try:
                 self.on_outcome(job.intent, verdict, reported)
             except Exception:
                 log.exception("on_outcome hook failed for intent %s", job.intent.id)
-
-    def _log_finished(
-        self, job: _Job, verdict: Outcome, reported: bool, cancelled: bool
-    ) -> None:
-        """The one INFO line per finished intent, so a healthy worker is seen
-        working: id, goal, outcome and how long the handler took."""
-        if not log.isEnabledFor(logging.INFO):
-            return
-        if cancelled:
-            outcome = "cancelled"
-        elif verdict.fulfilled:
-            outcome = "fulfilled"
-        else:
-            outcome = f"failed ({verdict.error})"
-        if not reported:
-            outcome += ", not accepted: lease lost"
-        log.info(
-            "intent %s (goal %s) %s in %.3f s",
-            job.intent.id,
-            job.intent.goal,
-            outcome,
-            time.monotonic() - job.context.started,
-        )
 
     def _report(self, intent: ClaimedIntent, verdict: Outcome) -> bool:
         return report(self.client, intent, verdict)
