@@ -1,14 +1,21 @@
-"""The control API's writes on one intent (cancel, requeue) and the timeline
-they leave, for the publishing tenant or an admin (issue 9). (The reads of
-intents are in ``control``.)"""
+"""The control API's writes (cancel, requeue, one by one or in bulk by a
+filter) and the timeline they leave, for the publishing tenant or an admin
+(issue 9). The reads of intents are in ``control``."""
 
 from __future__ import annotations
 
+import asyncio
+from typing import Final, Literal
+
 from intent_bus import protocol
-from intent_bus.server.errors import not_found
+from intent_bus.server.errors import invalid_request, not_found
 from intent_bus.server.http.endpoint import Call, Endpoint
 from intent_bus.server.http.reply import Reply, json_reply
 from intent_bus.server.schemas import (
+    BulkCancelled,
+    BulkCancelRequest,
+    BulkRequeued,
+    BulkRequeueRequest,
     CancelView,
     ErrorBody,
     EventList,
@@ -16,6 +23,10 @@ from intent_bus.server.schemas import (
     StatusView,
 )
 from intent_bus.server.views import cancel_view, status_view
+from intent_bus.storage.base import BulkFilter
+
+BULK_BATCH: Final = 500
+"""Intents a bulk action changes per transaction; other requests run between."""
 
 
 def scope(call: Call) -> str | None:
@@ -61,6 +72,55 @@ async def events(call: Call, _: None) -> Reply:
     return json_reply(200, EventList(id=intent_id, events=views))
 
 
+def bulk_filter(
+    call: Call, body: BulkCancelRequest, status: Literal["open", "dead"]
+) -> BulkFilter:
+    """The filter of a bulk body, scoped to the caller's tenant (an admin may
+    name an owner; a tenant may not)."""
+    owner = scope(call)
+    if body.owner is not None:
+        if owner is not None:
+            raise invalid_request("owner: only an admin key may name an owner")
+        owner = body.owner
+    error = body.error_contains if isinstance(body, BulkRequeueRequest) else None
+    return BulkFilter(status, owner, body.goal, body.namespace, error)
+
+
+async def bulk(
+    call: Call,
+    action: Literal["requeue", "cancel"],
+    match: BulkFilter,
+    dry_run: bool,
+) -> tuple[int, int]:
+    """(matched, changed): counts, then works in batches until one is short."""
+    store = call.services.store
+    matched = await store.intent_bulk_count(match)
+    changed = 0
+    while not dry_run and matched:
+        done = await store.intent_bulk_step(action, match, call.now, BULK_BATCH)
+        changed += done
+        if done < BULK_BATCH:
+            break
+        await asyncio.sleep(0)  # let other requests in between batches
+    return matched, changed
+
+
+async def bulk_requeue(call: Call, body: BulkRequeueRequest) -> Reply:
+    """Requeues the dead intents the filter matches."""
+    match = bulk_filter(call, body, protocol.STATUS_DEAD)
+    matched, changed = await bulk(call, "requeue", match, body.dry_run)
+    if changed:
+        call.services.hub.notify()
+    return json_reply(200, BulkRequeued(matched=matched, requeued=changed))
+
+
+async def bulk_cancel(call: Call, body: BulkCancelRequest) -> Reply:
+    """Cancels the open intents the filter matches."""
+    match = bulk_filter(call, body, protocol.STATUS_OPEN)
+    matched, changed = await bulk(call, "cancel", match, body.dry_run)
+    return json_reply(200, BulkCancelled(matched=matched, cancelled=changed))
+
+
 _REFUSED = {404: ErrorBody, 409: ErrorBody}
 
 ENDPOINTS = (
@@ -77,6 +137,22 @@ ENDPOINTS = (
         requeue,
         "Reopen a dead or cancelled intent with fresh attempts",
         responses={200: StatusView, **_REFUSED},
+    ),
+    Endpoint(
+        "POST",
+        "/intents/requeue",
+        bulk_requeue,
+        "Requeue the dead intents a filter matches (dry_run only counts)",
+        body=BulkRequeueRequest,
+        responses={200: BulkRequeued, 400: ErrorBody},
+    ),
+    Endpoint(
+        "POST",
+        "/intents/cancel",
+        bulk_cancel,
+        "Cancel the open intents a filter matches (dry_run only counts)",
+        body=BulkCancelRequest,
+        responses={200: BulkCancelled, 400: ErrorBody},
     ),
     Endpoint(
         "GET",
