@@ -7,7 +7,7 @@ form submitted with blank fields searches everything.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from msgspec import Meta, Raw, Struct, field
 
@@ -188,6 +188,24 @@ class WorkerView(Struct, kw_only=True):
 
 class WorkerList(Struct, kw_only=True):
     workers: list[WorkerView]
+
+
+class ExplainReason(Struct, kw_only=True):
+    """A stable `code`, a sentence for people, and the facts behind it."""
+
+    code: str
+    message: str
+    details: dict[str, Any]
+
+
+class ExplainView(Struct, kw_only=True):
+    """GET /explain/{id}: whether a matching worker's claim would take it now
+    (open, due, not paused), and every reason it is not running."""
+
+    id: str
+    status: StatusName
+    claimable_now: bool
+    reasons: list[ExplainReason]
 
 
 REQUEST_TYPES: tuple[type[Struct], ...] = (

@@ -427,3 +427,9 @@ class Store(Protocol):
 
     async def worker_purge(self, before: float) -> int:
         """Deletes workers last seen before `before`; returns how many."""
+
+    # -- control reads: explain ----------------------------------------------
+    async def intent_ahead(self, intent_id: str, now: float) -> int:
+        """Counts the due open intents a worker of the intent's tenant in its
+        namespace would be given first (its tenant's private ones there, and
+        public ones), in claim order."""

@@ -10,6 +10,8 @@ from typing import Any, Final
 
 LIST_MAX: Final = 50
 """Goals and namespaces remembered per worker (the most recent ones)."""
+ANY_GOAL: Final = "*"
+"""Remembered among a worker's goals when it claimed without naming one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +60,7 @@ def upsert_params(
         "owner": sighting.owner,
         "worker_id": sighting.worker_id,
         "capabilities": json.dumps(sorted(set(sighting.capabilities))),
-        "goals": json.dumps(_merged(goals, sighting.goal)),
+        "goals": json.dumps(_merged(goals, sighting.goal or ANY_GOAL)),
         "namespaces": json.dumps(_merged(namespaces, sighting.namespace)),
         "client_version": sighting.client_version,
         "now": now,

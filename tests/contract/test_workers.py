@@ -33,7 +33,7 @@ async def test_sightings_merge_goals_and_namespaces(store: Store) -> None:
     [worker] = await store.worker_list("acme", NOW - 60, NOW + 10)
 
     assert worker.worker_id == "w1" and worker.owner == "acme"
-    assert worker.goals == ("resize", "email")
+    assert worker.goals == ("resize", "email", "*")  # "*": claimed without a goal
     assert worker.namespaces == ("jobs", "default")
     assert worker.capabilities == ("cpu", "gpu")
     assert worker.last_seen == NOW + 9 and worker.client_version == "intent-bus/2.1.2"

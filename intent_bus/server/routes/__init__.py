@@ -7,6 +7,7 @@ from intent_bus.server.routes import (
     admin,
     cancel,
     control,
+    explain,
     intents,
     kv,
     leases,
@@ -29,4 +30,5 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *pauses.ENDPOINTS,
     *stats.ENDPOINTS,
     *workers.ENDPOINTS,
+    *explain.ENDPOINTS,
 )

@@ -147,3 +147,12 @@ class PostgresControl:
 
     async def worker_purge(self, before: float) -> int:
         return await self._purge("worker_purge", {"before": before}, 5000)
+
+    async def intent_ahead(self, intent_id: str, now: float) -> int:
+        params = {"id": intent_id, "now": now}
+        total = 0
+        async with self._tx() as cur:
+            for name in ("intent_ahead_private", "intent_ahead_public"):
+                row = await (await self._run(cur, name, params)).fetchone()
+                total += int(row["n"]) if row else 0
+        return total

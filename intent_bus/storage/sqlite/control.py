@@ -119,3 +119,14 @@ class SqliteControl:
 
     async def worker_purge(self, before: float) -> int:
         return await self._purge("worker_purge", {"before": before})
+
+    async def intent_ahead(self, intent_id: str, now: float) -> int:
+        params = {"id": intent_id, "now": now}
+
+        def op(conn: sqlite3.Connection) -> int:
+            return sum(
+                int(fetch_rows(conn, name, params)[0][0])
+                for name in ("intent_ahead_private", "intent_ahead_public")
+            )
+
+        return await self._run(op)

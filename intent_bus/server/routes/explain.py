@@ -1,0 +1,33 @@
+"""GET /explain/{id}: why an intent is or is not running (server/explain.py)."""
+
+from __future__ import annotations
+
+from intent_bus.server.explain import explain_intent
+from intent_bus.server.http.endpoint import Call, Endpoint
+from intent_bus.server.http.reply import Reply, json_reply
+from intent_bus.server.routes.intents import visible_intent
+from intent_bus.server.schemas import ErrorBody
+from intent_bus.server.schemas_control import ExplainReason, ExplainView
+
+
+async def explain(call: Call, _: None) -> Reply:
+    intent = await visible_intent(call)
+    claimable_now, reasons = await explain_intent(call.services.store, intent, call.now)
+    view = ExplainView(
+        id=intent.id,
+        status=intent.status,
+        claimable_now=claimable_now,
+        reasons=[ExplainReason(**reason) for reason in reasons],
+    )
+    return json_reply(200, view)
+
+
+ENDPOINTS = (
+    Endpoint(
+        "GET",
+        "/explain/{intent_id}",
+        explain,
+        "Why an intent is or is not running, with stable reason codes",
+        responses={200: ExplainView, 404: ErrorBody},
+    ),
+)
