@@ -163,3 +163,16 @@ def test_events_and_workers_print_tables(cli: Cli, client: IntentClient) -> None
     assert row.split()[0] == "node-3" and " live " in row and row.endswith(" ago")
     listed = json.loads(cli("workers", "--json").stdout)["workers"]
     assert [w["worker_id"] for w in listed] == ["node-3"]
+
+
+def test_explain_prints_the_reasons(cli: Cli, client: IntentClient) -> None:
+    job = client.publish("g", {}, delay=3600)
+    shown = cli("explain", job.id)
+    assert shown.returncode == 0, shown.stderr
+    first, *reasons = shown.stdout.splitlines()
+    assert first == f"intent {job.id} is open: not claimable now"
+    assert any(line.startswith("  delayed: ") for line in reasons)
+    document = json.loads(cli("explain", job.id, "--json").stdout)
+    assert document["claimable_now"] is False
+    assert "delayed" in [r["code"] for r in document["reasons"]]
+    assert_one_line_error(cli("explain", "nope"), 1, "not found")

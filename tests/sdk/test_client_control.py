@@ -226,3 +226,43 @@ def test_workers_registry_lists_a_worker_that_claimed(client: Any, rival: Any) -
     assert worker.capabilities == ("gpu",) and "g" in worker.goals
     assert worker.last_seen is not None
     assert [w for w in rival.list_workers() if w.worker_id == "node-9"] == []
+
+
+def test_explain_gives_reason_codes(client: Any, rival: Any) -> None:
+    later = client.publish("g", {}, delay=3600)
+    explanation = client.explain(later.id)
+    assert (explanation.id, explanation.status) == (later.id, "open")
+    assert not explanation.claimable_now
+    codes = [r.code for r in explanation.reasons]
+    assert "delayed" in codes
+    delayed = explanation.reasons[codes.index("delayed")]
+    assert delayed.message and "due_at" in delayed.details
+    done = client.publish("g2", {})
+    client.fulfill(client.claim(goal="g2"), result=1)
+    assert [r.code for r in client.explain(done.id).reasons] == ["fulfilled"]
+    with pytest.raises(IntentBusError) as info:
+        rival.explain(later.id)
+    assert info.value.status_code == 404
+
+
+def test_bulk_requeue_and_cancel_by_filter_with_a_dry_run_first(client: Any) -> None:
+    dead = []
+    for n in range(3):
+        job = client.publish("fragile", {"n": n}, max_attempts=1)
+        client.fail(client.claim(goal="fragile"), error=f"disk full {n}")
+        dead.append(job.id)
+    looked = client.requeue_many(goal="fragile", error_contains="DISK", dry_run=True)
+    assert (looked.matched, looked.requeued, looked.changed) == (3, 0, 0)
+    assert client.get_status(dead[0]).status == "dead"
+    done = client.requeue_many(goal="fragile", error_contains="disk")
+    assert (done.matched, done.requeued) == (3, 3)
+    assert {client.get_status(i).status for i in dead} == {"open"}
+
+    counted = client.cancel_many(goal="fragile", dry_run=True)
+    assert (counted.matched, counted.cancelled) == (3, 0)
+    cancelled = client.cancel_many(goal="fragile")
+    assert (cancelled.matched, cancelled.cancelled, cancelled.changed) == (3, 3, 3)
+    assert {client.get_status(i).status for i in dead} == {"cancelled"}
+    with pytest.raises(IntentBusError) as info:
+        client.cancel_many(goal="fragile", owner="someone")
+    assert info.value.status_code == 400
