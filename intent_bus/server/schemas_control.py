@@ -208,6 +208,23 @@ class ExplainView(Struct, kw_only=True):
     reasons: list[ExplainReason]
 
 
+class ClaimGroup(Struct, kw_only=True):
+    """Intents a claim would skip for one reason (`code`)."""
+
+    code: str
+    message: str
+    count: int
+    details: dict[str, Any]
+
+
+class ClaimExplainView(Struct, kw_only=True):
+    """GET /explain/claim: how many intents this claim could take now, and
+    why the others would be skipped (over a bounded sample)."""
+
+    claimable: int
+    groups: list[ClaimGroup]
+
+
 REQUEST_TYPES: tuple[type[Struct], ...] = (
     SearchParams,
     PauseRequest,

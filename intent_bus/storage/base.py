@@ -433,3 +433,6 @@ class Store(Protocol):
         """Counts the due open intents a worker of the intent's tenant in its
         namespace would be given first (its tenant's private ones there, and
         public ones), in claim order."""
+
+    async def intent_open_public(self, limit: int) -> list[Intent]:
+        """Returns up to `limit` open public intents, in claim order."""

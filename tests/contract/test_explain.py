@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from intent_bus.server.explain import explain_intent
+from intent_bus.server.explain_claim import explain_claim_query
 from intent_bus.storage.base import Store
 from intent_bus.storage.workers import WorkerSighting
 from tests.contract.conftest import NOW, claim, claimer, publish
@@ -158,10 +159,54 @@ async def test_terminal_codes(store: Store) -> None:
         {
             "fulfilled": {
                 "code": "fulfilled",
-                "message": "It is done: a worker fulfilled it.",
+                "message": "Fulfilled: a worker completed it.",
                 "details": {},
             }
         },
     )
     _, reasons = await _explain(store, dead.id, NOW)
     assert reasons["dead"]["details"] == {"last_error": "no disk"}
+
+
+async def test_explain_claim_groups_every_code(store: Store) -> None:
+    await publish(store)  # claimable
+    await publish(store, namespace="jobs")  # other_namespace
+    await publish(store, run_at=NOW + 40)  # delayed
+    await publish(store, run_at=NOW + 20)  # delayed, the earliest
+    await publish(store, target_worker="w2")  # targeted_elsewhere
+    await publish(store, required_capability="gpu")  # capability_missing
+    await publish(store, goal="email")  # paused below
+    await publish(store, owner="other")  # another tenant's private: unseen
+    await store.pause_set("acme", "default", "email", NOW)
+    query = claimer(worker_id="w1", capabilities=("cpu",))
+
+    claimable, groups = await explain_claim_query(store, query, NOW)
+
+    by_code = {group["code"]: group for group in groups}
+    assert claimable == 1
+    assert {code: g["count"] for code, g in by_code.items()} == {
+        "other_namespace": 1,
+        "delayed": 2,
+        "targeted_elsewhere": 1,
+        "capability_missing": 1,
+        "paused": 1,
+    }
+    assert by_code["delayed"]["details"] == {"until": NOW + 20}
+    assert by_code["capability_missing"]["details"] == {"capability": "gpu"}
+    took = await claim(store, query, worker_id="w1")
+    assert took is not None  # explaining claimed nothing; the one is still there
+    assert await claim(store, query, worker_id="w1") is None
+
+
+async def test_explain_claim_on_nothing_says_none_open(store: Store) -> None:
+    assert await explain_claim_query(store, claimer(), NOW) == (
+        0,
+        [
+            {
+                "code": "none_open",
+                "message": "There is no open intent this claim could see.",
+                "count": 0,
+                "details": {},
+            }
+        ],
+    )

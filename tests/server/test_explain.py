@@ -32,3 +32,21 @@ def test_explain_answers_reasons_and_hides_other_tenants(
     assert hidden.status_code == 404 and error_code(hidden) == "not_found"
     assert admin.get(f"/explain/{job['id']}").status_code == 200
     assert alice.get("/explain/nope").status_code == 404
+
+
+def test_explain_claim_takes_the_claim_query_and_never_claims(tenant: Api) -> None:
+    tenant.publish(goal="resize", required_capability="gpu")
+    worker = {"X-Worker-ID": "w1", "X-Worker-Capabilities": "cpu"}
+
+    response = tenant.get("/explain/claim?goal=resize", headers=worker)
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["claimable"] == 0
+    assert [(g["code"], g["count"], g["details"]) for g in body["groups"]] == [
+        ("capability_missing", 1, {"capability": "gpu"})
+    ]
+    assert tenant.claim("goal=resize", **worker).status_code == 204
+    assert tenant.claim_ok("goal=resize", **{"X-Worker-Capabilities": "gpu"})
+    bad = tenant.get("/explain/claim?wait=-1")
+    assert bad.status_code == 400 and error_code(bad) == "invalid_request"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg.rows import DictRow
 
-from intent_bus.storage.base import IntentPage, Pause
+from intent_bus.storage.base import Intent, IntentPage, Pause
 from intent_bus.storage.group_stats import GroupStats, completions_since, group_stats
 from intent_bus.storage.postgres.records import intent_from_row
 from intent_bus.storage.search import IntentFilter, pick_page, plan_walk, walk_rows
@@ -156,3 +156,9 @@ class PostgresControl:
                 row = await (await self._run(cur, name, params)).fetchone()
                 total += int(row["n"]) if row else 0
         return total
+
+    async def intent_open_public(self, limit: int) -> list[Intent]:
+        async with self._statement() as cur:
+            params = {"limit": limit}
+            rows = await (await self._run(cur, "intent_open_public", params)).fetchall()
+        return [intent_from_row(row) for row in rows]

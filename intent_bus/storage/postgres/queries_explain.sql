@@ -27,3 +27,12 @@ WHERE me.id = :id
        OR (ahead.priority = me.priority
            AND (ahead.run_at < me.run_at
                 OR (ahead.run_at = me.run_at AND ahead.seq < me.seq))))
+
+-- name: intent_open_public
+-- The first open public intents in claim order (GET /explain/claim samples them).
+SELECT *
+FROM intents
+WHERE status = 'open'
+  AND visibility = 'public'
+ORDER BY priority DESC, run_at, seq
+LIMIT :limit

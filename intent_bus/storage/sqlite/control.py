@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from intent_bus.storage.base import IntentPage, Pause
+from intent_bus.storage.base import Intent, IntentPage, Pause
 from intent_bus.storage.group_stats import GroupStats, completions_since, group_stats
 from intent_bus.storage.search import IntentFilter, pick_page, plan_walk, walk_rows
 from intent_bus.storage.sqlite.records import Q, fetch_intents, fetch_rows
@@ -130,3 +130,9 @@ class SqliteControl:
             )
 
         return await self._run(op)
+
+    async def intent_open_public(self, limit: int) -> list[Intent]:
+        params = {"limit": limit}
+        return await self._run(
+            lambda conn: fetch_intents(conn, "intent_open_public", params)
+        )
