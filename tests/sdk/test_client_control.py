@@ -266,3 +266,16 @@ def test_bulk_requeue_and_cancel_by_filter_with_a_dry_run_first(client: Any) -> 
     with pytest.raises(IntentBusError) as info:
         client.cancel_many(goal="fragile", owner="someone")
     assert info.value.status_code == 400
+
+
+def test_explain_claim_says_why_a_worker_gets_nothing_and_claims_nothing(
+    client: Any,
+) -> None:
+    job = client.publish("render", {}, required_capability="a100")
+    answer = client.explain_claim(goal="render", worker_id="w1", capabilities=["cpu"])
+    assert answer.claimable == 0
+    [group] = [g for g in answer.groups if g.code == "capability_missing"]
+    assert group.count == 1 and group.message
+    able = client.explain_claim(goal="render", worker_id="w2", capabilities="a100")
+    assert able.claimable == 1
+    assert client.get_status(job.id).status == "open"  # nothing was claimed
