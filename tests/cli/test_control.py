@@ -176,3 +176,20 @@ def test_explain_prints_the_reasons(cli: Cli, client: IntentClient) -> None:
     assert document["claimable_now"] is False
     assert "delayed" in [r["code"] for r in document["reasons"]]
     assert_one_line_error(cli("explain", "nope"), 1, "not found")
+
+
+def test_owner_uses_the_admin_key_and_narrows_to_one_tenant(
+    cli: Cli, client: IntentClient, sqlite_server: ServerHandle
+) -> None:
+    mine = client.publish("g", {})
+    other = IntentClient(sqlite_server.url, api_key=sqlite_server.create_tenant("bob"))
+    with other:
+        theirs = other.publish("g", {})
+    admin_env = {"INTENT_BUS_ADMIN_KEY": sqlite_server.admin_key}
+    shown = cli("intents", "--owner", "bob", "--json", env=admin_env, key=None)
+    assert shown.returncode == 0, shown.stderr
+    assert [r["id"] for r in json.loads(shown.stdout)["intents"]] == [theirs.id]
+    own = json.loads(cli("intents", "--json").stdout)["intents"]
+    assert [r["id"] for r in own] == [mine.id]
+    refused = cli("intents", "--owner", "bob")
+    assert_one_line_error(refused, 1, "owner")
