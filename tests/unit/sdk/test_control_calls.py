@@ -351,3 +351,16 @@ def test_control_plans_yield_their_call_and_return_its_answer() -> None:
     assert step.path == f"/cancel/{ROW['id']}"
     step, _ = run(ops.requeue_many(goal="g", dry_run=True), "bulk")
     assert json.loads(step.body)["dry_run"] is True
+
+
+def test_control_models_hold_exactly_the_protocol_fields() -> None:
+    import dataclasses
+
+    from intent_bus.sdk.control_models import IntentDetail, QueuePause
+
+    def names(model: type) -> set[str]:
+        return {f.name for f in dataclasses.fields(model)} - {"extra"}
+
+    assert names(IntentRow) == set(protocol.INTENT_ROW_FIELDS)
+    assert names(IntentDetail) == set(protocol.INTENT_DETAIL_FIELDS)
+    assert names(QueuePause) == set(protocol.PAUSE_FIELDS)
