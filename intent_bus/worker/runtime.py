@@ -434,8 +434,10 @@ class WorkerRuntime:
     def _time_out(self, job: Job) -> None:
         """On the watchdog's thread: fail a handler's intent past the limit."""
         job.context.expire()
-        if job.settled:
-            return
+        with job.lock:
+            if job.settled:  # it finished (or was aborted) just in time
+                return
+            job.settled = True
         job.keeper.release(job.lease, wait=False)
         log.warning(
             "handler of intent %s ran past its %g s timeout; failing the intent "
@@ -443,18 +445,22 @@ class WorkerRuntime:
             job.intent.id,
             self.timeout,
         )
-        self._settle(job, Outcome.fail(f"handler timed out after {self.timeout:g} s"))
         pool = self._pool
         if pool is not None and job.thread is not None:
             pool.abandon(job.thread)
+        self._send(job, Outcome.fail(f"handler timed out after {self.timeout:g} s"))
         self._forget(job)
 
     def _settle(self, job: Job, verdict: Outcome) -> None:
-        """Report the verdict once (an abort may have settled the job first)."""
+        """Report the verdict once (an abort or a time-out may have settled
+        the job first)."""
         with job.lock:
             if job.settled:
                 return
             job.settled = True
+        self._send(job, verdict)
+
+    def _send(self, job: Job, verdict: Outcome) -> None:
         reported = self._report(job.intent, verdict)
         cancelled = job.context.cancel_requested
         job.result = Processed(job.intent, verdict, reported, cancelled)
