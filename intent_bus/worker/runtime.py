@@ -156,6 +156,7 @@ class WorkerRuntime:
         `IntentBusAuthError` when the server refuses the key: retrying would
         not help.
         """
+        pass_context = wants_context(handler)  # once, not per intent
         with self._session():
             failures = 0
             try:
@@ -164,7 +165,7 @@ class WorkerRuntime:
                         goal, namespace, publisher, failures, self._long_poll
                     )
                     if claimed is not None:
-                        self._start(claimed, handler, full_envelope)
+                        self._start(claimed, handler, full_envelope, pass_context)
             except IntentBusAuthError:
                 # Running handlers still finish and report before the error
                 # reaches the caller. (Not on abort: that must not wait.)
@@ -188,7 +189,9 @@ class WorkerRuntime:
         with self._session():
             response = self._claim(goal, namespace, publisher, wait)
             if response.intent is not None:
-                job = self._start(response.intent, handler, full_envelope)
+                job = self._start(
+                    response.intent, handler, full_envelope, wants_context(handler)
+                )
                 self._drain()
         # After an abort the session swallowed WorkerAborted; the job then
         # carries the "worker aborted" verdict.
@@ -362,7 +365,11 @@ class WorkerRuntime:
     # -- handling ---------------------------------------------------------
 
     def _start(
-        self, intent: ClaimedIntent, handler: Handler, full_envelope: bool
+        self,
+        intent: ClaimedIntent,
+        handler: Handler,
+        full_envelope: bool,
+        pass_context: bool,
     ) -> Job:
         assert self._pool is not None and self._keeper is not None
         if log.isEnabledFor(logging.DEBUG):
@@ -386,7 +393,7 @@ class WorkerRuntime:
             keeper,
             lease,
             context,
-            wants_context(handler),
+            pass_context,
         )
         with self._lock:
             self._inflight[intent.id] = job
