@@ -46,24 +46,38 @@ class JobContext:
         self.started = time.monotonic()
         self.cancel_requested = False
         self.timed_out = False
-        self._stop = threading.Event()
+        # Made by the first `wait_stop`: most handlers never wait, and an
+        # Event per job would be a measurable share of the runtime's cost.
+        self._stop: threading.Event | None = None
 
     @property
     def should_stop(self) -> bool:
         return self.cancel_requested or self.timed_out
 
     def wait_stop(self, seconds: float) -> bool:
-        return self._stop.wait(seconds)
+        stop = self._stop
+        if stop is None:
+            stop = self._stop = threading.Event()
+        # Checked after the event is in place: a request that came before it
+        # set only the flag, one that comes after sets the event too.
+        if self.should_stop:
+            return True
+        return stop.wait(seconds)
 
     def request_cancel(self) -> None:
         """Called by the runtime when the server asks for a cancel."""
         self.cancel_requested = True
-        self._stop.set()
+        self._wake()
 
     def expire(self) -> None:
         """Called by the runtime when the handler ran past its timeout."""
         self.timed_out = True
-        self._stop.set()
+        self._wake()
+
+    def _wake(self) -> None:
+        stop = self._stop
+        if stop is not None:
+            stop.set()
 
 
 _CURRENT: contextvars.ContextVar[JobContext | None] = contextvars.ContextVar(
