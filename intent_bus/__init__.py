@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         IntentResult,
         IntentStatus,
     )
+    from intent_bus.worker.context import JobContext, current_job
     from intent_bus.worker.runtime import WorkerRuntime
 
 _EXPORTS = {
@@ -45,6 +46,8 @@ _EXPORTS = {
     "IntentBusProtocolError": "intent_bus.sdk.exceptions",
     "IntentBusLeaseLostError": "intent_bus.sdk.exceptions",
     "WorkerRuntime": "intent_bus.worker.runtime",
+    "JobContext": "intent_bus.worker.context",
+    "current_job": "intent_bus.worker.context",
 }
 
 __all__ = [
@@ -60,8 +63,10 @@ __all__ = [
     "IntentClient",
     "IntentResult",
     "IntentStatus",
+    "JobContext",
     "WorkerRuntime",
     "__version__",
+    "current_job",
 ]
 
 

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from intent_bus.cli.connect import make_client
-from intent_bus.cli.output import emit, emit_json, table, when
+from intent_bus.cli.output import emit, emit_json, json_view, table, when
 
 __all__ = ["register"]
 
@@ -40,9 +40,9 @@ def run_create(args: argparse.Namespace) -> int:
     with make_client(args, admin=True) as client:
         created = client.create_key(args.owner)
     if args.json:
-        emit_json(created)
+        emit_json(json_view(created))
     else:
-        emit(str(created.get("api_key")))
+        emit(created.api_key)
     return 0
 
 
@@ -50,16 +50,10 @@ def run_list(args: argparse.Namespace) -> int:
     with make_client(args, admin=True) as client:
         keys = client.list_keys()
     if args.json:
-        emit_json({"keys": keys})
+        emit_json({"keys": json_view(keys)})
     elif keys:
         rows = [
-            (
-                k.get("id"),
-                k.get("owner"),
-                k.get("role"),
-                when(k.get("created_at")),
-                when(k.get("revoked_at")),
-            )
+            (k.id, k.owner, k.role, when(k.created_at), when(k.revoked_at))
             for k in keys
         ]
         emit(table(rows, ("ID", "OWNER", "ROLE", "CREATED", "REVOKED")))
@@ -70,7 +64,7 @@ def run_revoke(args: argparse.Namespace) -> int:
     with make_client(args, admin=True) as client:
         revoked = client.revoke_key(args.id)
     if args.json:
-        emit_json(revoked)
+        emit_json(json_view(revoked))
     else:
-        emit(f"revoked {revoked.get('id', args.id)} ({revoked.get('owner')})")
+        emit(f"revoked {revoked.id} ({revoked.owner})")
     return 0

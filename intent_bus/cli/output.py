@@ -15,8 +15,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 __all__ = [
+    "age",
     "emit",
     "emit_json",
+    "json_view",
     "model_view",
     "note",
     "render_value",
@@ -63,6 +65,18 @@ def when(stamp: Any) -> str | None:
     return time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(stamp)).strip()
 
 
+def age(seconds: Any) -> str | None:
+    """A duration in seconds as people say it (``45s``, ``12m``, ``3h``,
+    ``2d``); None for anything but a number."""
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        return None
+    seconds = max(0.0, float(seconds))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(seconds)}s"
+
+
 def status_lines(view: Mapping[str, Any]) -> str:
     """An intent's fields as aligned ``name: value`` lines, nulls left out and
     times readable."""
@@ -96,3 +110,15 @@ def model_view(model: Any) -> dict[str, Any]:
     }
     view.update(getattr(model, "extra", {}))
     return view
+
+
+def json_view(value: Any) -> Any:
+    """An SDK model (nested ones, tuples and read-only mappings included) as
+    the plain JSON the server sent, for ``--json``."""
+    if isinstance(value, Mapping):
+        return {str(k): json_view(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {k: json_view(v) for k, v in model_view(value).items()}
+    if isinstance(value, list | tuple):
+        return [json_view(v) for v in value]
+    return value

@@ -14,8 +14,9 @@ import httpx
 
 from intent_bus import protocol
 from intent_bus.sdk import args
+from intent_bus.sdk.admin_models import ApiKey, CreatedKey, QueueStats
 from intent_bus.sdk.call import Call, Safety
-from intent_bus.sdk.exceptions import IntentBusError, IntentBusProtocolError
+from intent_bus.sdk.exceptions import IntentBusError
 from intent_bus.sdk.models import IntentStatus
 from intent_bus.sdk.replies import expect, expect_object, list_field, read_json
 from intent_bus.sdk.strict_json import dumps_bytes
@@ -36,7 +37,7 @@ __all__ = [
 # ---------------------------------------------------------------- keys
 
 
-def create_key(owner: Any) -> Call[dict[str, Any]]:
+def create_key(owner: Any) -> Call[CreatedKey]:
     """POST /admin/keys: a new tenant key for `owner`, secret in ``api_key``.
 
     Not idempotent and carries no idempotency key, so it is repeated only when
@@ -53,30 +54,22 @@ def create_key(owner: Any) -> Call[dict[str, Any]]:
     )
 
 
-def _parse_key_created(response: httpx.Response, uncertain: bool) -> dict[str, Any]:
+def _parse_key_created(response: httpx.Response, uncertain: bool) -> CreatedKey:
     expect(response, 201)
-    created = expect_object(response, "key creation reply")
-    if not isinstance(created.get("api_key"), str):
-        raise IntentBusProtocolError(
-            "server sent an invalid key creation reply: field 'api_key' is missing"
-        )
-    return created
+    return CreatedKey.from_json(expect_object(response, "key creation reply"))
 
 
-def list_keys() -> Call[list[dict[str, Any]]]:
+def list_keys() -> Call[list[ApiKey]]:
     """GET /admin/keys: every key's view, oldest first, never a secret."""
     return Call("GET", "/admin/keys", _parse_key_list)
 
 
-def _parse_key_list(response: httpx.Response, uncertain: bool) -> list[dict[str, Any]]:
+def _parse_key_list(response: httpx.Response, uncertain: bool) -> list[ApiKey]:
     expect(response, 200)
-    keys = list_field(response, "keys", "key list")
-    if not all(isinstance(key, dict) for key in keys):
-        raise IntentBusProtocolError("server sent an invalid key list: not objects")
-    return keys
+    return [ApiKey.from_json(key) for key in list_field(response, "keys", "key list")]
 
 
-def revoke_key(key_id: Any) -> Call[dict[str, Any]]:
+def revoke_key(key_id: Any) -> Call[ApiKey]:
     """DELETE /admin/keys/<id>: the key's view with ``revoked_at`` set.
 
     Safe to repeat: the server keeps the first revocation time and answers a
@@ -85,22 +78,27 @@ def revoke_key(key_id: Any) -> Call[dict[str, Any]]:
     return Call(
         "DELETE",
         f"/admin/keys/{args.segment(args.text('key_id', key_id, None))}",
-        _parse_object,
+        _parse_key,
     )
 
 
-def _parse_object(response: httpx.Response, uncertain: bool) -> dict[str, Any]:
+def _parse_key(response: httpx.Response, uncertain: bool) -> ApiKey:
     expect(response, 200)
-    return expect_object(response, "admin reply")
+    return ApiKey.from_json(expect_object(response, "key"))
 
 
 # ---------------------------------------------------------------- queue
 
 
-def queue_stats() -> Call[dict[str, Any]]:
+def queue_stats() -> Call[QueueStats]:
     """GET /admin/stats: ``by_status``, ``by_namespace`` and
     ``oldest_open_created_at`` over every tenant's intents."""
-    return Call("GET", "/admin/stats", _parse_object)
+    return Call("GET", "/admin/stats", _parse_stats)
+
+
+def _parse_stats(response: httpx.Response, uncertain: bool) -> QueueStats:
+    expect(response, 200)
+    return QueueStats.from_json(expect_object(response, "queue stats"))
 
 
 def list_dead(

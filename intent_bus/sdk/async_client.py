@@ -8,13 +8,15 @@ docstring) run here with asyncio: every call goes through the retrying loop of
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import httpx
 
 from intent_bus.sdk.call import Call
+from intent_bus.sdk.control_models import IntentRow
+from intent_bus.sdk.control_ops import ITER_INTENTS_DOC
 from intent_bus.sdk.core import ClientCore
 from intent_bus.sdk.operations import Operations, Pause, Plan, describe
 from intent_bus.sdk.retry import RetryPolicy, send_async
@@ -135,3 +137,29 @@ class AsyncIntentClient(ClientCore):
     queue_stats = _awaitable(Operations.queue_stats)
     list_dead = _awaitable(Operations.list_dead)
     requeue = _awaitable(Operations.requeue)
+    list_intents = _awaitable(Operations.list_intents)
+    get_intent = _awaitable(Operations.get_intent)
+    intent_events = _awaitable(Operations.intent_events)
+    explain = _awaitable(Operations.explain)
+    explain_claim = _awaitable(Operations.explain_claim)
+    list_workers = _awaitable(Operations.list_workers)
+    stats = _awaitable(Operations.stats)
+    cancel = _awaitable(Operations.cancel)
+    requeue_intent = _awaitable(Operations.requeue_intent)
+    pause = _awaitable(Operations.pause)
+    resume = _awaitable(Operations.resume)
+    list_pauses = _awaitable(Operations.list_pauses)
+    requeue_many = _awaitable(Operations.requeue_many)
+    cancel_many = _awaitable(Operations.cancel_many)
+
+    async def iter_intents(self, /, **filters: Any) -> AsyncIterator[IntentRow]:
+        cursor: str | None = None
+        while True:
+            page = await self.list_intents(cursor=cursor, **filters)
+            for row in page.intents:
+                yield row
+            cursor = page.next_cursor
+            if cursor is None:
+                return
+
+    iter_intents.__doc__ = ITER_INTENTS_DOC

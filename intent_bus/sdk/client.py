@@ -8,13 +8,15 @@ loop of ``retry``. This module only sends and sleeps.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import TracebackType
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import httpx
 
 from intent_bus.sdk.call import Call
+from intent_bus.sdk.control_models import IntentRow
+from intent_bus.sdk.control_ops import ITER_INTENTS_DOC
 from intent_bus.sdk.core import KEEPALIVE_EXPIRY, MAX_IDLE_CONNECTIONS, ClientCore
 from intent_bus.sdk.operations import Operations, Pause, Plan, describe
 from intent_bus.sdk.retry import RetryPolicy, send_sync
@@ -138,3 +140,28 @@ class IntentClient(ClientCore):
     queue_stats = _blocking(Operations.queue_stats)
     list_dead = _blocking(Operations.list_dead)
     requeue = _blocking(Operations.requeue)
+    list_intents = _blocking(Operations.list_intents)
+    get_intent = _blocking(Operations.get_intent)
+    intent_events = _blocking(Operations.intent_events)
+    explain = _blocking(Operations.explain)
+    explain_claim = _blocking(Operations.explain_claim)
+    list_workers = _blocking(Operations.list_workers)
+    stats = _blocking(Operations.stats)
+    cancel = _blocking(Operations.cancel)
+    requeue_intent = _blocking(Operations.requeue_intent)
+    pause = _blocking(Operations.pause)
+    resume = _blocking(Operations.resume)
+    list_pauses = _blocking(Operations.list_pauses)
+    requeue_many = _blocking(Operations.requeue_many)
+    cancel_many = _blocking(Operations.cancel_many)
+
+    def iter_intents(self, /, **filters: Any) -> Iterator[IntentRow]:
+        cursor: str | None = None
+        while True:
+            page = self.list_intents(cursor=cursor, **filters)
+            yield from page.intents
+            cursor = page.next_cursor
+            if cursor is None:
+                return
+
+    iter_intents.__doc__ = ITER_INTENTS_DOC

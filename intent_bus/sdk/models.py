@@ -22,9 +22,10 @@ __all__ = ["ClaimResponse", "ClaimedIntent", "IntentResult", "IntentStatus"]
 _EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
 
 # A field spec is (name, kind, required). Kinds: "str", "opt_str", "int",
-# "opt_num", "any". Required fields must be present; optional ones may be
-# absent or null and then take the dataclass default.
-_Spec = tuple[tuple[str, str, bool], ...]
+# "opt_int", "bool", "num", "opt_num", "strs" (a list of strings, kept as a
+# tuple), "object" (kept read-only), "any". Required fields must be present;
+# optional ones may be absent or null and then take the dataclass default.
+Spec = tuple[tuple[str, str, bool], ...]
 
 
 def _bad(model: str, name: str, expected: str, value: Any) -> IntentBusProtocolError:
@@ -49,6 +50,26 @@ def _check(model: str, name: str, kind: str, value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
         raise _bad(model, name, "an integer", value)
+    if kind == "opt_int":
+        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        raise _bad(model, name, "an integer or null", value)
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        raise _bad(model, name, "true or false", value)
+    if kind == "num":
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        raise _bad(model, name, "a number", value)
+    if kind == "strs":
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        raise _bad(model, name, "a list of strings", value)
+    if kind == "object":
+        if isinstance(value, dict):
+            return MappingProxyType(value)
+        raise _bad(model, name, "a JSON object", value)
     # "opt_num": a time or a duration in seconds.
     if value is None:
         return None
@@ -57,7 +78,7 @@ def _check(model: str, name: str, kind: str, value: Any) -> Any:
     raise _bad(model, name, "a number or null", value)
 
 
-def _fields(model: str, spec: _Spec, data: Any) -> dict[str, Any]:
+def fields_of(model: str, spec: Spec, data: Any) -> dict[str, Any]:
     """Validated keyword arguments for the model, with unknown keys under extra."""
     if not isinstance(data, dict):
         raise IntentBusProtocolError(
@@ -105,17 +126,20 @@ _KINDS: Final[Mapping[str, str]] = {
     "required_capability": "opt_str",
     "result": "any",
     "result_type": "opt_str",
+    "owner": "opt_str",
+    "worker": "opt_str",
+    "cancel_requested": "bool",
 }
 
 
-def _spec(fields: tuple[str, ...], required: frozenset[str]) -> _Spec:
+def spec_of(fields: tuple[str, ...], required: frozenset[str]) -> Spec:
     return tuple((name, _KINDS[name], name in required) for name in fields)
 
 
-_STATUS_REQUIRED: Final = frozenset(
+STATUS_REQUIRED: Final = frozenset(
     ("id", "status", "goal", "namespace", "claim_attempts", "max_attempts", "priority")
 )
-_STATUS_SPEC: Final = _spec(protocol.STATUS_FIELDS, _STATUS_REQUIRED)
+_STATUS_SPEC: Final = spec_of(protocol.STATUS_FIELDS, STATUS_REQUIRED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,10 +172,10 @@ class IntentStatus:
 
     @classmethod
     def from_json(cls, data: Any) -> IntentStatus:
-        return cls(**_fields("intent status", _STATUS_SPEC, data))
+        return cls(**fields_of("intent status", _STATUS_SPEC, data))
 
 
-_RESULT_SPEC: Final = _spec(protocol.RESULT_FIELDS, _STATUS_REQUIRED)
+_RESULT_SPEC: Final = spec_of(protocol.RESULT_FIELDS, STATUS_REQUIRED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +207,7 @@ class IntentResult:
 
     @classmethod
     def from_json(cls, data: Any) -> IntentResult:
-        return cls(**_fields("intent result", _RESULT_SPEC, data))
+        return cls(**fields_of("intent result", _RESULT_SPEC, data))
 
 
 _CLAIM_REQUIRED: Final = frozenset(
@@ -198,7 +222,7 @@ _CLAIM_REQUIRED: Final = frozenset(
         "claim_timeout",
     )
 )
-_CLAIM_SPEC: Final = _spec(protocol.CLAIM_FIELDS, _CLAIM_REQUIRED)
+_CLAIM_SPEC: Final = spec_of(protocol.CLAIM_FIELDS, _CLAIM_REQUIRED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +253,7 @@ class ClaimedIntent:
 
     @classmethod
     def from_json(cls, data: Any) -> ClaimedIntent:
-        return cls(**_fields("claimed intent", _CLAIM_SPEC, data))
+        return cls(**fields_of("claimed intent", _CLAIM_SPEC, data))
 
 
 @dataclass(frozen=True, slots=True)

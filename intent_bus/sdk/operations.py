@@ -11,62 +11,25 @@ gives both clients' methods the plan's name, docstring and signature.
 
 from __future__ import annotations
 
-import inspect
 import time
-from collections.abc import Callable, Generator
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from intent_bus import protocol
 from intent_bus.sdk import admin_calls, calls
+from intent_bus.sdk.admin_models import ApiKey, CreatedKey, QueueStats
 from intent_bus.sdk.call import Call
+from intent_bus.sdk.control_ops import ControlOperations
 from intent_bus.sdk.exceptions import IntentBusError
 from intent_bus.sdk.leases import LeaseMemory
 from intent_bus.sdk.models import ClaimResponse, IntentResult, IntentStatus
+from intent_bus.sdk.plan import Pause, Plan, Step, describe
 
 __all__ = ["Operations", "Pause", "Plan", "Step", "describe"]
 
-T = TypeVar("T")
-F = TypeVar("F", bound=Callable[..., Any])
 
-
-@dataclass(frozen=True, slots=True)
-class Pause:
-    """A plan's request to wait before its next step (polling)."""
-
-    seconds: float
-
-
-Step = Call[Any] | Pause
-Plan = Generator[Step, Any, T]
-"""Yields steps, is sent each call's parsed answer, returns the method's value."""
-
-
-def describe(method: F, plan: Callable[..., Any]) -> F:
-    """Gives a client's `method` the name, docstring and signature of `plan`
-    (with ``self`` for the plan's ``Operations`` and the plan's result as the
-    return annotation), so ``help()`` and ``inspect`` show the real method."""
-    method.__name__ = plan.__name__
-    method.__qualname__ = plan.__name__
-    method.__doc__ = plan.__doc__
-    signature = inspect.signature(plan)
-    # Annotations stay strings (postponed evaluation): "Plan[X]" returns "X".
-    # Evaluating them instead would cost milliseconds at every import.
-    annotation = str(plan.__annotations__["return"])
-    if not (annotation.startswith("Plan[") and annotation.endswith("]")):
-        raise TypeError(f"plan {plan.__name__} must be annotated -> Plan[...]")
-    returned = annotation[len("Plan[") : -1]
-    self_param, *params = signature.parameters.values()
-    self_param = self_param.replace(kind=self_param.POSITIONAL_OR_KEYWORD)
-    # inspect.signature reads __signature__, which Callable does not declare.
-    method.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=[self_param, *params], return_annotation=returned
-    )
-    return method
-
-
-class Operations:
-    """The plans of one client, over that client's lease memory."""
+class Operations(ControlOperations):
+    """The plans of one client, over that client's lease memory (the control
+    API's plans are inherited from ``ControlOperations``)."""
 
     __slots__ = ("leases",)
 
@@ -208,15 +171,35 @@ class Operations:
         return status
 
     def get_result(self, /, intent_id: Any) -> Plan[IntentResult | None]:
-        """The intent's outcome once ``fulfilled`` or ``dead``, else None."""
+        """The intent's outcome once it is finished (``fulfilled``, ``dead`` or
+        ``cancelled``); **None while it is still open or claimed**.
+
+        It does not wait: right after ``publish``, with the work done by a
+        separate worker, the answer is None, so test it, or call
+        ``wait_for_result``, which waits and never returns None::
+
+            done = client.get_result(job.id)
+            if done is not None:
+                print(done.status, done.result)
+
+        ``IntentBusError`` (404) when the intent is unknown or not yours.
+        """
         result: IntentResult | None = yield calls.get_result(intent_id)
         return result
 
     def wait_for_result(
         self, /, intent_id: Any, timeout: float = 60.0, poll_interval: float = 0.5
     ) -> Plan[IntentResult]:
-        """Polls ``get_result`` until the intent finishes; ``TimeoutError`` after
-        ``timeout`` seconds."""
+        """Waits for the intent to finish and returns its outcome (never None):
+        the way to read a result a worker produces::
+
+            job = client.publish("resize", {"url": "s3://b/1.png"})
+            print(client.wait_for_result(job.id, timeout=30).result)
+
+        Polls ``get_result`` every ``poll_interval`` seconds; raises
+        ``TimeoutError`` after ``timeout`` seconds. Check ``status``: a
+        ``dead`` intent carries its ``error`` and no result, a ``cancelled``
+        one neither."""
         deadline = time.monotonic() + timeout
         while True:
             result: IntentResult | None = yield calls.get_result(intent_id)
@@ -243,11 +226,12 @@ class Operations:
 
     # ------------------------------------------------------------ admin
 
-    def create_key(self, /, owner: str) -> Plan[dict[str, Any]]:
+    def create_key(self, /, owner: str) -> Plan[CreatedKey]:
         """Creates a tenant key for ``owner``; the answer's ``api_key`` is its secret.
 
-        The answer (``api_key``, ``id``, ``owner``, ``role``, ``created_at``) is
-        the only time the secret is shown: store it. Keys of one owner share
+        The answer (a ``CreatedKey``: ``api_key``, ``id``, ``owner``, ``role``,
+        ``created_at``; it also reads as the dict earlier releases returned)
+        is the only time the secret is shown: store it. Keys of one owner share
         that tenant's intents and KV. Repeated only when the server certainly
         did not act, so a lost answer raises ``IntentBusNetworkError`` rather
         than leave a second, unseen key behind. Needs an admin key: a tenant
@@ -255,19 +239,20 @@ class Operations:
         code ``forbidden``)::
 
             tenant = admin.create_key("acme")
-            IntentClient(api_key=tenant["api_key"]).publish("g", {})
+            IntentClient(api_key=tenant.api_key).publish("g", {})
         """
-        created: dict[str, Any] = yield admin_calls.create_key(owner)
+        created: CreatedKey = yield admin_calls.create_key(owner)
         return created
 
-    def list_keys(self, /) -> Plan[list[dict[str, Any]]]:
-        """Every key's view (``id``, ``owner``, ``role``, ``created_at``,
-        ``revoked_at``), oldest first; secrets are never returned. Needs an
-        admin key (a tenant key gets ``IntentBusAuthError``, status 403)."""
-        keys: list[dict[str, Any]] = yield admin_calls.list_keys()
+    def list_keys(self, /) -> Plan[list[ApiKey]]:
+        """Every key's view (``ApiKey``: ``id``, ``owner``, ``role``,
+        ``created_at``, ``revoked_at``), oldest first; secrets are never
+        returned. Needs an admin key (a tenant key gets ``IntentBusAuthError``,
+        status 403)."""
+        keys: list[ApiKey] = yield admin_calls.list_keys()
         return keys
 
-    def revoke_key(self, /, key_id: str) -> Plan[dict[str, Any]]:
+    def revoke_key(self, /, key_id: str) -> Plan[ApiKey]:
         """Revokes a tenant key by its ``id``; returns its view with ``revoked_at``.
 
         The key fails with ``IntentBusAuthError`` from then on (on other server
@@ -276,15 +261,15 @@ class Operations:
         keys cannot be revoked here, and a tenant key calling this gets
         ``IntentBusAuthError`` (both status 403).
         """
-        view: dict[str, Any] = yield admin_calls.revoke_key(key_id)
+        view: ApiKey = yield admin_calls.revoke_key(key_id)
         return view
 
-    def queue_stats(self, /) -> Plan[dict[str, Any]]:
-        """Intent counts over all tenants: ``by_status`` (status -> n),
-        ``by_namespace`` (namespace -> status -> n) and
+    def queue_stats(self, /) -> Plan[QueueStats]:
+        """Intent counts over all tenants (``QueueStats``): ``by_status``
+        (status -> n), ``by_namespace`` (namespace -> status -> n) and
         ``oldest_open_created_at`` (None when nothing is open). Needs an admin
         key (a tenant key gets ``IntentBusAuthError``, status 403)."""
-        stats: dict[str, Any] = yield admin_calls.queue_stats()
+        stats: QueueStats = yield admin_calls.queue_stats()
         return stats
 
     def list_dead(

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-__all__ = ["error_delay", "idle_delay"]
+__all__ = ["MAX_ERROR_BACKOFF", "error_delay", "idle_delay"]
 
 ERROR_BASE_SECONDS = 0.5
+MAX_ERROR_BACKOFF = 5.0
+"""The longest pause between claims while the server is unreachable: short,
+so workers pick up work within seconds of it coming back (jitter spreads
+them)."""
 
 
 def error_delay(

@@ -8,7 +8,8 @@ until the earliest, extends it by a full claim timeout and schedules it again.
 Most handlers end long before their first renewal, so watching a lease costs
 a heap push and releasing it a flag, rather than a thread per job. When the
 server says a lease is gone the keeper stops renewing it and marks it lost,
-so the runtime knows its verdict will be refused.
+so the runtime knows its verdict will be refused; when a renewal's answer says
+the intent's cancel was requested, it stops renewing and tells the runtime.
 
 Renewals run one after another on the keeper thread. A lease is renewed with
 half of it left, which leaves room for the renewals queued before it and for
@@ -23,6 +24,7 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Callable
 
 from intent_bus.sdk.exceptions import IntentBusError, IntentBusLeaseLostError
 from intent_bus.worker.client import LeaseClient
@@ -51,10 +53,12 @@ class Lease:
     else) and this worker's verdict will be refused."""
 
     __slots__ = (
+        "cancel_requested",
         "deadline",
         "due",
         "intent_id",
         "lost",
+        "on_cancel",
         "released",
         "renewals",
         "seconds",
@@ -62,7 +66,13 @@ class Lease:
         "token",
     )
 
-    def __init__(self, intent_id: str, claim_token: str, claim_timeout: float) -> None:
+    def __init__(
+        self,
+        intent_id: str,
+        claim_token: str,
+        claim_timeout: float,
+        on_cancel: Callable[[], None] | None = None,
+    ) -> None:
         now = time.monotonic()
         self.intent_id = intent_id
         self.token = claim_token
@@ -73,6 +83,8 @@ class Lease:
         self.due = now + renew_after(self.timeout)
         self.released = False
         self.lost = False
+        self.cancel_requested = False
+        self.on_cancel = on_cancel
         self.renewals = 0
 
 
@@ -96,9 +108,18 @@ class LeaseKeeper:
         self._finished = False
         self._thread: threading.Thread | None = None
 
-    def watch(self, intent_id: str, claim_token: str, claim_timeout: float) -> Lease:
-        """Start renewing a lease just taken (its timeout counts from now)."""
-        lease = Lease(intent_id, claim_token, claim_timeout)
+    def watch(
+        self,
+        intent_id: str,
+        claim_token: str,
+        claim_timeout: float,
+        on_cancel: Callable[[], None] | None = None,
+    ) -> Lease:
+        """Start renewing a lease just taken (its timeout counts from now).
+        `on_cancel` is called (on the keeper thread) when a renewal's answer
+        says the intent's cancel was requested; the lease is then no longer
+        renewed."""
+        lease = Lease(intent_id, claim_token, claim_timeout, on_cancel)
         with self._cond:
             self._active += 1
             self._push(lease)
@@ -164,7 +185,7 @@ class LeaseKeeper:
             finally:
                 with self._cond:
                     self._renewing = None
-                    if not lease.released and not lease.lost:
+                    if not (lease.released or lease.lost or lease.cancel_requested):
                         self._push(lease)
                     self._cond.notify_all()  # releasers waiting for this renewal
 
@@ -193,7 +214,7 @@ class LeaseKeeper:
     def _renew(self, lease: Lease) -> None:
         started = time.monotonic()
         try:
-            self._client.extend_claim(
+            answer = self._client.extend_claim(
                 lease.intent_id, seconds=lease.seconds, claim_token=lease.token
             )
         except IntentBusLeaseLostError:
@@ -228,4 +249,15 @@ class LeaseKeeper:
         # Counted from before the call: the server's new expiry is later.
         lease.deadline = started + lease.timeout
         lease.due = started + renew_after(lease.timeout)
+        if isinstance(answer, dict) and answer.get("cancel_requested") is True:
+            # Renewing on would only keep a cancelled intent's lease alive:
+            # the handler's verdict (or the lease running out) now ends it
+            # cancelled.
+            lease.cancel_requested = True
+            log.info(
+                "intent %s was cancelled; no longer renewing its lease", lease.intent_id
+            )
+            if lease.on_cancel is not None:
+                lease.on_cancel()
+            return
         log.debug("extended the lease of intent %s", lease.intent_id)

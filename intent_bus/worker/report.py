@@ -26,7 +26,7 @@ def report(client: WorkerClient, intent: ClaimedIntent, verdict: Outcome) -> boo
         if not verdict.fulfilled:
             # An Outcome.fail always carries its error text.
             client.fail(intent.id, error=verdict.error or "", claim_token=token)
-            log.info("failed intent %s: %s", intent.id, verdict.error)
+            log.debug("failed intent %s: %s", intent.id, verdict.error)
             return True
         if verdict.result_type is None:
             client.fulfill(intent.id, claim_token=token)

@@ -5,9 +5,11 @@ each intent to a pool of ``concurrency`` handler threads, which live as long
 as one `listen` (or `process_one`) call and are reused from job to job (`pool`); one
 `LeaseKeeper` thread renews the leases of slow handlers; the handler's verdict
 is mapped by `outcome` and reported (`report`) by the handler thread. Per job the
-runtime adds nothing to the two SDK calls but a queue hand-off and a heap
-push: no thread is started and nothing is logged at INFO (claims and
-fulfilments are DEBUG lines; failures, start and stop stay at INFO). Shutdown
+runtime adds nothing to the two SDK calls but a queue hand-off, a heap
+push and one INFO line when the intent is finished (id, goal, outcome,
+duration): no thread is started. A handler sees its job through
+`context.current_job()` (a cancel request, its time limit); a runtime with a
+``timeout`` runs one `watchdog` thread. Shutdown
 on SIGINT/SIGTERM or `stop()` is graceful: no new claims, running handlers
 finish and report, then `listen` returns. A second signal aborts: in-flight
 intents are failed with "worker aborted" so none waits for its lease to expire.
@@ -23,7 +25,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 from intent_bus import protocol
@@ -34,21 +35,25 @@ from intent_bus.sdk.exceptions import (
 )
 from intent_bus.sdk.models import ClaimedIntent, ClaimResponse
 from intent_bus.worker import outcome as outcomes
-from intent_bus.worker.backoff import error_delay, idle_delay
+from intent_bus.worker.backoff import MAX_ERROR_BACKOFF, error_delay, idle_delay
 from intent_bus.worker.client import WorkerClient
-from intent_bus.worker.lease import Lease, LeaseKeeper
+from intent_bus.worker.context import JobContext, run_with, wants_context
+from intent_bus.worker.job import Job, Processed, finished_line
+from intent_bus.worker.lease import LeaseKeeper
 from intent_bus.worker.outcome import Outcome
 from intent_bus.worker.pool import HandlerPool
 from intent_bus.worker.redact import redact
 from intent_bus.worker.report import report
 from intent_bus.worker.shutdown import TICK, Shutdown, WorkerAborted
+from intent_bus.worker.watchdog import Watchdog
 
 __all__ = ["Processed", "WorkerRuntime", "default_worker_id"]
 
 log = logging.getLogger("intent_bus.worker")
 
-Handler = Callable[[Any], Any]
-"""Gets the payload (or the `ClaimedIntent`); returns the verdict (`outcome`)."""
+Handler = Callable[..., Any]
+"""Gets the payload (or the `ClaimedIntent`), and the `JobContext` too when it
+takes a second argument; returns the verdict (`outcome`)."""
 OutcomeHook = Callable[[ClaimedIntent, Outcome, bool], None]
 
 ABORT_ERROR = "worker aborted"
@@ -60,28 +65,6 @@ def default_worker_id() -> str:
     return worker_id[-protocol.WORKER_ID_MAX_CHARS :]
 
 
-@dataclass(frozen=True, slots=True)
-class Processed:
-    """One intent this runtime handled: the claim, the verdict, and whether the
-    server accepted the verdict (False when the lease was lost meanwhile)."""
-
-    intent: ClaimedIntent
-    outcome: Outcome
-    reported: bool
-
-
-@dataclass(eq=False)
-class _Job:
-    intent: ClaimedIntent
-    handler: Handler
-    full_envelope: bool
-    keeper: LeaseKeeper
-    lease: Lease
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    settled: bool = False
-    result: Processed | None = None
-
-
 class WorkerRuntime:
     """Claims intents for one goal and runs a handler on each; see `listen`.
 
@@ -90,9 +73,14 @@ class WorkerRuntime:
     thread-safe). ``poll_interval`` is the pause between
     empty claims when the server suggests none (and the long-poll length),
     ``max_backoff`` the cap of the full-jitter backoff after errors,
-    ``concurrency`` how many handlers run at once. ``on_outcome`` (optional) is
-    called after each verdict was reported, with the intent, the `Outcome` and
-    whether the server accepted it.
+    ``concurrency`` how many handlers run at once. ``timeout`` (seconds,
+    optional) limits each handler: past it, the intent is failed with
+    "handler timed out after N s", its lease is no longer renewed and its slot
+    goes to the next intent; the thread cannot be killed, so the handler runs
+    on until it returns (it can see ``current_job().timed_out``) and what it
+    returns is ignored. ``on_outcome`` (optional) is called after each verdict
+    was reported, with the intent, the `Outcome` and whether the server
+    accepted it.
     """
 
     def __init__(
@@ -101,10 +89,11 @@ class WorkerRuntime:
         worker_id: str | None = None,
         capabilities: list[str] | tuple[str, ...] | str | None = None,
         poll_interval: float = 5.0,
-        max_backoff: float = 60.0,
+        max_backoff: float = MAX_ERROR_BACKOFF,
         concurrency: int = 1,
         *,
         on_outcome: OutcomeHook | None = None,
+        timeout: float | None = None,
     ) -> None:
         if poll_interval <= 0:
             raise ValueError("poll_interval must be > 0")
@@ -112,6 +101,8 @@ class WorkerRuntime:
             raise ValueError("max_backoff must be > 0")
         if not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError("concurrency must be an integer >= 1")
+        if timeout is not None and not timeout > 0:
+            raise ValueError("timeout must be > 0 seconds (or None)")
         if isinstance(capabilities, str):
             capabilities = capabilities.split(",")
         self.client = client
@@ -121,6 +112,9 @@ class WorkerRuntime:
         self.max_backoff = float(max_backoff)
         self.concurrency = concurrency
         self.on_outcome = on_outcome
+        self.timeout = None if timeout is None else float(timeout)
+        # Named in retry messages, so an outage says which server is down.
+        self._server = str(getattr(client, "base_url", "the server"))
         # The long-poll lasts one poll interval: work is picked up at once,
         # and a stop() is noticed within one interval.
         self._long_poll: float | None = min(
@@ -128,14 +122,15 @@ class WorkerRuntime:
         )
         self._rand = random.Random()
         self._lock = threading.Lock()
-        self._inflight: dict[str, _Job] = {}
+        self._inflight: dict[str, Job] = {}
         self._slot_freed = threading.Event()
         self._shutdown = Shutdown()
         self._stop_logged = False
         self._announced = False
         # Per `listen`/`process_one` call, set up by `_session`.
-        self._pool: HandlerPool[_Job] | None = None
+        self._pool: HandlerPool[Job] | None = None
         self._keeper: LeaseKeeper | None = None
+        self._watchdog: Watchdog[Job] | None = None
 
     # -- public -----------------------------------------------------------
 
@@ -151,7 +146,9 @@ class WorkerRuntime:
         """Claim and handle intents until stopped; blocks.
 
         The handler gets the payload (or the whole `ClaimedIntent` when
-        ``full_envelope``). Its return value fulfills the intent (a
+        ``full_envelope``), and the `JobContext` when it takes a second
+        argument (``intent_bus.current_job()`` returns the same object from
+        the handler's thread). Its return value fulfills the intent (a
         ``{"result", "result_type"}`` dict sets the type, None means no
         result); False or an exception fails it, and the worker goes on.
         Returns after a graceful stop (SIGINT/SIGTERM in the main thread, or
@@ -159,6 +156,7 @@ class WorkerRuntime:
         `IntentBusAuthError` when the server refuses the key: retrying would
         not help.
         """
+        pass_context = wants_context(handler)  # once, not per intent
         with self._session():
             failures = 0
             try:
@@ -167,7 +165,7 @@ class WorkerRuntime:
                         goal, namespace, publisher, failures, self._long_poll
                     )
                     if claimed is not None:
-                        self._start(claimed, handler, full_envelope)
+                        self._start(claimed, handler, full_envelope, pass_context)
             except IntentBusAuthError:
                 # Running handlers still finish and report before the error
                 # reaches the caller. (Not on abort: that must not wait.)
@@ -187,11 +185,13 @@ class WorkerRuntime:
     ) -> Processed | None:
         """Claim at most one intent (long-polling up to `wait` seconds), handle
         it and report; None when there was none. Errors of the claim raise."""
-        job: _Job | None = None
+        job: Job | None = None
         with self._session():
             response = self._claim(goal, namespace, publisher, wait)
             if response.intent is not None:
-                job = self._start(response.intent, handler, full_envelope)
+                job = self._start(
+                    response.intent, handler, full_envelope, wants_context(handler)
+                )
                 self._drain()
         # After an abort the session swallowed WorkerAborted; the job then
         # carries the "worker aborted" verdict.
@@ -215,6 +215,9 @@ class WorkerRuntime:
             self.concurrency, self._run_job, lambda job: job.intent.id
         )
         keeper = self._keeper = LeaseKeeper(self.client)
+        watchdog = self._watchdog = (
+            None if self.timeout is None else Watchdog(self.timeout, self._time_out)
+        )
         try:
             with self._shutdown.signals():
                 yield
@@ -222,6 +225,8 @@ class WorkerRuntime:
             self._abort_inflight()
         finally:
             pool.close()
+            if watchdog is not None:
+                watchdog.close()
             # After an abort no lease is renewed any more, not even one the
             # signal interrupted before its job was registered.
             keeper.close(release_all=self._shutdown.aborted)
@@ -234,6 +239,7 @@ class WorkerRuntime:
                 pool.join()
                 keeper.join()
             self._pool = self._keeper = None
+            self._watchdog = None
             self._shutdown.reset()
             self._stop_logged = False
             if self._announced:
@@ -313,7 +319,7 @@ class WorkerRuntime:
             delay = exc.retry_after or error_delay(
                 failures, self.max_backoff, self._rand.random
             )
-            log.warning("rate limited by the server; pausing %.1f s", delay)
+            log.warning("rate limited by %s; pausing %.1f s", self._server, delay)
             self._shutdown.sleep(delay)
             return None, failures
         except IntentBusError as exc:
@@ -324,11 +330,20 @@ class WorkerRuntime:
                 return None, failures
             failures += 1
             delay = error_delay(failures, self.max_backoff, self._rand.random)
-            log.warning("claim failed (%s); retrying in %.1f s", exc, delay)
+            log.warning(
+                "claim failed at %s (%s); retrying in %.1f s",
+                self._server,
+                exc,
+                delay,
+            )
             self._shutdown.sleep(delay)
             return None, failures
         if failures:
-            log.info("claiming again after %d failed attempt(s)", failures)
+            log.info(
+                "claiming from %s again after %d failed attempt(s)",
+                self._server,
+                failures,
+            )
         if not self._announced:
             # Said after the first answer, so a refused key or a wrong URL
             # reports only its error.
@@ -350,8 +365,12 @@ class WorkerRuntime:
     # -- handling ---------------------------------------------------------
 
     def _start(
-        self, intent: ClaimedIntent, handler: Handler, full_envelope: bool
-    ) -> _Job:
+        self,
+        intent: ClaimedIntent,
+        handler: Handler,
+        full_envelope: bool,
+        pass_context: bool,
+    ) -> Job:
         assert self._pool is not None and self._keeper is not None
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
@@ -363,42 +382,97 @@ class WorkerRuntime:
             )
         timeout = intent.claim_timeout or protocol.DEFAULT_CLAIM_TIMEOUT
         keeper = self._keeper
-        lease = keeper.watch(intent.id, intent.claim_token, timeout)
-        job = _Job(intent, handler, full_envelope, keeper, lease)
+        context = JobContext(intent)
+        lease = keeper.watch(
+            intent.id, intent.claim_token, timeout, on_cancel=context.request_cancel
+        )
+        job = Job(
+            intent,
+            handler,
+            full_envelope,
+            keeper,
+            lease,
+            context,
+            pass_context,
+        )
         with self._lock:
             self._inflight[intent.id] = job
         self._pool.submit(job)
         return job
 
-    def _run_job(self, job: _Job) -> None:
+    def _run_job(self, job: Job) -> None:
         intent = job.intent
         try:
             if job.settled:
                 # Aborted while it waited in the queue: already failed.
                 job.keeper.release(job.lease, wait=False)
                 return
+            job.thread = threading.current_thread()
+            job.context.started = time.monotonic()
+            deadline = None if self._watchdog is None else self._watchdog.watch(job)
+            arguments: tuple[Any, ...] = (
+                intent if job.full_envelope else intent.payload,
+            )
+            if job.pass_context:
+                arguments += (job.context,)
             try:
-                value = job.handler(intent if job.full_envelope else intent.payload)
+                value = run_with(job.context, job.handler, *arguments)
                 verdict = outcomes.from_return(value)
             except BaseException as exc:
-                log.exception("handler failed on intent %s", intent.id)
+                if not job.context.timed_out:
+                    log.exception("handler failed on intent %s", intent.id)
                 verdict = outcomes.from_exception(exc)
             finally:
+                if deadline is not None and self._watchdog is not None:
+                    self._watchdog.finish(deadline)
                 job.keeper.release(job.lease)
             self._settle(job, verdict)
         finally:
-            with self._lock:
-                self._inflight.pop(intent.id, None)
-            self._slot_freed.set()
+            self._forget(job)
 
-    def _settle(self, job: _Job, verdict: Outcome) -> None:
-        """Report the verdict once (an abort may have settled the job first)."""
+    def _forget(self, job: Job) -> None:
+        """Frees the job's slot (once: a timed-out job's is freed early)."""
+        with self._lock:
+            # The same intent may have been claimed again since a time-out.
+            if self._inflight.get(job.intent.id) is job:
+                del self._inflight[job.intent.id]
+        self._slot_freed.set()
+
+    def _time_out(self, job: Job) -> None:
+        """On the watchdog's thread: fail a handler's intent past the limit."""
+        job.context.expire()
+        with job.lock:
+            if job.settled:  # it finished (or was aborted) just in time
+                return
+            job.settled = True
+        job.keeper.release(job.lease, wait=False)
+        log.warning(
+            "handler of intent %s ran past its %g s timeout; failing the intent "
+            "(the handler thread runs on until it returns)",
+            job.intent.id,
+            self.timeout,
+        )
+        pool = self._pool
+        if pool is not None and job.thread is not None:
+            pool.abandon(job.thread)
+        self._send(job, Outcome.fail(f"handler timed out after {self.timeout:g} s"))
+        self._forget(job)
+
+    def _settle(self, job: Job, verdict: Outcome) -> None:
+        """Report the verdict once (an abort or a time-out may have settled
+        the job first)."""
         with job.lock:
             if job.settled:
                 return
             job.settled = True
+        self._send(job, verdict)
+
+    def _send(self, job: Job, verdict: Outcome) -> None:
         reported = self._report(job.intent, verdict)
-        job.result = Processed(job.intent, verdict, reported)
+        cancelled = job.context.cancel_requested
+        job.result = Processed(job.intent, verdict, reported, cancelled)
+        if log.isEnabledFor(logging.INFO):
+            log.info(finished_line(job, verdict, reported))
         if self.on_outcome is not None:
             try:
                 self.on_outcome(job.intent, verdict, reported)

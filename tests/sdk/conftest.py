@@ -28,6 +28,8 @@ class Blocking:
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self.client, name)
+        if inspect.isasyncgenfunction(attr):
+            return self._iterate(attr)
         if not inspect.iscoroutinefunction(attr):
             return attr
 
@@ -35,6 +37,23 @@ class Blocking:
             return self._loop.run_until_complete(attr(*args, **kwargs))
 
         return call
+
+    def _iterate(self, method: Any) -> Callable[..., Iterator[Any]]:
+        """An async iterator method as a blocking one, step by step (so a
+        test can stop early, and see that no further page is fetched)."""
+
+        def walk(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            agen = method(*args, **kwargs)
+            try:
+                while True:
+                    try:
+                        yield self._loop.run_until_complete(agen.__anext__())
+                    except StopAsyncIteration:
+                        return
+            finally:
+                self._loop.run_until_complete(agen.aclose())
+
+        return walk
 
 
 MakeClient = Callable[..., Any]

@@ -166,3 +166,28 @@ def test_a_tenant_key_is_told_it_is_forbidden(call: Any) -> None:
 def test_a_non_json_reply_is_a_protocol_error() -> None:
     with pytest.raises(IntentBusProtocolError, match="non-JSON"):
         admin_calls.queue_stats().parse(reply(200, raw=b"<html>"), False)
+
+
+def test_admin_answers_are_typed_models_that_still_read_as_the_dicts() -> None:
+    from intent_bus.sdk.admin_models import ApiKey, CreatedKey, QueueStats
+
+    created = admin_calls.create_key("acme").parse(
+        reply(201, {**KEY, "api_key": "tk_secret"}), False
+    )
+    assert isinstance(created, CreatedKey)
+    assert (created.api_key, created.owner, created.revoked_at) == (
+        "tk_secret",
+        "acme",
+        None,
+    )
+    assert created["api_key"] == created.get("api_key") == "tk_secret"
+    assert dict(created) == {**KEY, "api_key": "tk_secret"}
+    [key] = admin_calls.list_keys().parse(reply(200, {"keys": [KEY]}), False)
+    assert isinstance(key, ApiKey) and key.created_at == 1.0
+    stats = admin_calls.queue_stats().parse(
+        reply(200, {"by_status": {"open": 2}, "by_namespace": {}}), False
+    )
+    assert isinstance(stats, QueueStats)
+    assert stats.by_status["open"] == 2 and stats.oldest_open_created_at is None
+    with pytest.raises(IntentBusProtocolError, match="'role'"):
+        admin_calls.revoke_key("k").parse(reply(200, {**KEY, "role": 3}), False)

@@ -12,6 +12,8 @@ from intent_bus.sdk.operations import Operations
 
 # Closing differs by nature: asyncio code expects `aclose` as well.
 ASYNC_ONLY = {"aclose"}
+# Page walkers: a generator in the sync client, an async generator in the other.
+ITERATORS = {"iter_intents"}
 
 
 def public_methods(cls: type) -> dict[str, Any]:
@@ -27,7 +29,7 @@ def test_both_clients_expose_the_same_public_methods() -> None:
     assert set(unsync) - ASYNC_ONLY == set(sync)
 
 
-@pytest.mark.parametrize("name", sorted(public_methods(IntentClient)))
+@pytest.mark.parametrize("name", sorted(set(public_methods(IntentClient)) - ITERATORS))
 def test_each_method_has_one_signature_and_docstring(name: str) -> None:
     sync = getattr(IntentClient, name)
     unsync = getattr(AsyncIntentClient, name)
@@ -59,3 +61,13 @@ def test_signatures_show_what_the_method_returns() -> None:
         "goal",
         "payload",
     ]
+
+
+@pytest.mark.parametrize("name", sorted(ITERATORS))
+def test_each_iterator_has_one_parameter_list_and_docstring(name: str) -> None:
+    sync = getattr(IntentClient, name)
+    unsync = getattr(AsyncIntentClient, name)
+    assert inspect.signature(sync).parameters == inspect.signature(unsync).parameters
+    assert inspect.getdoc(sync) and inspect.getdoc(sync) == inspect.getdoc(unsync)
+    assert inspect.isgeneratorfunction(sync)
+    assert inspect.isasyncgenfunction(unsync)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import pytest
@@ -87,3 +88,22 @@ def test_admin_owner_and_namespace_keep_to_the_protocol_limits() -> None:
     with pytest.raises(IntentBusError, match="namespace must be at most 128"):
         admin_calls.list_dead(namespace="n" * (protocol.NAMESPACE_MAX_CHARS + 1))
     assert admin_calls.create_key("o" * protocol.OWNER_MAX_CHARS).method == "POST"
+
+
+def test_only_get_result_may_answer_none_and_its_docstring_says_when() -> None:
+    from intent_bus import IntentClient
+
+    returned = inspect.signature(IntentClient.get_result).return_annotation
+    waited = inspect.signature(IntentClient.wait_for_result).return_annotation
+    assert returned == "IntentResult | None" and waited == "IntentResult"
+    assert "None while it is still open or claimed" in (
+        IntentClient.get_result.__doc__ or ""
+    )
+    assert "wait_for_result" in (IntentClient.get_result.__doc__ or "")
+
+
+def test_wait_for_result_returns_a_finished_result_never_none() -> None:
+    plan = Operations().wait_for_result("i1", timeout=60, poll_interval=0.01)
+    steps, result = run(plan, None, None, None, None, "finished")
+    assert result == "finished"
+    assert [type(s) for s in steps] == [Call, Pause, Call, Pause, Call]
