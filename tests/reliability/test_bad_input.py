@@ -127,7 +127,7 @@ def test_bad_input_matrix(server: ServerHandle) -> None:
                     ok = False
                 if not ok:
                     failures.append(
-                        f"{op.label} {what}: {response.status_code} {response.text:.120}"
+                        f"{op.label} {what}: {response.status_code} {response.text:.99}"
                     )
     assert not failures, f"{len(failures)} of {count}:\n" + "\n".join(failures)
     assert _snapshot(server, world) == before
