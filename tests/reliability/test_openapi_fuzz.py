@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -119,3 +120,21 @@ def test_bodies_with_required_fields_are_documented_as_required() -> None:
     }
     assert required[("/intent", "post")] is True
     assert required[("/admin/keys", "post")] is True
+
+
+@pytest.mark.parametrize("path", sorted(DOCUMENT["paths"]))
+def test_an_undocumented_method_is_405_with_the_documented_allow(
+    path: str, live: ServerHandle, tenant_key: str
+) -> None:
+    documented = {method.upper() for method in DOCUMENT["paths"][path]}
+    concrete = re.sub(r"\{\w+\}", "x", path)
+    for method in sorted({"GET", "POST", "PUT", "PATCH", "DELETE"} - documented):
+        response = httpx.request(
+            method,
+            live.url + concrete,
+            headers={protocol.HEADER_API_KEY: tenant_key},
+        )
+        assert response.status_code == 405, (method, path, response.text)
+        allow = {m.strip() for m in response.headers["allow"].split(",")}
+        assert allow == documented, (method, path)
+        assert response.json()["error"]["code"]
