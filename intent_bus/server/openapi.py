@@ -58,7 +58,9 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
         operation["parameters"] = parameters
     if endpoint.body is not None:
         operation["requestBody"] = {
-            "required": False,
+            # An empty body reads as `{}`: it may be left out only when the
+            # Struct has no required field.
+            "required": any(f.required for f in msgspec.structs.fields(endpoint.body)),
             "content": {"application/json": {"schema": _ref(endpoint.body)}},
         }
     responses: dict[str, Any] = {}
@@ -152,12 +154,15 @@ def _error_response(status: int) -> dict[str, Any]:
 
 def build_openapi(endpoints: Iterable[Endpoint]) -> dict[str, Any]:
     endpoints = list(endpoints)
-    from intent_bus.server.schemas import ErrorBody
+    from intent_bus.server.schemas import CROSS_FIELD_RULES, ErrorBody
 
     structs = _structs(endpoints)
     if ErrorBody not in structs:
         structs.append(ErrorBody)
     _, components = msgspec.json.schema_components(structs, ref_template=REF_TEMPLATE)
+    for name, rule in CROSS_FIELD_RULES.items():
+        if name in components:
+            components[name].update(rule)
     paths: dict[str, dict[str, Any]] = {}
     for endpoint in endpoints:
         item = paths.setdefault(openapi_path(endpoint.path), {})

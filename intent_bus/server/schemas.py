@@ -88,6 +88,22 @@ class FulfillRequest(Struct, kw_only=True):
     result: Any = None
 
 
+# Rules between fields that a Struct's types cannot say, as JSON Schema merged
+# into the Struct's OpenAPI component; the route enforces each one.
+CROSS_FIELD_RULES: dict[str, dict[str, Any]] = {
+    "FulfillRequest": {
+        "if": {
+            "properties": {"result_type": {"const": protocol.RESULT_TYPE_TEXT}},
+            "required": ["result_type"],
+        },
+        "then": {
+            "properties": {"result": {"type": "string"}},
+            "required": ["result"],
+        },
+    },
+}
+
+
 class FailRequest(Struct, kw_only=True):
     """Body of POST /fail/{id}; the error text is kept truncated."""
 

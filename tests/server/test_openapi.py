@@ -11,6 +11,7 @@ from intent_bus import protocol
 from intent_bus.server.app import create_app
 from intent_bus.server.openapi import REF_TEMPLATE, openapi_path
 from intent_bus.server.routes import ENDPOINTS
+from intent_bus.server.schemas import CROSS_FIELD_RULES
 from intent_bus.server.settings import Settings
 from tests.harness import ServerHandle
 from tests.server.api import error_code
@@ -63,7 +64,9 @@ def test_documented_schemas_are_the_structs_the_endpoints_use(
                 [struct], ref_template=REF_TEMPLATE
             )
             for name, schema in expected.items():
-                assert schemas[name] == schema, name
+                # The Struct's schema, plus the cross-field rules its route checks.
+                rules = CROSS_FIELD_RULES.get(name, {})
+                assert schemas[name] == {**schema, **rules}, name
 
 
 def test_docs_page_loads_the_document(server: ServerHandle) -> None:

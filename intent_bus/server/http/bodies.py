@@ -8,6 +8,7 @@ that are not JSON (including NaN/Infinity and out-of-range numbers) are
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import re
 import sys
@@ -15,6 +16,7 @@ from itertools import accumulate
 from typing import Any, TypeVar
 
 import msgspec
+import msgspec.inspect
 
 from intent_bus import protocol
 from intent_bus.protocol import ErrorCode
@@ -117,11 +119,36 @@ def decode_json(body: bytes, max_depth: int) -> Any:
         raise ApiError(400, ErrorCode.INVALID_JSON, f"invalid JSON: {exc}") from None
 
 
+@functools.cache
+def _integer_fields(struct: type[msgspec.Struct]) -> frozenset[str]:
+    """The wire names of a Struct's fields whose type is an integer."""
+    return frozenset(
+        f.encode_name
+        for f in msgspec.structs.fields(struct)
+        if isinstance(msgspec.inspect.type_info(f.type), msgspec.inspect.IntType)
+    )
+
+
+def _whole_numbers(value: Any, struct: type[msgspec.Struct]) -> Any:
+    """`5.0` for an integer field is 5, as JSON Schema's `integer` says."""
+    if not isinstance(value, dict):
+        return value
+    names = _integer_fields(struct)
+    return {
+        name: int(item)
+        if name in names and isinstance(item, float) and item.is_integer()
+        else item
+        for name, item in value.items()
+    }
+
+
 def convert(value: Any, struct: type[T], *, strict: bool = True) -> T:
     """Validates decoded input against a request Struct; errors name the field.
 
     `strict=False` lets text become numbers, for query strings and headers.
     """
+    if strict:
+        value = _whole_numbers(value, struct)
     try:
         return msgspec.convert(value, struct, strict=strict)
     except msgspec.ValidationError as exc:

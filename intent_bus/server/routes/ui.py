@@ -14,6 +14,7 @@ from importlib import resources
 from intent_bus.server.errors import not_found
 from intent_bus.server.http.endpoint import Call, Endpoint
 from intent_bus.server.http.reply import Reply
+from intent_bus.server.schemas import ErrorBody
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -97,7 +98,7 @@ ENDPOINTS = (
         asset,
         "The web console's scripts and styles",
         access="public",
-        responses={200: None},
+        responses={200: None, 404: ErrorBody},
         content_type="text/javascript",
     ),
 )
