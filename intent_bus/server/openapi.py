@@ -78,6 +78,10 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
         operation["security"] = [{"apiKey": []}]
         for status in (400, 401, 403, 429, 503):
             responses.setdefault(str(status), _error_response(status))
+    # The HTTP layer answers these before any endpoint runs (server/http/
+    # connection.py): a head or target over its limit, or a client too slow.
+    for status in TRANSPORT_ERRORS:
+        responses.setdefault(str(status), _error_response(status))
     operation["responses"] = responses
     if endpoint.access == "admin":
         operation["tags"] = ["admin"]
@@ -133,10 +137,16 @@ _DESCRIPTIONS = {
     403: "forbidden or invalid_signature",
     404: "not_found or lease_lost",
     409: "conflict",
+    408: "request_timeout: the request did not arrive in time",
     413: "payload_too_large",
+    414: "uri_too_long",
     429: "rate_limited (Retry-After)",
+    431: "headers_too_large",
     503: "busy (Retry-After)",
 }
+
+TRANSPORT_ERRORS = (408, 414, 431, 503)
+"""Answers any request may get from the HTTP layer, whatever its operation."""
 
 
 def _describe(status: int) -> str:

@@ -7,12 +7,17 @@ form submitted with blank fields searches everything.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from msgspec import Meta, Raw, Struct, field
 
 from intent_bus import protocol
 from intent_bus.server.schemas import Goal, Namespace, StatusName, StatusView
+
+CURSOR_PREFIX: Final = "v1."
+CURSOR_PATTERN: Final = r"^v1\.[0-9]{1,18}$"
+"""A search cursor: a position in creation order. At most 18 digits, so it
+always fits the database's 64-bit sequence."""
 
 
 def _doc(text: str) -> Meta:
@@ -74,7 +79,11 @@ class SearchParams(Struct, kw_only=True):
     owner: OwnerFilter | None = None
     limit: ListLimit = protocol.INTENT_LIST_DEFAULT
     cursor: (
-        Annotated[str, Meta(max_length=64), _doc("next_cursor of the previous page")]
+        Annotated[
+            str,
+            Meta(pattern=CURSOR_PATTERN),
+            _doc("next_cursor of the previous page"),
+        ]
         | None
     ) = None
 

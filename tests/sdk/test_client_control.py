@@ -62,7 +62,7 @@ def test_iter_intents_fetches_a_page_only_when_it_is_needed(client: Any) -> None
     refused = iter(client.iter_intents(owner="someone"))
     with pytest.raises(IntentBusError) as info:
         next(refused)
-    assert info.value.status_code == 400
+    assert info.value.status_code == 403
 
 
 def test_search_filters_by_status_and_worker_and_claims_show_the_worker(
@@ -111,7 +111,7 @@ def test_admin_sees_every_tenant_and_narrows_by_owner(
     assert [r.id for r in only] == [theirs.id]
     with pytest.raises(IntentBusError) as info:
         client.list_intents(owner="rival")
-    assert info.value.status_code == 400
+    assert info.value.status_code == 403
 
 
 def test_a_bad_cursor_is_refused_by_the_server(client: Any) -> None:
@@ -265,7 +265,7 @@ def test_bulk_requeue_and_cancel_by_filter_with_a_dry_run_first(client: Any) -> 
     assert {client.get_status(i).status for i in dead} == {"cancelled"}
     with pytest.raises(IntentBusError) as info:
         client.cancel_many(goal="fragile", owner="someone")
-    assert info.value.status_code == 400
+    assert info.value.status_code == 403
 
 
 def test_explain_claim_says_why_a_worker_gets_nothing_and_claims_nothing(

@@ -80,13 +80,27 @@ def test_search_filters_by_status_goal_worker_error_and_id(tenant: Api) -> None:
         "cursor=garbage!",
         "cursor=" + base64.urlsafe_b64encode(b"v1:abc").decode(),
         "cursor=" + base64.urlsafe_b64encode(b"v2:12").decode(),
-        "owner=someone",
+        "cursor=v1.",
+        "cursor=v1.-5",
+        "cursor=v1." + "9" * 19,
     ],
 )
 def test_bad_search_input_is_400_invalid_request(tenant: Api, query: str) -> None:
     response = tenant.get(f"/intents?{query}")
     assert response.status_code == 400, response.text
     assert error_code(response) == "invalid_request"
+
+
+def test_a_tenant_naming_an_owner_is_403_forbidden(tenant: Api) -> None:
+    response = tenant.get("/intents?owner=someone")
+    assert response.status_code == 403, response.text
+    assert error_code(response) == "forbidden"
+
+
+def test_any_cursor_of_the_documented_form_is_a_position(tenant: Api) -> None:
+    # The schema's pattern alone decides what a cursor is (no server secret).
+    response = tenant.get("/intents?cursor=v1." + "9" * 18)
+    assert response.status_code == 200, response.text
 
 
 def test_tenants_see_only_their_own_and_the_admin_sees_all(

@@ -134,7 +134,7 @@ def test_bulk_requeue_and_cancel_over_http(
     }
 
     refused = alice.post("/intents/cancel", {"owner": "someone"})
-    assert refused.status_code == 400 and error_code(refused) == "invalid_request"
+    assert refused.status_code == 403 and error_code(refused) == "forbidden"
     typo = alice.post("/intents/cancel", {"error_contains": "x"})
     assert typo.status_code == 400 and error_code(typo) == "invalid_request"
     assert admin.post("/intents/cancel", {"goal": "later", "dry_run": True}).json() == {

@@ -21,7 +21,7 @@ from intent_bus.server.errors import error_reply
 from intent_bus.server.http.endpoint import Endpoint
 from intent_bus.server.http.lifespan import Lifespan, run_lifespan
 from intent_bus.server.http.pipeline import EndpointApp
-from intent_bus.server.http.reply import Receive, Send, send_reply
+from intent_bus.server.http.reply import Receive, Reply, Send, send_reply
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,9 +123,16 @@ class Dispatcher:
         self._lifespan = lifespan
         self._routes = [_Route(app.endpoint, app) for app in apps]
         self._table: dict[tuple[str, str], list[_Route]] = {}
+        # A literal path (`/intents/requeue`) outranks a pattern that would also
+        # match it (`/intents/{intent_id}`): its other methods are 405, never the
+        # pattern's handler with "requeue" as an id.
+        self._literal: dict[str, dict[str, _Route]] = {}
         for route in self._routes:
             first = route.endpoint.path.split("/")[1]
             self._table.setdefault((route.endpoint.method, first), []).append(route)
+            if not route.names:
+                path = route.endpoint.path
+                self._literal.setdefault(path, {})[route.endpoint.method] = route
 
     @property
     def endpoints(self) -> list[Endpoint]:
@@ -147,6 +154,14 @@ class Dispatcher:
             method = scope["method"]
             if method == "HEAD":
                 method = "GET"
+            literal = self._literal.get(scope["path"])
+            if literal is not None:
+                route_here = literal.get(method)
+                if route_here is not None:
+                    await route_here.app(scope, receive, send, {})
+                else:
+                    await send_reply(send, _method_not_allowed(sorted(literal)))
+                return
             if len(segments) > 1:
                 candidates = self._table.get((method, segments[1]))
                 if candidates is not None:
@@ -168,10 +183,13 @@ class Dispatcher:
         if not allowed:
             await send_reply(send, error_reply(404, ErrorCode.NOT_FOUND, "Not Found"))
             return
-        reply = error_reply(
-            405,
-            ErrorCode.INVALID_REQUEST,
-            "Method Not Allowed",
-            ((b"allow", ", ".join(allowed).encode()),),
-        )
-        await send_reply(send, reply)
+        await send_reply(send, _method_not_allowed(allowed))
+
+
+def _method_not_allowed(allowed: list[str]) -> Reply:
+    return error_reply(
+        405,
+        ErrorCode.INVALID_REQUEST,
+        "Method Not Allowed",
+        ((b"allow", ", ".join(allowed).encode()),),
+    )

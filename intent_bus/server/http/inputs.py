@@ -1,8 +1,8 @@
 """Query strings and request headers decoded into an endpoint's input Structs.
 
 The Structs (`schemas.py`) carry the limits; this module only gathers the raw
-text they are decoded from. Query parameters repeat last-value-wins, except a
-field a Struct declares as a list, which gathers every value; a header
+text they are decoded from. A query parameter may appear once, except a field
+a Struct declares as a list, which gathers every value; a header
 field is renamed in its Struct to the header's name as the protocol spells it.
 """
 
@@ -15,31 +15,59 @@ from urllib.parse import parse_qsl
 import msgspec
 import msgspec.inspect
 
+from intent_bus.server.errors import invalid_request
 from intent_bus.server.http.bodies import convert
 
 T = TypeVar("T", bound=msgspec.Struct)
 
 
-def parse_query(query_string: bytes) -> dict[str, str]:
-    """Query parameters, last value wins; empty for the common bare path."""
-    if not query_string:
-        return {}
-    return dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
-
-
 def decode_query(query_string: bytes, struct: type[T]) -> T:
+    if not query_string:
+        return _convert_text({}, struct)
     repeated = list_fields(struct)
-    if not repeated or not query_string:
-        return convert(parse_query(query_string), struct, strict=False)
     values: dict[str, Any] = {}
     for name, value in parse_qsl(
         query_string.decode("latin-1"), keep_blank_values=True
     ):
         if name in repeated:
             values.setdefault(name, []).append(value)
+        elif name in values:
+            # Which of two values was meant is a guess; the schema says one.
+            raise invalid_request(f"{name}: given more than once")
         else:
             values[name] = value
-    return convert(values, struct, strict=False)
+    return _convert_text(values, struct)
+
+
+def _convert_text(values: dict[str, Any], struct: type[T]) -> T:
+    """`convert` of text inputs, where the text `null` stays text.
+
+    msgspec's lax mode reads the string "null" as None, which would make
+    `?wait=null` mean "no wait" and `?goal=null` mean "no filter". Text inputs
+    have no null: it is the four letters for a text field, and refused for any
+    other.
+    """
+    result = convert(values, struct, strict=False)
+    for field in msgspec.structs.fields(struct):
+        if values.get(field.encode_name) != "null":
+            continue
+        if getattr(result, field.name) is not None:
+            continue
+        if not _takes_text(field.type):
+            raise invalid_request(f"{field.encode_name}: Expected a value, got `null`")
+        result = msgspec.structs.replace(result, **{field.name: "null"})
+    return result
+
+
+def _takes_text(annotation: Any) -> bool:
+    info = msgspec.inspect.type_info(annotation)
+    options = info.types if isinstance(info, msgspec.inspect.UnionType) else (info,)
+    for option in options:
+        while isinstance(option, msgspec.inspect.Metadata):
+            option = option.type
+        if isinstance(option, msgspec.inspect.StrType):
+            return True
+    return False
 
 
 @cache
@@ -73,4 +101,4 @@ def decode_headers(
         value = headers.get(raw_name)
         if value is not None:
             values[name] = value.decode("latin-1")
-    return convert(values, struct, strict=False)
+    return _convert_text(values, struct)

@@ -4,7 +4,6 @@ so every replica obeys it and a restart keeps it; publishes are still taken."""
 from __future__ import annotations
 
 from intent_bus import protocol
-from intent_bus.server.errors import invalid_request
 from intent_bus.server.http.endpoint import Call, Endpoint
 from intent_bus.server.http.reply import Reply, json_reply
 from intent_bus.server.schemas import ErrorBody
@@ -15,7 +14,7 @@ from intent_bus.server.schemas_control import (
     PauseView,
     Resumed,
 )
-from intent_bus.server.tenancy import owner_scope
+from intent_bus.server.tenancy import owner_forbidden, owner_scope
 from intent_bus.server.views import pause_view
 
 
@@ -23,7 +22,7 @@ def _owner(call: Call, body: PauseRequest) -> str:
     """A tenant acts on its own intents; an admin on the owner it names (its
     own when it names none)."""
     if body.owner is not None and call.caller.role != protocol.ROLE_ADMIN:
-        raise invalid_request("owner: only an admin key may name an owner")
+        raise owner_forbidden()
     return body.owner or call.caller.owner
 
 
