@@ -64,8 +64,16 @@ STATUS_OPEN: Final = "open"
 STATUS_CLAIMED: Final = "claimed"
 STATUS_FULFILLED: Final = "fulfilled"
 STATUS_DEAD: Final = "dead"
-STATUSES: Final = (STATUS_OPEN, STATUS_CLAIMED, STATUS_FULFILLED, STATUS_DEAD)
-TERMINAL_STATUSES: Final = frozenset({STATUS_FULFILLED, STATUS_DEAD})
+STATUS_CANCELLED: Final = "cancelled"
+"""Terminal: cancelled by its publisher (or the admin) before it was done."""
+STATUSES: Final = (
+    STATUS_OPEN,
+    STATUS_CLAIMED,
+    STATUS_FULFILLED,
+    STATUS_DEAD,
+    STATUS_CANCELLED,
+)
+TERMINAL_STATUSES: Final = frozenset({STATUS_FULFILLED, STATUS_DEAD, STATUS_CANCELLED})
 
 VISIBILITY_PRIVATE: Final = "private"
 VISIBILITY_PUBLIC: Final = "public"

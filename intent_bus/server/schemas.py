@@ -41,7 +41,7 @@ DeadListLimit = Annotated[int, Meta(ge=1, le=protocol.DEAD_LIST_MAX)]
 # tuples of `protocol`; tests/unit/server/test_server_schemas.py pins them equal.
 Visibility = Literal["private", "public"]
 ResultType = Literal["json", "text"]
-StatusName = Literal["open", "claimed", "fulfilled", "dead"]
+StatusName = Literal["open", "claimed", "fulfilled", "dead", "cancelled"]
 RoleName = Literal["admin", "tenant"]
 
 
@@ -195,6 +195,13 @@ class StatusView(Struct, kw_only=True):
     completed_at: float | None
 
 
+class CancelView(StatusView, kw_only=True):
+    """POST /cancel: the status view, and whether the worker holding the lease
+    has been asked to stop (the intent stays claimed until it does)."""
+
+    cancel_requested: bool
+
+
 class ResultView(StatusView, kw_only=True):
     """GET /result of a terminal intent: the status view plus the outcome."""
 
@@ -227,16 +234,19 @@ class ClaimResponse(Struct, kw_only=True):
 
 
 class FulfillResponse(Struct, kw_only=True):
+    """`status` is cancelled when a cancel was requested during the lease."""
+
     id: str
-    status: Literal["fulfilled"]
+    status: Literal["fulfilled", "cancelled"]
     completed_at: float
 
 
 class FailResponse(Struct, kw_only=True):
-    """`status` is open (retry at run_at) or dead (attempts spent)."""
+    """`status` is open (retry at run_at), dead (attempts spent) or cancelled
+    (a cancel was requested during the lease)."""
 
     id: str
-    status: Literal["open", "dead"]
+    status: Literal["open", "dead", "cancelled"]
     run_at: float
     claim_attempts: int
     max_attempts: int
@@ -248,6 +258,8 @@ class ExtendResponse(Struct, kw_only=True):
     id: str
     lease_expires_at: float
     claim_timeout: float
+    cancel_requested: bool
+    """True once the publisher cancelled: stop, then fulfill or fail."""
 
 
 class KvSetResponse(Struct, kw_only=True):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 Role = Literal["admin", "tenant"]
-IntentStatusName = Literal["open", "claimed", "fulfilled", "dead"]
+IntentStatusName = Literal["open", "claimed", "fulfilled", "dead", "cancelled"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +78,11 @@ class Intent:
     error: str | None
     completed_at: float | None
     updated_at: float
+    lease_owner: str | None = None
+    """The tenant whose key took the current (or last) lease."""
+    cancel_requested: bool = False
+    done_kind: str | None = None
+    """`fulfill` or `fail`: what the last completing token did, for its retries."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,9 +220,16 @@ class Store(Protocol):
         result: bytes | None,
         result_type: str,
         now: float,
+        *,
+        owner: str | None = None,
     ) -> Intent:
-        """Completes a leased intent with its result; raises LeaseLost unless the
-        token holds a live lease."""
+        """Completes a leased intent with its result (or `cancelled`, without
+        it, when a cancel was requested); raises LeaseLost unless the token
+        holds a live lease claimed by `owner` (any owner when None).
+
+        Retry-safe: when that token already fulfilled this intent with the same
+        result, returns the intent as that completion left it (until the intent
+        is claimed again); any other completion by it raises LeaseLost."""
 
     async def intent_fail(
         self,
@@ -226,14 +238,28 @@ class Store(Protocol):
         error: str,
         retry_delay: RetryDelay,
         now: float,
+        *,
+        owner: str | None = None,
     ) -> Intent:
         """Reopens a leased intent after `retry_delay`, or kills it when its
-        attempts are spent; raises LeaseLost unless the token holds the lease."""
+        attempts are spent (or cancels it when a cancel was requested); raises
+        LeaseLost unless the token holds a live lease claimed by `owner`.
+
+        Retry-safe like `intent_fulfill`: the same token failing again with the
+        same error gets the intent as its first fail left it, until the intent
+        is claimed again; any other completion by that token raises LeaseLost."""
 
     async def intent_extend(
-        self, intent_id: str, claim_token: str, expires_at: float, now: float
+        self,
+        intent_id: str,
+        claim_token: str,
+        expires_at: float,
+        now: float,
+        *,
+        owner: str | None = None,
     ) -> Intent:
-        """Moves a live lease's expiry; raises LeaseLost unless the token holds it."""
+        """Moves a live lease's expiry; raises LeaseLost unless the token holds
+        it and `owner` (when given) claimed it."""
 
     async def intent_get(self, intent_id: str, now: float) -> Intent | None:
         """Returns the intent, first settling its lease if that has expired."""
@@ -256,6 +282,23 @@ class Store(Protocol):
     async def intent_requeue(self, intent_id: str, now: float) -> Intent:
         """Reopens a dead intent with fresh attempts; raises NotFound unless it
         exists and is dead."""
+
+    # -- control writes ------------------------------------------------------
+    async def intent_cancel(
+        self, intent_id: str, owner: str | None, now: float
+    ) -> Intent:
+        """Cancels an intent of `owner` (any owner when None): an open one is
+        `cancelled` at once; a claimed one gets `cancel_requested`, and its
+        holder's completion or lease expiry then ends it cancelled (asking
+        twice is harmless). Raises NotFound when the caller cannot see it and
+        Conflict when it is terminal already."""
+
+    async def intent_reopen(
+        self, intent_id: str, owner: str | None, now: float
+    ) -> Intent:
+        """Reopens a dead or cancelled intent of `owner` (any when None) with
+        fresh attempts, due now. Raises NotFound when the caller cannot see it
+        and Conflict when it is in another state."""
 
     async def idempotency_purge(self, before: float) -> int:
         """Deletes idempotency records created before `before`; returns how many."""

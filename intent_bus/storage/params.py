@@ -7,6 +7,7 @@ only adapts the few values its driver wants in another shape (the capability lis
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from intent_bus.storage.base import ClaimQuery, Lease
@@ -56,32 +57,51 @@ def next_due_gate(lease: Lease | None) -> dict[str, Any]:
     }
 
 
+def token_hash(claim_token: str) -> str:
+    """What a completed intent keeps of the token that completed it: enough to
+    recognise that token's retry, not enough to act with it."""
+    return hashlib.sha256(claim_token.encode()).hexdigest()
+
+
 def fulfill_params(
-    intent_id: str, claim_token: str, result: bytes | None, result_type: str, now: float
+    intent_id: str,
+    claim_token: str,
+    result: bytes | None,
+    result_type: str,
+    now: float,
+    owner: str | None,
 ) -> dict[str, Any]:
     return {
-        "id": intent_id,
-        "claim_token": claim_token,
+        **held_params(intent_id, claim_token, now, owner),
         "result": result,
         "result_type": result_type,
-        "now": now,
     }
 
 
 def extend_params(
-    intent_id: str, claim_token: str, expires_at: float, now: float
+    intent_id: str, claim_token: str, expires_at: float, now: float, owner: str | None
 ) -> dict[str, Any]:
     return {
         "id": intent_id,
         "claim_token": claim_token,
         "lease_expires_at": expires_at,
         "now": now,
+        "lease_owner": owner,
     }
 
 
-def held_params(intent_id: str, claim_token: str, now: float) -> dict[str, Any]:
-    """Which lease a fail must hold (`intent_leased`)."""
-    return {"id": intent_id, "claim_token": claim_token, "now": now}
+def held_params(
+    intent_id: str, claim_token: str, now: float, owner: str | None
+) -> dict[str, Any]:
+    """Which lease a completion must hold (`intent_leased`), and how its retry
+    is recognised (`intent_completed_by`)."""
+    return {
+        "id": intent_id,
+        "claim_token": claim_token,
+        "now": now,
+        "lease_owner": owner,
+        "token_hash": token_hash(claim_token),
+    }
 
 
 def kv_set_params(

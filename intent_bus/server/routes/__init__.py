@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from intent_bus.server.http.endpoint import Endpoint
-from intent_bus.server.routes import admin, docs, intents, kv, leases, meta, ui
+from intent_bus.server.routes import admin, control, docs, intents, kv, leases, meta, ui
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     *meta.ENDPOINTS,
@@ -11,6 +11,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *leases.ENDPOINTS,
     *kv.ENDPOINTS,
     *admin.ENDPOINTS,
+    *control.ENDPOINTS,
     *ui.ENDPOINTS,
     *docs.ENDPOINTS,
 )

@@ -35,6 +35,11 @@ from intent_bus.storage.base import (
     Role,
     StoredResponse,
 )
+from intent_bus.storage.completions import (
+    replayed_fail,
+    replayed_fulfill,
+    settled_refusal,
+)
 from intent_bus.storage.errors import Busy, Conflict, LeaseLost, NotFound
 from intent_bus.storage.params import (
     as_params,
@@ -306,9 +311,21 @@ class PostgresStore:
         result: bytes | None,
         result_type: str,
         now: float,
+        *,
+        owner: str | None = None,
     ) -> Intent:
-        params = fulfill_params(intent_id, claim_token, result, result_type, now)
-        return await self._leased_update("intent_fulfill", intent_id, params)
+        params = fulfill_params(intent_id, claim_token, result, result_type, now, owner)
+        async with self._statement() as cur:
+            row = await (await self._run(cur, "intent_fulfill", params)).fetchone()
+            if row is not None:
+                return intent_from_row(row)
+            # No live lease: a retry of this token's own fulfill, or a stray.
+            earlier = await self._completed_by(cur, params)
+        return replayed_fulfill(intent_id, earlier, result, result_type)
+
+    async def _completed_by(self, cur: Cursor, params: dict[str, Any]) -> Intent | None:
+        row = await (await self._run(cur, "intent_completed_by", params)).fetchone()
+        return intent_from_row(row) if row else None
 
     async def intent_fail(
         self,
@@ -317,14 +334,20 @@ class PostgresStore:
         error: str,
         retry_delay: RetryDelay,
         now: float,
+        *,
+        owner: str | None = None,
     ) -> Intent:
-        lease = held_params(intent_id, claim_token, now)
+        held_lease = held_params(intent_id, claim_token, now, owner)
+        params: dict[str, Any] = {**held_lease, "error": error}
         async with self._tx() as cur:
-            held = await (await self._run(cur, "intent_leased", lease)).fetchone()
+            held = await (await self._run(cur, "intent_leased", held_lease)).fetchone()
             if held is None:
-                raise LeaseLost(intent_id)
-            params: dict[str, Any] = {"id": intent_id, "error": error, "now": now}
-            if held["claim_attempts"] < held["max_attempts"]:
+                earlier = await self._completed_by(cur, held_lease)
+                return replayed_fail(intent_id, earlier, error)
+            if held["cancel_requested"]:
+                await self._run(cur, "intent_fail_cancel", params)
+                row = await cur.fetchone()
+            elif held["claim_attempts"] < held["max_attempts"]:
                 delay = retry_delay(held["claim_attempts"], held["backoff_base"])
                 await self._run(
                     cur, "intent_fail_reopen", {**params, "run_at": now + delay}
@@ -338,9 +361,15 @@ class PostgresStore:
         return intent_from_row(row)
 
     async def intent_extend(
-        self, intent_id: str, claim_token: str, expires_at: float, now: float
+        self,
+        intent_id: str,
+        claim_token: str,
+        expires_at: float,
+        now: float,
+        *,
+        owner: str | None = None,
     ) -> Intent:
-        params = extend_params(intent_id, claim_token, expires_at, now)
+        params = extend_params(intent_id, claim_token, expires_at, now, owner)
         return await self._leased_update("intent_extend", intent_id, params)
 
     async def intent_get(self, intent_id: str, now: float) -> Intent | None:
@@ -399,6 +428,34 @@ class PostgresStore:
         if row is None:
             raise NotFound(intent_id)
         return intent_from_row(row)
+
+    # -- control writes -----------------------------------------------------------
+    async def intent_cancel(
+        self, intent_id: str, owner: str | None, now: float
+    ) -> Intent:
+        params = {"id": intent_id, "owner": owner, "now": now}
+        async with self._tx() as cur:
+            # A lease that expired unseen is settled first: its intent is
+            # open (cancel it now), or dead already.
+            await self._run(cur, "intent_settle_lease", params)
+            for name in ("intent_cancel_open", "intent_cancel_claimed"):
+                row = await (await self._run(cur, name, params)).fetchone()
+                if row is not None:
+                    return intent_from_row(row)
+            seen = await (await self._run(cur, "intent_visible", params)).fetchone()
+        raise settled_refusal(intent_id, intent_from_row(seen) if seen else None)
+
+    async def intent_reopen(
+        self, intent_id: str, owner: str | None, now: float
+    ) -> Intent:
+        params = {"id": intent_id, "owner": owner, "now": now}
+        async with self._tx() as cur:
+            row = await (await self._run(cur, "intent_reopen", params)).fetchone()
+            if row is not None:
+                await self._notify(cur)
+                return intent_from_row(row)
+            seen = await (await self._run(cur, "intent_visible", params)).fetchone()
+        raise settled_refusal(intent_id, intent_from_row(seen) if seen else None)
 
     async def idempotency_purge(self, before: float) -> int:
         return await self._purge("idempotency_purge", {"before": before}, PURGE_BATCH)
