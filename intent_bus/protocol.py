@@ -224,3 +224,19 @@ def version_major(version: str) -> int | None:
     """The major number of an `X-Intent-Version` value, or None if unparsable."""
     head = version.strip().split(".", 1)[0]
     return int(head) if head.isdigit() else None
+
+
+# -- control API: reads (intent search, pauses) ----------------------------------
+INTENT_ROW_FIELDS: Final = (*STATUS_FIELDS, "owner", "worker", "cancel_requested")
+"""One row of GET /intents (the status view, its tenant and last claimer)."""
+INTENT_DETAIL_FIELDS: Final = (*INTENT_ROW_FIELDS, "payload", "result", "result_type")
+"""What GET /intents/<id> answers: the row plus what was asked and answered."""
+INTENT_LIST_DEFAULT: Final = 50
+INTENT_LIST_MAX: Final = 200
+"""`limit` of GET /intents: 1..INTENT_LIST_MAX, INTENT_LIST_DEFAULT when absent."""
+SEARCH_SCAN_MAX: Final = 1000
+"""Rows one GET /intents examines when a filter is not served by an index (the
+`error` substring, several statuses, a second equality filter): the page may come
+back short, with a `next_cursor` to continue the walk from where it stopped."""
+PAUSE_FIELDS: Final = ("namespace", "goal", "owner", "paused_at")
+"""One pause, as POST /pause and GET /pauses answer it."""

@@ -23,7 +23,12 @@ from intent_bus.server.schemas import (
     ResultView,
     StatusView,
 )
-from intent_bus.storage.base import ApiKey, Intent, NewIntent
+from intent_bus.server.schemas_control import (
+    IntentDetail,
+    IntentRow,
+    PauseView,
+)
+from intent_bus.storage.base import ApiKey, Intent, NewIntent, Pause
 
 _NULL = Raw(b"null")
 
@@ -157,4 +162,41 @@ def key_view(key: ApiKey) -> KeyView:
         role=key.role,
         created_at=key.created_at,
         revoked_at=key.revoked_at,
+    )
+
+
+# -- control reads -------------------------------------------------------------
+
+
+def intent_row(intent: Intent) -> IntentRow:
+    return IntentRow(**_row_fields(intent))
+
+
+def _row_fields(intent: Intent) -> dict[str, Any]:
+    # `cancel_requested` is the write side's column; an intent without one
+    # (a store from before it) was never asked to cancel.
+    cancel_requested = bool(getattr(intent, "cancel_requested", False))
+    return {
+        **_status_fields(intent),
+        "owner": intent.owner,
+        "worker": intent.worker_id,
+        "cancel_requested": cancel_requested,
+    }
+
+
+def intent_detail(intent: Intent) -> IntentDetail:
+    return IntentDetail(
+        **_row_fields(intent),
+        payload=Raw(intent.payload) if intent.payload else _NULL,
+        result=None if intent.result is None else Raw(intent.result),
+        result_type=intent.result_type,
+    )
+
+
+def pause_view(pause: Pause) -> PauseView:
+    return PauseView(
+        namespace=pause.namespace,
+        goal=pause.goal,
+        owner=pause.owner,
+        paused_at=pause.paused_at,
     )

@@ -16,6 +16,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from intent_bus.storage.group_stats import GroupStats
+from intent_bus.storage.search import IntentFilter
+
 Role = Literal["admin", "tenant"]
 IntentStatusName = Literal["open", "claimed", "fulfilled", "dead", "cancelled"]
 
@@ -150,6 +153,26 @@ class QueueStats:
     by_status: dict[str, int]
     by_namespace: dict[str, dict[str, int]] = field(default_factory=dict)
     oldest_open_created_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IntentPage:
+    """One page of a search, newest first; `next_before` is where the next
+    page starts (the seq to search below), None at the end of history."""
+
+    intents: list[Intent]
+    next_before: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    """Claims skip the owner's open intents in `namespace` (of `goal` only,
+    unless goal is None: the whole namespace)."""
+
+    owner: str
+    namespace: str
+    goal: str | None
+    paused_at: float
 
 
 # (claim_attempts, backoff_base) -> seconds until the next attempt.
@@ -314,3 +337,29 @@ class Store(Protocol):
 
     async def kv_purge(self, now: float) -> int:
         """Deletes expired entries; returns how many."""
+
+    # -- control reads: search, pauses --------------------------------------
+    async def intent_search(self, search: IntentFilter, limit: int) -> IntentPage:
+        """Returns up to `limit` intents matching the filter, newest first,
+        walking one index and examining a bounded number of rows (see
+        storage/search.py), so a page costs the same with any history."""
+
+    async def pause_set(
+        self, owner: str, namespace: str, goal: str | None, now: float
+    ) -> Pause:
+        """Pauses claims of the owner's intents in a namespace (or one goal of
+        it); idempotent: pausing again keeps the first paused_at."""
+
+    async def pause_clear(self, owner: str, namespace: str, goal: str | None) -> bool:
+        """Lifts that pause (exactly that one) and announces the work it frees
+        to every replica; returns whether it existed."""
+
+    async def pause_list(self, owner: str | None) -> list[Pause]:
+        """Returns the pauses of one owner (None: all), oldest first."""
+
+    async def intent_group_stats(
+        self, owner: str | None, now: float
+    ) -> list[GroupStats]:
+        """Returns per (owner, namespace, goal) of one owner (None: all) the
+        counts by status, the oldest open intent and the completions per minute
+        of the last hour; read from indexes, beside the writes."""

@@ -1,16 +1,19 @@
 """Query strings and request headers decoded into an endpoint's input Structs.
 
 The Structs (`schemas.py`) carry the limits; this module only gathers the raw
-text they are decoded from. Query parameters repeat last-value-wins; a header
+text they are decoded from. Query parameters repeat last-value-wins, except a
+field a Struct declares as a list, which gathers every value; a header
 field is renamed in its Struct to the header's name as the protocol spells it.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 import msgspec
+import msgspec.inspect
 
 from intent_bus.server.http.bodies import convert
 
@@ -25,7 +28,31 @@ def parse_query(query_string: bytes) -> dict[str, str]:
 
 
 def decode_query(query_string: bytes, struct: type[T]) -> T:
-    return convert(parse_query(query_string), struct, strict=False)
+    repeated = list_fields(struct)
+    if not repeated or not query_string:
+        return convert(parse_query(query_string), struct, strict=False)
+    values: dict[str, Any] = {}
+    for name, value in parse_qsl(
+        query_string.decode("latin-1"), keep_blank_values=True
+    ):
+        if name in repeated:
+            values.setdefault(name, []).append(value)
+        else:
+            values[name] = value
+    return convert(values, struct, strict=False)
+
+
+@cache
+def list_fields(struct: type[msgspec.Struct]) -> frozenset[str]:
+    """The fields of a query Struct that take every value of a repeated key."""
+    found = set()
+    for field in msgspec.structs.fields(struct):
+        info = msgspec.inspect.type_info(field.type)
+        while isinstance(info, msgspec.inspect.Metadata):
+            info = info.type
+        if isinstance(info, msgspec.inspect.ListType):
+            found.add(field.encode_name)
+    return frozenset(found)
 
 
 def header_fields(struct: type[msgspec.Struct]) -> tuple[tuple[bytes, str], ...]:

@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 from intent_bus.server.http.endpoint import Endpoint
-from intent_bus.server.routes import admin, control, docs, intents, kv, leases, meta, ui
+from intent_bus.server.routes import (
+    admin,
+    control,
+    docs,
+    intents,
+    kv,
+    leases,
+    meta,
+    pauses,
+    search,
+    stats,
+    ui,
+)
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     *meta.ENDPOINTS,
@@ -14,4 +26,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *control.ENDPOINTS,
     *ui.ENDPOINTS,
     *docs.ENDPOINTS,
+    *search.ENDPOINTS,
+    *pauses.ENDPOINTS,
+    *stats.ENDPOINTS,
 )

@@ -172,6 +172,8 @@ WITH private_candidate AS (
       AND (target_worker IS NULL OR target_worker = :worker_id)
       AND (required_capability IS NULL
            OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+      AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
+                      AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
     ORDER BY priority DESC, run_at, seq
     LIMIT 1
     FOR UPDATE SKIP LOCKED
@@ -187,6 +189,8 @@ public_candidate AS (
       AND (target_worker IS NULL OR target_worker = :worker_id)
       AND (required_capability IS NULL
            OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+      AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
+                      AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
     ORDER BY priority DESC, run_at, seq
     LIMIT 1
     FOR UPDATE SKIP LOCKED

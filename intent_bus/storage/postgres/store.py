@@ -53,6 +53,7 @@ from intent_bus.storage.params import (
     lease_params,
     next_due_gate,
 )
+from intent_bus.storage.postgres.control import PostgresControl
 from intent_bus.storage.postgres.listener import WorkListener
 from intent_bus.storage.postgres.migrate import migrate
 from intent_bus.storage.postgres.records import intent_from_row, key_from_row
@@ -85,7 +86,7 @@ def _translated() -> Iterator[None]:
 Cursor = psycopg.AsyncCursor[DictRow]
 
 
-class PostgresStore:
+class PostgresStore(PostgresControl):
     """The `Store` on PostgreSQL. Construct with `from_url`, then `await start()`."""
 
     def __init__(self, conninfo: str, options: PostgresOptions | None = None) -> None:

@@ -189,6 +189,8 @@ WHERE status = 'open'
     required_capability IS NULL
     OR required_capability IN (SELECT value FROM json_each(:capabilities))
   )
+  AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
+                  AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
 ORDER BY priority DESC, run_at, seq
 LIMIT 1;
 
@@ -207,6 +209,8 @@ WHERE status = 'open'
     required_capability IS NULL
     OR required_capability IN (SELECT value FROM json_each(:capabilities))
   )
+  AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
+                  AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
 ORDER BY priority DESC, run_at, seq
 LIMIT 1;
 
@@ -222,6 +226,8 @@ WHERE status = 'open'
     required_capability IS NULL
     OR required_capability IN (SELECT value FROM json_each(:capabilities))
   )
+  AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
+                  AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
 ORDER BY priority DESC, run_at, seq
 LIMIT 1;
 
@@ -238,6 +244,8 @@ WHERE status = 'open'
     required_capability IS NULL
     OR required_capability IN (SELECT value FROM json_each(:capabilities))
   )
+  AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
+                  AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
 ORDER BY priority DESC, run_at, seq
 LIMIT 1;
 
@@ -255,6 +263,8 @@ WHERE status = 'open'
     required_capability IS NULL
     OR required_capability IN (SELECT value FROM json_each(:capabilities))
   )
+  AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
+                  AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
 ORDER BY priority DESC, run_at, seq
 LIMIT 1;
 

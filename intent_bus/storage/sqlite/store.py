@@ -46,6 +46,7 @@ from intent_bus.storage.params import (
     kv_set_params,
 )
 from intent_bus.storage.sqlite.claim import claim, next_due
+from intent_bus.storage.sqlite.control import SqliteControl
 from intent_bus.storage.sqlite.migrate import apply_migrations
 from intent_bus.storage.sqlite.records import (
     Q,
@@ -69,7 +70,7 @@ PURGE_BATCH: Final = 1000
 """Rows deleted (or reaped) per transaction by purges, so other writes interleave."""
 
 
-class SqliteStore:
+class SqliteStore(SqliteControl):
     """SQLite in WAL mode behind the `Store` protocol (single process)."""
 
     def __init__(

@@ -44,6 +44,16 @@ PARAMS: dict[str, Any] = {
     "limit": 100,
 }
 
+SEARCH: dict[str, Any] = {"before": 2**62, "scan": 51}
+
+OWNER_LED = {
+    "intents_stats",
+    "intents_search_owner",
+    "intents_search_owner_goal",
+    "intents_search_owner_namespace",
+    "intents_search_owner_status",
+}
+
 PRIVATE = {"intents_claim_private", "intents_claim_private_goal"}
 
 # Per query: each set names interchangeable indexes, one of which must be used.
@@ -54,13 +64,52 @@ PLANS: list[tuple[str, dict[str, Any], list[set[str]]]] = [
         {"goal": "g3"},
         [{"intents_claim_private_goal"}, {"intents_claim_public_goal"}],
     ),
-    ("intent_claim", {"publisher": "o9"}, [PRIVATE, {"intents_claim_public_owner"}]),
+    # A publisher other than the claimer leaves the private half provably
+    # empty (owner = o7 AND owner = o9): the planner folds it to false.
+    ("intent_claim", {"publisher": "o9"}, [{"intents_claim_public_owner"}]),
+    ("intent_claim", {"publisher": "o7"}, [PRIVATE, {"intents_claim_public_owner"}]),
     ("intent_settle_leases_notify", {}, [{"intents_lease_expiry"}]),
     ("intent_next_due_private", {}, [PRIVATE]),
     ("intent_next_due_public", {}, [{"intents_claim_public"}]),
     ("intent_fulfill", {}, [{"intents_id_key"}]),
     ("intent_purge", {}, [{"intents_completed"}]),
-    ("intent_list_dead", {}, [{"intents_dead"}]),
+    # With an owner and a namespace, the owner's covering stats index (owner,
+    # goal, namespace, status, created_at) is a bounded, index-only alternative
+    # the planner may prefer to walking every tenant's dead intents.
+    ("intent_list_dead", {}, [{"intents_dead", "intents_stats"}]),
+    ("intent_list_dead", {"owner": None, "namespace": None}, [{"intents_dead"}]),
+    # -- control reads: each search walk uses its own index, newest first --
+    # An owner spread evenly through history may be walked on the primary key
+    # (PostgreSQL's cost model prefers it at this size); either stops at a page.
+    ("intent_search_owner", SEARCH, [{"intents_search_owner", "intents_pkey"}]),
+    (
+        "intent_search_owner_status",
+        {**SEARCH, "status": "fulfilled"},
+        [{"intents_search_owner_status"}],
+    ),
+    (
+        "intent_search_owner_goal",
+        {**SEARCH, "goal": "g3"},
+        [{"intents_search_owner_goal"}],
+    ),
+    (
+        "intent_search_owner_namespace",
+        {**SEARCH, "namespace": "ns1"},
+        [{"intents_search_owner_namespace"}],
+    ),
+    ("intent_search_owner_worker", SEARCH, [{"intents_search_owner_worker"}]),
+    (
+        "intent_search_id",
+        {**SEARCH, "id_from": "ab", "id_to": "ab\U0010ffff"},
+        [{"intents_search_id"}],
+    ),
+    ("intent_search_all", SEARCH, [{"intents_pkey"}]),
+    ("intent_search_fetch", {"seqs": [5, 6, 7]}, [{"intents_pkey"}]),
+    # Counting one tenant walks an index led by its owner (the covering stats
+    # index once vacuum has set the visibility map; without it PostgreSQL may
+    # prefer a smaller one): never every tenant's rows.
+    ("intent_group_counts_owner", {}, [OWNER_LED]),
+    ("intent_group_completions", {"since": 59_000.0}, [{"intents_completed"}]),
 ]
 
 

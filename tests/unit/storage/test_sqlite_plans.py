@@ -43,6 +43,12 @@ PARAMS = {
     "nonce": "n",
     "window_start": 960.0,
     "secret": "s",
+    "status": "dead",
+    "scan": 51,
+    "id_from": "id1",
+    "id_to": "id1\U0010ffff",
+    "seqs": "[1, 2, 3]",
+    "since": 1000.0,
 }
 
 CLAIM_PATH_INDEXES = {
@@ -56,6 +62,14 @@ CLAIM_PATH_INDEXES = {
     "intent_next_due_public": "intents_claim_public",
     "intent_purge": "intents_completed",
     "intent_list_dead": "intents_dead",
+    # -- control reads: each search walk uses its own index, newest first --
+    "intent_search_owner": "intents_search_owner",
+    "intent_search_owner_status": "intents_search_owner_status",
+    "intent_search_owner_goal": "intents_search_owner_goal",
+    "intent_search_owner_namespace": "intents_search_owner_namespace",
+    "intent_search_owner_worker": "intents_search_owner_worker",
+    "intent_group_counts_owner": "intents_stats",
+    "intent_group_counts_all": "intents_stats",
 }
 
 REQUEST_PATH = [
@@ -76,6 +90,12 @@ REQUEST_PATH = [
     "idempotency_purge",
     "kv_purge",
     "rate_forget",
+    "intent_search_all",
+    "intent_search_fetch",
+    "pause_set",
+    "pause_clear",
+    "intent_group_counts_owner",
+    "intent_group_counts_all",
 ]
 
 
@@ -156,3 +176,23 @@ def test_single_intent_statements_are_key_lookups(
 ) -> None:
     plan = plan_of(conn, name)
     assert len(plan) == 1 and plan[0].startswith("SEARCH intents USING"), plan
+
+
+def test_id_prefix_search_is_a_range_on_the_id_index(
+    conn: sqlite3.Connection,
+) -> None:
+    """It sorts newest first only the (at most :scan) rows of the prefix."""
+    plan = plan_of(conn, "intent_search_id")
+    assert any(
+        "USING INDEX sqlite_autoindex_intents_1 (id>? AND id<?)" in step
+        for step in plan
+    ), plan
+    assert not any(
+        re.fullmatch(r"SCAN intents\b.*", s) and "USING" not in s for s in plan
+    ), plan
+
+
+def test_completions_read_only_the_last_hour(conn: sqlite3.Connection) -> None:
+    """Grouping sorts the last hour's completions only, found by a range."""
+    plan = plan_of(conn, "intent_group_completions")
+    assert "SEARCH intents USING INDEX intents_completed (completed_at>?)" in plan

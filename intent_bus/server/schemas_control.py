@@ -1,0 +1,173 @@
+"""Inputs and answers of the control API's reads (issue 9): intent search,
+one intent in full, and pauses. Limits come from `protocol`, like `schemas.py`.
+
+An empty text filter (`goal=`) means no filter, as the dead list's do, so a
+form submitted with blank fields searches everything.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from msgspec import Meta, Raw, Struct, field
+
+from intent_bus import protocol
+from intent_bus.server.schemas import Goal, Namespace, StatusName, StatusView
+
+
+def _doc(text: str) -> Meta:
+    return Meta(description=text)
+
+
+OwnerFilter = Annotated[
+    str,
+    Meta(max_length=protocol.OWNER_MAX_CHARS),
+    _doc("Admin only: this tenant's intents"),
+]
+ListLimit = Annotated[
+    int,
+    Meta(ge=1, le=protocol.INTENT_LIST_MAX),
+    _doc(f"Page size (default {protocol.INTENT_LIST_DEFAULT})"),
+]
+
+
+class SearchParams(Struct, kw_only=True):
+    """Query of GET /intents; `status` may repeat."""
+
+    status: Annotated[list[StatusName], _doc("Any of these statuses")] = field(
+        default_factory=list
+    )
+    goal: (
+        Annotated[str, Meta(max_length=protocol.GOAL_MAX_CHARS), _doc("This goal")]
+        | None
+    ) = None
+    namespace: (
+        Annotated[
+            str, Meta(max_length=protocol.NAMESPACE_MAX_CHARS), _doc("This namespace")
+        ]
+        | None
+    ) = None
+    worker: (
+        Annotated[
+            str,
+            Meta(max_length=protocol.WORKER_ID_MAX_CHARS),
+            _doc("Last claimed by this X-Worker-ID"),
+        ]
+        | None
+    ) = None
+    error: (
+        Annotated[
+            str,
+            Meta(max_length=protocol.ERROR_MAX_CHARS),
+            _doc("Case-insensitive substring of the last error"),
+        ]
+        | None
+    ) = None
+    id: (
+        Annotated[
+            str,
+            Meta(max_length=protocol.INTENT_ID_MAX_CHARS),
+            _doc("This id, or ids starting with it"),
+        ]
+        | None
+    ) = None
+    owner: OwnerFilter | None = None
+    limit: ListLimit = protocol.INTENT_LIST_DEFAULT
+    cursor: (
+        Annotated[str, Meta(max_length=64), _doc("next_cursor of the previous page")]
+        | None
+    ) = None
+
+
+class PauseRequest(Struct, kw_only=True):
+    """Body of POST /pause and POST /resume; no goal = the whole namespace."""
+
+    namespace: Namespace
+    goal: Goal | None = None
+    owner: (
+        Annotated[
+            str,
+            Meta(min_length=1, max_length=protocol.OWNER_MAX_CHARS),
+            _doc("Admin only: whose intents (default: the admin's own)"),
+        ]
+        | None
+    ) = None
+
+
+class PauseListParams(Struct, kw_only=True):
+    """Query of GET /pauses."""
+
+    owner: OwnerFilter | None = None
+
+
+class IntentRow(StatusView, kw_only=True):
+    """One intent as the search lists it: the status view, its tenant, the
+    X-Worker-ID of its last claim, and whether a cancel was asked for."""
+
+    owner: str
+    worker: str | None
+    cancel_requested: bool
+
+
+class IntentDetail(IntentRow, kw_only=True):
+    """GET /intents/{id}: the row with what was asked and answered."""
+
+    payload: Raw
+    result: Raw | None
+    result_type: str | None
+
+
+class IntentList(Struct, kw_only=True):
+    intents: list[IntentRow]
+    next_cursor: str | None
+
+
+class PauseView(Struct, kw_only=True):
+    namespace: str
+    goal: str | None
+    owner: str
+    paused_at: float
+
+
+class PauseList(Struct, kw_only=True):
+    pauses: list[PauseView]
+
+
+class Resumed(Struct, kw_only=True):
+    """Whether there was such a pause to lift."""
+
+    resumed: bool
+
+
+class StatsParams(Struct, kw_only=True):
+    """Query of GET /stats."""
+
+    owner: OwnerFilter | None = None
+
+
+class GroupView(Struct, kw_only=True):
+    """One (owner, namespace, goal): intents per status, seconds since the
+    oldest open intent was created, intents fulfilled per minute over the last
+    hour (oldest first; the last is the current minute), and whether claims of
+    it are paused."""
+
+    owner: str
+    namespace: str
+    goal: str
+    counts: dict[str, int]
+    oldest_open_age: float | None
+    completions_per_minute: list[int]
+    paused: bool
+
+
+class GroupStatsView(Struct, kw_only=True):
+    groups: list[GroupView]
+    generated_at: float
+
+
+REQUEST_TYPES: tuple[type[Struct], ...] = (
+    SearchParams,
+    PauseRequest,
+    PauseListParams,
+    StatsParams,
+)

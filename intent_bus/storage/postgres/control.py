@@ -1,0 +1,106 @@
+"""The PostgreSQL side of the control API's reads and pauses, mixed into
+`PostgresStore`: intent search (storage/search.py plans the walk) and pauses,
+whose lifting is announced to every replica's listener."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+from psycopg.rows import DictRow
+
+from intent_bus.storage.base import IntentPage, Pause
+from intent_bus.storage.group_stats import GroupStats, completions_since, group_stats
+from intent_bus.storage.postgres.records import intent_from_row
+from intent_bus.storage.search import IntentFilter, pick_page, plan_walk, walk_rows
+
+Cursor = psycopg.AsyncCursor[DictRow]
+
+_WALK_COLUMNS = (
+    "seq",
+    "id",
+    "owner",
+    "status",
+    "goal",
+    "namespace",
+    "worker_id",
+    "error",
+)
+
+
+def _pause(row: DictRow) -> Pause:
+    return Pause(row["owner"], row["namespace"], row["goal"] or None, row["paused_at"])
+
+
+class PostgresControl:
+    """Search and pauses; each method is one transaction."""
+
+    if TYPE_CHECKING:
+
+        def _tx(self) -> contextlib.AbstractAsyncContextManager[Cursor]: ...
+        def _statement(self) -> contextlib.AbstractAsyncContextManager[Cursor]: ...
+        async def _run(
+            self, cur: Cursor, name: str, params: dict[str, Any]
+        ) -> Cursor: ...
+        async def _notify(self, cur: Cursor) -> None: ...
+
+    async def intent_search(self, search: IntentFilter, limit: int) -> IntentPage:
+        name, params = plan_walk(search, limit)
+        async with self._tx() as cur:
+            found = await (await self._run(cur, name, params)).fetchall()
+            rows = walk_rows([row[c] for c in _WALK_COLUMNS] for row in found)
+            seqs, next_before = pick_page(rows, search, limit, params["scan"])
+            if not seqs:
+                return IntentPage([], next_before)
+            await self._run(cur, "intent_search_fetch", {"seqs": seqs})
+            page = [intent_from_row(row) for row in await cur.fetchall()]
+        return IntentPage(page, next_before)
+
+    async def pause_set(
+        self, owner: str, namespace: str, goal: str | None, now: float
+    ) -> Pause:
+        params = {
+            "owner": owner,
+            "namespace": namespace,
+            "goal": goal or "",
+            "now": now,
+        }
+        async with self._statement() as cur:
+            row = await (await self._run(cur, "pause_set", params)).fetchone()
+        assert row is not None
+        return _pause(row)
+
+    async def pause_clear(self, owner: str, namespace: str, goal: str | None) -> bool:
+        params = {"owner": owner, "namespace": namespace, "goal": goal or ""}
+        async with self._tx() as cur:
+            lifted = await (await self._run(cur, "pause_clear", params)).fetchone()
+            if lifted is not None:
+                await self._notify(cur)
+        return lifted is not None
+
+    async def pause_list(self, owner: str | None) -> list[Pause]:
+        async with self._statement() as cur:
+            rows = await (
+                await self._run(cur, "pause_list", {"owner": owner})
+            ).fetchall()
+        return [_pause(row) for row in rows]
+
+    async def intent_group_stats(
+        self, owner: str | None, now: float
+    ) -> list[GroupStats]:
+        params = {"owner": owner, "since": completions_since(now)}
+        name = (
+            "intent_group_counts_all" if owner is None else "intent_group_counts_owner"
+        )
+        count_columns = ("owner", "namespace", "goal", "status", "n", "oldest")
+        done_columns = ("owner", "namespace", "goal", "minute", "n")
+        async with self._tx() as cur:
+            counts = await (await self._run(cur, name, params)).fetchall()
+            done = await (
+                await self._run(cur, "intent_group_completions", params)
+            ).fetchall()
+        return group_stats(
+            ([row[c] for c in count_columns] for row in counts),
+            ([row[c] for c in done_columns] for row in done),
+        )

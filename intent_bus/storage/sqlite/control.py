@@ -1,0 +1,91 @@
+"""The SQLite side of the control API's reads and pauses, mixed into
+`SqliteStore`: intent search (storage/search.py plans the walk) and pauses."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+from intent_bus.storage.base import IntentPage, Pause
+from intent_bus.storage.group_stats import GroupStats, completions_since, group_stats
+from intent_bus.storage.search import IntentFilter, pick_page, plan_walk, walk_rows
+from intent_bus.storage.sqlite.records import fetch_intents, fetch_rows
+
+T = TypeVar("T")
+
+
+def _pause(row: tuple[str, str, str, float]) -> Pause:
+    owner, namespace, goal, paused_at = row
+    return Pause(owner, namespace, goal or None, float(paused_at))
+
+
+class SqliteControl:
+    """Search and pauses; every method is one writer operation."""
+
+    if TYPE_CHECKING:
+
+        async def _run(self, operation: Callable[[sqlite3.Connection], T]) -> T: ...
+        async def _read_snapshot(
+            self, operation: Callable[[sqlite3.Connection], T]
+        ) -> T: ...
+
+    async def intent_search(self, search: IntentFilter, limit: int) -> IntentPage:
+        name, params = plan_walk(search, limit)
+
+        def op(conn: sqlite3.Connection) -> IntentPage:
+            rows = walk_rows(fetch_rows(conn, name, params))
+            seqs, next_before = pick_page(rows, search, limit, params["scan"])
+            if not seqs:
+                return IntentPage([], next_before)
+            found = fetch_intents(
+                conn, "intent_search_fetch", {"seqs": json.dumps(seqs)}
+            )
+            return IntentPage(found, next_before)
+
+        return await self._run(op)
+
+    async def pause_set(
+        self, owner: str, namespace: str, goal: str | None, now: float
+    ) -> Pause:
+        params = {
+            "owner": owner,
+            "namespace": namespace,
+            "goal": goal or "",
+            "now": now,
+        }
+        return await self._run(
+            lambda conn: _pause(fetch_rows(conn, "pause_set", params)[0])
+        )
+
+    async def pause_clear(self, owner: str, namespace: str, goal: str | None) -> bool:
+        params = {"owner": owner, "namespace": namespace, "goal": goal or ""}
+        return await self._run(
+            lambda conn: bool(fetch_rows(conn, "pause_clear", params))
+        )
+
+    async def pause_list(self, owner: str | None) -> list[Pause]:
+        def op(conn: sqlite3.Connection) -> list[Pause]:
+            return [
+                _pause(row) for row in fetch_rows(conn, "pause_list", {"owner": owner})
+            ]
+
+        return await self._run(op)
+
+    async def intent_group_stats(
+        self, owner: str | None, now: float
+    ) -> list[GroupStats]:
+        params = {"owner": owner, "since": completions_since(now)}
+        name = (
+            "intent_group_counts_all" if owner is None else "intent_group_counts_owner"
+        )
+
+        def op(conn: sqlite3.Connection) -> list[GroupStats]:
+            return group_stats(
+                fetch_rows(conn, name, params),
+                fetch_rows(conn, "intent_group_completions", params),
+            )
+
+        # A tenant's history may be long: count on a snapshot beside the writer.
+        return await self._read_snapshot(op)

@@ -1,0 +1,25 @@
+-- The read side of the control API: indexes for intent search and stats, and
+-- the pauses that claims obey.
+
+-- Intent search walks one of these newest first (seq descending) and stops after
+-- a page: each leading filter has its own index, the rest are checked on the rows
+-- walked (a bounded number, see docs/PROTOCOL.md).
+CREATE INDEX intents_search_owner ON intents (owner, seq);
+CREATE INDEX intents_search_owner_status ON intents (owner, status, seq);
+CREATE INDEX intents_search_owner_goal ON intents (owner, goal, seq);
+CREATE INDEX intents_search_owner_namespace ON intents (owner, namespace, seq);
+CREATE INDEX intents_search_owner_worker
+    ON intents (owner, worker_id, seq)
+    WHERE worker_id IS NOT NULL;
+
+-- GET /stats counts intents per (owner, goal, namespace, status), and finds the
+-- oldest open one, from this index alone.
+CREATE INDEX intents_stats ON intents (owner, goal, namespace, status, created_at);
+
+CREATE TABLE pauses (
+    owner TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    goal TEXT NOT NULL,
+    paused_at REAL NOT NULL,
+    PRIMARY KEY (owner, namespace, goal)
+) WITHOUT ROWID;
