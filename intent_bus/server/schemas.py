@@ -43,6 +43,17 @@ Visibility = Literal["private", "public"]
 ResultType = Literal["json", "text"]
 StatusName = Literal["open", "claimed", "fulfilled", "dead", "cancelled"]
 RoleName = Literal["admin", "tenant"]
+EventType = Literal[
+    "published",
+    "claimed",
+    "failed",
+    "lease_expired",
+    "requeued",
+    "cancel_requested",
+    "cancelled",
+    "fulfilled",
+    "dead",
+]
 
 
 def _doc(text: str) -> Meta:
@@ -200,6 +211,54 @@ class CancelView(StatusView, kw_only=True):
     has been asked to stop (the intent stays claimed until it does)."""
 
     cancel_requested: bool
+
+
+ErrorFilter = Annotated[str, Meta(min_length=1, max_length=protocol.ERROR_MAX_CHARS)]
+
+
+class BulkCancelRequest(Struct, kw_only=True, forbid_unknown_fields=True):
+    """Body of POST /intents/cancel: which open intents to cancel. `owner` is
+    for admin keys only; a tenant acts on its own intents."""
+
+    goal: Goal | None = None
+    namespace: Namespace | None = None
+    owner: Owner | None = None
+    dry_run: bool = False
+
+
+class BulkRequeueRequest(BulkCancelRequest, kw_only=True):
+    """Body of POST /intents/requeue: which dead intents to requeue;
+    `error_contains` matches the last error, case-insensitively."""
+
+    error_contains: ErrorFilter | None = None
+
+
+class BulkCancelled(Struct, kw_only=True):
+    matched: int
+    cancelled: int
+
+
+class BulkRequeued(Struct, kw_only=True):
+    matched: int
+    requeued: int
+
+
+class EventView(Struct, kw_only=True, omit_defaults=True):
+    """One change in an intent's life; fields that do not apply are left out."""
+
+    type: EventType
+    at: float
+    worker: str | None = None
+    attempt: int | None = None
+    error: str | None = None
+    detail: str | None = None
+
+
+class EventList(Struct, kw_only=True):
+    """GET /intents/<id>/events: the timeline, oldest first."""
+
+    id: str
+    events: list[EventView]
 
 
 class ResultView(StatusView, kw_only=True):

@@ -175,6 +175,31 @@ class Pause:
     paused_at: float
 
 
+@dataclass(frozen=True, slots=True)
+class IntentEvent:
+    """One change in an intent's life; `type` is one of protocol.EVENT_TYPES."""
+
+    type: str
+    at: float
+    worker: str | None = None
+    attempt: int | None = None
+    error: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BulkFilter:
+    """Which intents a bulk action takes: those in `status`, of `owner` (any
+    when None), optionally of one goal and namespace, and whose last error
+    contains `error_contains` (case-insensitive)."""
+
+    status: IntentStatusName
+    owner: str | None = None
+    goal: str | None = None
+    namespace: str | None = None
+    error_contains: str | None = None
+
+
 # (claim_attempts, backoff_base) -> seconds until the next attempt.
 RetryDelay = Callable[[int, float], float]
 
@@ -322,6 +347,30 @@ class Store(Protocol):
         """Reopens a dead or cancelled intent of `owner` (any when None) with
         fresh attempts, due now. Raises NotFound when the caller cannot see it
         and Conflict when it is in another state."""
+
+    async def intent_bulk_count(self, match: BulkFilter) -> int:
+        """Counts the intents the filter matches."""
+
+    async def intent_bulk_step(
+        self,
+        action: Literal["requeue", "cancel"],
+        match: BulkFilter,
+        now: float,
+        limit: int,
+    ) -> int:
+        """One batch of a bulk action, in one transaction: requeues (dead) or
+        cancels (open) up to `limit` matching intents, as `intent_reopen` and
+        `intent_cancel` would; returns how many. The caller repeats until a
+        batch comes back short, so other writes interleave between batches."""
+
+    # -- events ---------------------------------------------------------------
+    async def intent_events(
+        self, intent_id: str, owner: str | None
+    ) -> list[IntentEvent] | None:
+        """The intent's timeline, oldest first, or None when the caller (`owner`,
+        None for the admin) cannot see it. Every write that changes an intent's
+        status records its event in the same statement, and purging the intent
+        removes its events."""
 
     async def idempotency_purge(self, before: float) -> int:
         """Deletes idempotency records created before `before`; returns how many."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from intent_bus.storage.base import ClaimQuery, Lease
+from intent_bus.storage.base import BulkFilter, ClaimQuery, Lease
 
 
 def as_params(record: Any) -> dict[str, Any]:
@@ -124,3 +124,21 @@ def dead_list_params(
     owner: str | None, namespace: str | None, limit: int
 ) -> dict[str, Any]:
     return {"owner": owner, "namespace": namespace, "limit": limit}
+
+
+def bulk_params(match: BulkFilter) -> dict[str, Any]:
+    """A bulk filter, its error substring as a lowercase LIKE pattern (escaped
+    with a backslash, so `%` and `_` match themselves)."""
+    pattern = None
+    if match.error_contains is not None:
+        escaped = match.error_contains.lower()
+        for special in ("\\", "%", "_"):
+            escaped = escaped.replace(special, "\\" + special)
+        pattern = f"%{escaped}%"
+    return {
+        "status": match.status,
+        "owner": match.owner,
+        "goal": match.goal,
+        "namespace": match.namespace,
+        "error_pattern": pattern,
+    }

@@ -75,3 +75,69 @@ def test_other_tenants_get_404_and_admin_may_act(
     assert admin.post(f"/requeue/{published['id']}").json()["status"] == "open"
     unknown = alice.post("/cancel/no-such-intent")
     assert unknown.status_code == 404 and error_code(unknown) == "not_found"
+
+
+def test_timeline_over_http(
+    server: ServerHandle, clients: Callable[..., Api], admin: Api
+) -> None:
+    alice, bob = clients(server), clients(server)
+    alice.publish()
+    lease = alice.claim_ok(**{"X-Worker-ID": "w7"})
+    alice.post(
+        f"/fail/{lease['id']}", {"claim_token": lease["claim_token"], "error": "e"}
+    )
+    answer = alice.get(f"/intents/{lease['id']}/events")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["id"] == lease["id"]
+    assert [event["type"] for event in body["events"]] == [
+        "published",
+        "claimed",
+        "failed",
+    ]
+    assert body["events"][0].keys() == {"type", "at"}
+    assert (body["events"][1]["worker"], body["events"][1]["attempt"]) == ("w7", 1)
+    assert body["events"][2]["error"] == "e"
+    assert admin.get(f"/intents/{lease['id']}/events").json() == body
+    hidden = bob.get(f"/intents/{lease['id']}/events")
+    assert hidden.status_code == 404 and error_code(hidden) == "not_found"
+
+
+def test_bulk_requeue_and_cancel_over_http(
+    server: ServerHandle, clients: Callable[..., Api], admin: Api
+) -> None:
+    alice, bob = clients(server), clients(server)
+    for _ in range(3):
+        alice.publish(goal="bulk", namespace="nsb", max_attempts=1)
+        lease = alice.claim_ok("namespace=nsb")
+        alice.post(
+            f"/fail/{lease['id']}",
+            {"claim_token": lease["claim_token"], "error": "Disk FULL on /x"},
+        )
+    opened = [alice.publish(goal="later", namespace="nsb") for _ in range(2)]
+    bob.publish(goal="later", namespace="nsb")
+
+    body = {"namespace": "nsb", "error_contains": "disk full", "dry_run": True}
+    dry = alice.post("/intents/requeue", body)
+    assert dry.status_code == 200 and dry.json() == {"matched": 3, "requeued": 0}
+    assert bob.post("/intents/requeue", body).json() == {"matched": 0, "requeued": 0}
+    done = alice.post("/intents/requeue", {**body, "dry_run": False})
+    assert done.json() == {"matched": 3, "requeued": 3}
+
+    cancel = alice.post("/intents/cancel", {"goal": "later"})
+    assert cancel.json() == {"matched": 2, "cancelled": 2}
+    for intent in opened:
+        assert alice.get(f"/status/{intent['id']}").json()["status"] == "cancelled"
+    assert alice.get(f"/intents/{opened[0]['id']}/events").json()["events"][-1] == {
+        "type": "cancelled",
+        "at": alice.get(f"/status/{opened[0]['id']}").json()["completed_at"],
+    }
+
+    refused = alice.post("/intents/cancel", {"owner": "someone"})
+    assert refused.status_code == 400 and error_code(refused) == "invalid_request"
+    typo = alice.post("/intents/cancel", {"error_contains": "x"})
+    assert typo.status_code == 400 and error_code(typo) == "invalid_request"
+    assert admin.post("/intents/cancel", {"goal": "later", "dry_run": True}).json() == {
+        "matched": 1,
+        "cancelled": 0,
+    }

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
+from typing import Any, Literal
 
 import psycopg
 from psycopg.rows import DictRow, dict_row
@@ -24,9 +24,11 @@ from psycopg_pool import AsyncConnectionPool
 
 from intent_bus.storage.base import (
     ApiKey,
+    BulkFilter,
     ClaimQuery,
     Idempotency,
     Intent,
+    IntentEvent,
     Lease,
     NewIntent,
     Poll,
@@ -43,6 +45,7 @@ from intent_bus.storage.completions import (
 from intent_bus.storage.errors import Busy, Conflict, LeaseLost, NotFound
 from intent_bus.storage.params import (
     as_params,
+    bulk_params,
     claim_params,
     dead_list_params,
     extend_params,
@@ -457,6 +460,42 @@ class PostgresStore(PostgresControl):
                 return intent_from_row(row)
             seen = await (await self._run(cur, "intent_visible", params)).fetchone()
         raise settled_refusal(intent_id, intent_from_row(seen) if seen else None)
+
+    async def intent_bulk_count(self, match: BulkFilter) -> int:
+        async with self._statement() as cur:
+            row = await (
+                await self._run(cur, "intent_bulk_count", bulk_params(match))
+            ).fetchone()
+        return int(row["n"]) if row else 0
+
+    async def intent_bulk_step(
+        self,
+        action: Literal["requeue", "cancel"],
+        match: BulkFilter,
+        now: float,
+        limit: int,
+    ) -> int:
+        params = {**bulk_params(match), "now": now, "limit": limit}
+        async with self._tx() as cur:
+            await self._run(cur, f"intent_bulk_{action}", params)
+            changed = max(cur.rowcount, 0)
+            if changed and action == "requeue":
+                await self._notify(cur)
+        return changed
+
+    # -- events -------------------------------------------------------------------
+    async def intent_events(
+        self, intent_id: str, owner: str | None
+    ) -> list[IntentEvent] | None:
+        params = {"id": intent_id, "owner": owner}
+        async with self._tx() as cur:
+            if (
+                await (await self._run(cur, "intent_visible", params)).fetchone()
+                is None
+            ):
+                return None
+            rows = await (await self._run(cur, "intent_event_list", params)).fetchall()
+        return [IntentEvent(**row) for row in rows]
 
     async def idempotency_purge(self, before: float) -> int:
         return await self._purge("idempotency_purge", {"before": before}, PURGE_BATCH)

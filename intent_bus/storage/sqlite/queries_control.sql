@@ -74,3 +74,60 @@ WHERE id = :id
   AND status IN ('dead', 'cancelled')
   AND (:owner IS NULL OR owner = :owner)
 RETURNING *;
+
+-- name: intent_bulk_count
+-- Counts the intents a bulk action's filter matches (:owner NULL: any owner;
+-- :error_pattern a lowercase LIKE pattern).
+SELECT COUNT(*) AS n
+FROM intents
+WHERE status = :status
+  AND (:owner IS NULL OR owner = :owner)
+  AND (:goal IS NULL OR goal = :goal)
+  AND (:namespace IS NULL OR namespace = :namespace)
+  AND (:error_pattern IS NULL OR lower(error) LIKE :error_pattern ESCAPE '\');
+
+-- name: intent_bulk_requeue
+-- Reopens up to :limit dead intents matching the filter, with fresh attempts.
+UPDATE intents
+SET status = 'open',
+    claim_attempts = 0,
+    run_at = :now,
+    error = NULL,
+    completed_at = NULL,
+    result = NULL,
+    result_type = NULL,
+    claim_token = NULL,
+    lease_expires_at = NULL,
+    cancel_requested = 0,
+    done_token_hash = NULL,
+    done_kind = NULL,
+    updated_at = :now
+WHERE seq IN (
+    SELECT seq
+    FROM intents
+    WHERE status = 'dead'
+      AND (:owner IS NULL OR owner = :owner)
+      AND (:goal IS NULL OR goal = :goal)
+      AND (:namespace IS NULL OR namespace = :namespace)
+      AND (:error_pattern IS NULL OR lower(error) LIKE :error_pattern ESCAPE '\')
+    LIMIT :limit
+);
+
+-- name: intent_bulk_cancel
+-- Cancels up to :limit open intents matching the filter.
+UPDATE intents
+SET status = 'cancelled',
+    completed_at = :now,
+    done_token_hash = NULL,
+    done_kind = NULL,
+    updated_at = :now
+WHERE seq IN (
+    SELECT seq
+    FROM intents
+    WHERE status = 'open'
+      AND (:owner IS NULL OR owner = :owner)
+      AND (:goal IS NULL OR goal = :goal)
+      AND (:namespace IS NULL OR namespace = :namespace)
+      AND (:error_pattern IS NULL OR lower(error) LIKE :error_pattern ESCAPE '\')
+    LIMIT :limit
+);

@@ -14,13 +14,15 @@ import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 from intent_bus.storage.base import (
     ApiKey,
+    BulkFilter,
     ClaimQuery,
     Idempotency,
     Intent,
+    IntentEvent,
     Lease,
     NewIntent,
     Poll,
@@ -38,6 +40,7 @@ from intent_bus.storage.errors import Conflict, LeaseLost, NotFound
 from intent_bus.storage.migrate import Migration, load_migrations, migrations_dir
 from intent_bus.storage.params import (
     as_params,
+    bulk_params,
     dead_list_params,
     extend_params,
     fulfill_params,
@@ -407,6 +410,37 @@ class SqliteStore(SqliteControl):
             )
 
         return await self._run(op)
+
+    async def intent_bulk_count(self, match: BulkFilter) -> int:
+        params = bulk_params(match)
+        return await self._read_snapshot(
+            lambda conn: int(fetch_rows(conn, "intent_bulk_count", params)[0][0])
+        )
+
+    async def intent_bulk_step(
+        self,
+        action: Literal["requeue", "cancel"],
+        match: BulkFilter,
+        now: float,
+        limit: int,
+    ) -> int:
+        params = {**bulk_params(match), "now": now, "limit": limit}
+        name = f"intent_bulk_{action}"
+        return await self._run(lambda conn: conn.execute(Q[name], params).rowcount)
+
+    # -- events -------------------------------------------------------------------
+    async def intent_events(
+        self, intent_id: str, owner: str | None
+    ) -> list[IntentEvent] | None:
+        params = {"id": intent_id, "owner": owner}
+
+        def op(conn: sqlite3.Connection) -> list[IntentEvent] | None:
+            if not fetch_rows(conn, "intent_visible", params):
+                return None
+            rows = fetch_rows(conn, "intent_event_list", params)
+            return [IntentEvent(*row) for row in rows]
+
+        return await self._read_snapshot(op)
 
     async def idempotency_purge(self, before: float) -> int:
         return await self._purge("idempotency_purge", {"before": before})

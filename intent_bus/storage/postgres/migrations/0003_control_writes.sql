@@ -37,3 +37,66 @@ CREATE TABLE intent_events (
     detail TEXT
 );
 CREATE INDEX intent_events_intent ON intent_events (intent_seq, n);
+
+-- Events are written by a trigger, so every change records itself in the very
+-- statement that makes it, whichever query or replica made it. The event types
+-- are protocol.EVENT_TYPES. A completion is told from a lease expiry by the
+-- completing token's hash, which only fulfill and fail set.
+CREATE FUNCTION intent_events_record() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        DELETE FROM intent_events WHERE intent_seq = OLD.seq;
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO intent_events (intent_seq, type, at)
+        VALUES (NEW.seq, 'published', NEW.updated_at);
+        RETURN NULL;
+    END IF;
+    IF OLD.status = 'open' AND NEW.status = 'claimed' THEN
+        INSERT INTO intent_events (intent_seq, type, at, worker, attempt)
+        VALUES (NEW.seq, 'claimed', NEW.updated_at, NEW.worker_id, NEW.claim_attempts);
+    END IF;
+    IF OLD.status = 'claimed' AND NEW.status = 'fulfilled' THEN
+        INSERT INTO intent_events (intent_seq, type, at, worker, attempt)
+        VALUES (NEW.seq, 'fulfilled', NEW.updated_at, NEW.worker_id, NEW.claim_attempts);
+    END IF;
+    IF OLD.status = 'claimed' AND NEW.done_kind = 'fail' THEN
+        INSERT INTO intent_events (intent_seq, type, at, worker, attempt, error)
+        VALUES (NEW.seq, 'failed', NEW.updated_at, NEW.worker_id, NEW.claim_attempts,
+                NEW.error);
+    END IF;
+    IF OLD.status = 'claimed' AND NEW.status <> 'claimed'
+       AND NEW.done_token_hash IS NULL THEN
+        INSERT INTO intent_events (intent_seq, type, at, worker, attempt)
+        VALUES (NEW.seq, 'lease_expired', NEW.updated_at, NEW.worker_id,
+                NEW.claim_attempts);
+    END IF;
+    IF OLD.status <> 'dead' AND NEW.status = 'dead' THEN
+        INSERT INTO intent_events (intent_seq, type, at, error)
+        VALUES (NEW.seq, 'dead', NEW.updated_at, NEW.error);
+    END IF;
+    IF NEW.cancel_requested AND NOT OLD.cancel_requested THEN
+        INSERT INTO intent_events (intent_seq, type, at)
+        VALUES (NEW.seq, 'cancel_requested', NEW.updated_at);
+    END IF;
+    IF OLD.status <> 'cancelled' AND NEW.status = 'cancelled' THEN
+        INSERT INTO intent_events (intent_seq, type, at, worker)
+        VALUES (NEW.seq, 'cancelled', NEW.updated_at,
+                CASE WHEN OLD.status = 'claimed' THEN NEW.worker_id END);
+    END IF;
+    IF OLD.status IN ('dead', 'cancelled') AND NEW.status = 'open' THEN
+        INSERT INTO intent_events (intent_seq, type, at)
+        VALUES (NEW.seq, 'requeued', NEW.updated_at);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER intent_events_published AFTER INSERT ON intents
+    FOR EACH ROW EXECUTE FUNCTION intent_events_record();
+CREATE TRIGGER intent_events_changed AFTER UPDATE OF status, cancel_requested ON intents
+    FOR EACH ROW EXECUTE FUNCTION intent_events_record();
+CREATE TRIGGER intent_events_purged AFTER DELETE ON intents
+    FOR EACH ROW EXECUTE FUNCTION intent_events_record();

@@ -107,3 +107,49 @@ CREATE TABLE intent_events (
     detail TEXT
 );
 CREATE INDEX intent_events_intent ON intent_events (intent_seq, n);
+
+-- Events are written by triggers, so every change records itself in the very
+-- statement that makes it, whichever query or backend path made it. The event
+-- types are protocol.EVENT_TYPES. A completion is told from a lease expiry by
+-- the completing token's hash, which only fulfill and fail set.
+CREATE TRIGGER intent_events_published AFTER INSERT ON intents
+BEGIN
+    INSERT INTO intent_events (intent_seq, type, at)
+    VALUES (NEW.seq, 'published', NEW.updated_at);
+END;
+
+CREATE TRIGGER intent_events_changed AFTER UPDATE OF status, cancel_requested ON intents
+BEGIN
+    INSERT INTO intent_events (intent_seq, type, at, worker, attempt)
+    SELECT NEW.seq, 'claimed', NEW.updated_at, NEW.worker_id, NEW.claim_attempts
+    WHERE OLD.status = 'open' AND NEW.status = 'claimed';
+    INSERT INTO intent_events (intent_seq, type, at, worker, attempt)
+    SELECT NEW.seq, 'fulfilled', NEW.updated_at, NEW.worker_id, NEW.claim_attempts
+    WHERE OLD.status = 'claimed' AND NEW.status = 'fulfilled';
+    INSERT INTO intent_events (intent_seq, type, at, worker, attempt, error)
+    SELECT NEW.seq, 'failed', NEW.updated_at, NEW.worker_id, NEW.claim_attempts, NEW.error
+    WHERE OLD.status = 'claimed' AND NEW.done_kind = 'fail';
+    INSERT INTO intent_events (intent_seq, type, at, worker, attempt)
+    SELECT NEW.seq, 'lease_expired', NEW.updated_at, NEW.worker_id, NEW.claim_attempts
+    WHERE OLD.status = 'claimed' AND NEW.status <> 'claimed'
+      AND NEW.done_token_hash IS NULL;
+    INSERT INTO intent_events (intent_seq, type, at, error)
+    SELECT NEW.seq, 'dead', NEW.updated_at, NEW.error
+    WHERE OLD.status <> 'dead' AND NEW.status = 'dead';
+    INSERT INTO intent_events (intent_seq, type, at)
+    SELECT NEW.seq, 'cancel_requested', NEW.updated_at
+    WHERE NEW.cancel_requested AND NOT OLD.cancel_requested;
+    INSERT INTO intent_events (intent_seq, type, at, worker)
+    SELECT NEW.seq, 'cancelled', NEW.updated_at,
+           CASE WHEN OLD.status = 'claimed' THEN NEW.worker_id END
+    WHERE OLD.status <> 'cancelled' AND NEW.status = 'cancelled';
+    INSERT INTO intent_events (intent_seq, type, at)
+    SELECT NEW.seq, 'requeued', NEW.updated_at
+    WHERE OLD.status IN ('dead', 'cancelled') AND NEW.status = 'open';
+END;
+
+-- Events go with their intent (retention).
+CREATE TRIGGER intent_events_purged AFTER DELETE ON intents
+BEGIN
+    DELETE FROM intent_events WHERE intent_seq = OLD.seq;
+END;
