@@ -263,3 +263,10 @@ SEARCH_SCAN_MAX: Final = 1000
 back short, with a `next_cursor` to continue the walk from where it stopped."""
 PAUSE_FIELDS: Final = ("namespace", "goal", "owner", "paused_at")
 """One pause, as POST /pause and GET /pauses answer it."""
+WORKER_STATES: Final = ("live", "idle", "gone")
+"""GET /workers: seen within 60 s (or holding a lease), within 10 min, older."""
+WORKER_LIVE_SECONDS: Final = 60
+WORKER_IDLE_SECONDS: Final = 600
+WORKER_KEEP_SECONDS: Final = 86400
+"""A worker not seen for this long leaves GET /workers."""
+HEADER_USER_AGENT: Final = "User-Agent"

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 
+from intent_bus import protocol
 from intent_bus.server.settings import Settings
 from intent_bus.server.wakeup import WakeHub
 from intent_bus.storage.base import Store
@@ -51,6 +52,7 @@ class Housekeeper:
                 now - settings.idempotency_seconds
             ),
             "intents": await store.intent_purge(now - settings.retention_seconds),
+            "workers": await store.worker_purge(now - protocol.WORKER_KEEP_SECONDS),
         }
 
     async def run(self) -> None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections import Counter
 
 from intent_bus import protocol
+from intent_bus.server.metrics_groups import group_lines
 from intent_bus.storage.base import QueueStats, Store
+from intent_bus.storage.group_stats import GroupStats
 
 STATS_TTL_SECONDS = 5.0
 CONTENT_TYPE = b"text/plain; version=0.0.4; charset=utf-8"
@@ -27,6 +29,8 @@ class Metrics:
         self.requests: Counter[tuple[str, str, int]] = Counter()
         self._stats: QueueStats | None = None
         self._stats_at = float("-inf")
+        self._groups: list[GroupStats] = []
+        self._groups_at = float("-inf")
 
     def count(self, method: str, route: str, status: int) -> None:
         self.requests[(method, route, status)] += 1
@@ -36,6 +40,12 @@ class Metrics:
             self._stats = await store.intent_stats(now)
             self._stats_at = now
         return self._stats
+
+    async def _group_stats(self, store: Store, now: float) -> list[GroupStats]:
+        if now - self._groups_at > STATS_TTL_SECONDS:
+            self._groups = await store.intent_group_stats(None, now)
+            self._groups_at = now
+        return self._groups
 
     async def render(self, store: Store, now: float) -> bytes:
         stats = await self._queue(store, now)
@@ -75,4 +85,5 @@ class Metrics:
                 "# TYPE intent_bus_oldest_open_age_seconds gauge",
                 f"intent_bus_oldest_open_age_seconds {age:.3f}",
             ]
+        lines += group_lines(await self._group_stats(store, now), now)
         return ("\n".join(lines) + "\n").encode()

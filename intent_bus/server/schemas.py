@@ -137,6 +137,14 @@ class WorkerHeaders(Struct, kw_only=True):
     capabilities: Annotated[str, _doc("Comma-separated capabilities")] | None = field(
         default=None, name=protocol.HEADER_WORKER_CAPABILITIES
     )
+    # The worker's client, for the workers registry: its X-Intent-Version, or
+    # else its User-Agent.
+    intent_version: Annotated[str, _doc("Client protocol version")] | None = field(
+        default=None, name=protocol.HEADER_VERSION
+    )
+    user_agent: Annotated[str, _doc("Client software")] | None = field(
+        default=None, name=protocol.HEADER_USER_AGENT
+    )
 
 
 class PublishHeaders(Struct, kw_only=True):

@@ -7,7 +7,7 @@ form submitted with blank fields searches everything.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from msgspec import Meta, Raw, Struct, field
 
@@ -165,9 +165,70 @@ class GroupStatsView(Struct, kw_only=True):
     generated_at: float
 
 
+class WorkerListParams(Struct, kw_only=True):
+    """Query of GET /workers."""
+
+    owner: OwnerFilter | None = None
+
+
+class WorkerView(Struct, kw_only=True):
+    """A worker of the registry: `owner` is the tenant whose key it claims
+    with; `in_flight` counts its live leases."""
+
+    worker_id: str
+    owner: str
+    state: str
+    capabilities: list[str]
+    goals: list[str]
+    namespaces: list[str]
+    in_flight: int
+    last_seen: float
+    client_version: str | None
+
+
+class WorkerList(Struct, kw_only=True):
+    workers: list[WorkerView]
+
+
+class ExplainReason(Struct, kw_only=True):
+    """A stable `code`, a sentence for people, and the facts behind it."""
+
+    code: str
+    message: str
+    details: dict[str, Any]
+
+
+class ExplainView(Struct, kw_only=True):
+    """GET /explain/{id}: whether a matching worker's claim would take it now
+    (open, due, not paused), and every reason it is not running."""
+
+    id: str
+    status: StatusName
+    claimable_now: bool
+    reasons: list[ExplainReason]
+
+
+class ClaimGroup(Struct, kw_only=True):
+    """Intents a claim would skip for one reason (`code`)."""
+
+    code: str
+    message: str
+    count: int
+    details: dict[str, Any]
+
+
+class ClaimExplainView(Struct, kw_only=True):
+    """GET /explain/claim: how many intents this claim could take now, and
+    why the others would be skipped (over a bounded sample)."""
+
+    claimable: int
+    groups: list[ClaimGroup]
+
+
 REQUEST_TYPES: tuple[type[Struct], ...] = (
     SearchParams,
     PauseRequest,
     PauseListParams,
     StatsParams,
+    WorkerListParams,
 )

@@ -10,6 +10,7 @@ from intent_bus.server.auth import Authenticator
 from intent_bus.server.metrics import Metrics
 from intent_bus.server.settings import Settings
 from intent_bus.server.wakeup import WakeHub
+from intent_bus.server.workers import SightingThrottle
 from intent_bus.storage.base import Store
 
 
@@ -23,3 +24,5 @@ class Services:
     metrics: Metrics = field(default_factory=Metrics)
     openapi: bytes = b"{}"
     """The OpenAPI document, encoded once when the app is built."""
+    sightings: SightingThrottle = field(default_factory=SightingThrottle)
+    """When each worker was last written to the registry, in this process."""

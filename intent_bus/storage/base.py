@@ -18,6 +18,7 @@ from typing import Literal, Protocol
 
 from intent_bus.storage.group_stats import GroupStats
 from intent_bus.storage.search import IntentFilter
+from intent_bus.storage.workers import WorkerRecord, WorkerSighting
 
 Role = Literal["admin", "tenant"]
 IntentStatusName = Literal["open", "claimed", "fulfilled", "dead", "cancelled"]
@@ -412,3 +413,26 @@ class Store(Protocol):
         """Returns per (owner, namespace, goal) of one owner (None: all) the
         counts by status, the oldest open intent and the completions per minute
         of the last hour; read from indexes, beside the writes."""
+
+    # -- control reads: workers registry --------------------------------------
+    async def worker_seen(self, sighting: WorkerSighting, now: float) -> None:
+        """Records a claim by a worker: last seen now, its capabilities and
+        client, the goal and namespace added to those it polls."""
+
+    async def worker_list(
+        self, owner: str | None, since: float, now: float
+    ) -> list[WorkerRecord]:
+        """Returns workers of one claiming tenant (None: all) seen since
+        `since`, most recent first, each with its live leases at `now`."""
+
+    async def worker_purge(self, before: float) -> int:
+        """Deletes workers last seen before `before`; returns how many."""
+
+    # -- control reads: explain ----------------------------------------------
+    async def intent_ahead(self, intent_id: str, now: float) -> int:
+        """Counts the due open intents a worker of the intent's tenant in its
+        namespace would be given first (its tenant's private ones there, and
+        public ones), in claim order."""
+
+    async def intent_open_public(self, limit: int) -> list[Intent]:
+        """Returns up to `limit` open public intents, in claim order."""

@@ -502,3 +502,39 @@ def _pickup(publish_on: str, wait_on: str, headers: dict[str, str]) -> float:
     published_at = time.monotonic()
     waiter.join(timeout=30)
     return result["at"] - published_at
+
+
+def test_a_pause_on_one_replica_is_obeyed_and_lifted_on_another(
+    db_url: str, tmp_path: Path
+) -> None:
+    with running_replicas(db_url, 2, tmp_path) as replicas:
+        a, b = (replica.url for replica in replicas)
+        headers = {"X-API-KEY": _tenant(replicas[0])}
+        pause = {"namespace": "default"}
+        assert httpx.post(f"{a}/pause", json=pause, headers=headers).status_code == 200
+        job = httpx.post(f"{b}/intent", json={"goal": "g"}, headers=headers).json()
+        assert httpx.post(f"{b}/claim", headers=headers).status_code == 204
+        assert [
+            p["namespace"]
+            for p in httpx.get(f"{b}/pauses", headers=headers).json()["pauses"]
+        ] == ["default"]
+
+        answers: list[httpx.Response] = []
+        waiter = threading.Thread(
+            target=lambda: answers.append(
+                httpx.post(
+                    f"{b}/claim", params={"wait": 20}, headers=headers, timeout=30
+                )
+            )
+        )
+        waiter.start()
+        time.sleep(0.5)
+        resumed_at = time.monotonic()
+        lifted = httpx.post(f"{a}/resume", json=pause, headers=headers)
+        assert lifted.json() == {"resumed": True}
+        waiter.join(timeout=30)
+
+        assert answers and answers[0].status_code == 200
+        assert answers[0].json()["id"] == job["id"]
+        # NOTIFY wakes the waiter on B at once, not its 5 s safety re-check.
+        assert time.monotonic() - resumed_at < 2.5

@@ -7,6 +7,7 @@ from intent_bus.server.routes import (
     admin,
     control,
     docs,
+    explain,
     intents,
     kv,
     leases,
@@ -15,6 +16,7 @@ from intent_bus.server.routes import (
     search,
     stats,
     ui,
+    workers,
 )
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -29,4 +31,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *search.ENDPOINTS,
     *pauses.ENDPOINTS,
     *stats.ENDPOINTS,
+    *workers.ENDPOINTS,
+    *explain.ENDPOINTS,
 )

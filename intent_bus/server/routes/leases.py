@@ -27,6 +27,7 @@ from intent_bus.server.schemas import (
 from intent_bus.server.services import Services
 from intent_bus.server.views import claim_view, extend_view, fail_view, fulfill_view
 from intent_bus.server.wakeup import wait_for_work
+from intent_bus.server.workers import note_claim
 from intent_bus.storage.base import ClaimQuery, Lease
 
 WAIT_RECHECK_SECONDS = 5.0
@@ -62,7 +63,10 @@ async def claim(call: Call, _: None) -> Reply:
     one is published or the wait ends. 204 + Retry-After when there is none."""
     params: ClaimParams = call.query
     wait = params.wait or 0.0
-    return await claim_until(call.services, claim_query(call), wait, call.receive)
+    query = claim_query(call)
+    services = call.services
+    await note_claim(services.store, services.sightings, query, call.headers, call.now)
+    return await claim_until(services, query, wait, call.receive)
 
 
 async def claim_until(

@@ -10,10 +10,16 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg.rows import DictRow
 
-from intent_bus.storage.base import IntentPage, Pause
+from intent_bus.storage.base import Intent, IntentPage, Pause
 from intent_bus.storage.group_stats import GroupStats, completions_since, group_stats
 from intent_bus.storage.postgres.records import intent_from_row
 from intent_bus.storage.search import IntentFilter, pick_page, plan_walk, walk_rows
+from intent_bus.storage.workers import (
+    WorkerRecord,
+    WorkerSighting,
+    upsert_params,
+    worker_records,
+)
 
 Cursor = psycopg.AsyncCursor[DictRow]
 
@@ -44,6 +50,9 @@ class PostgresControl:
             self, cur: Cursor, name: str, params: dict[str, Any]
         ) -> Cursor: ...
         async def _notify(self, cur: Cursor) -> None: ...
+        async def _purge(
+            self, name: str, params: dict[str, Any], batch: int
+        ) -> int: ...
 
     async def intent_search(self, search: IntentFilter, limit: int) -> IntentPage:
         name, params = plan_walk(search, limit)
@@ -104,3 +113,52 @@ class PostgresControl:
             ([row[c] for c in count_columns] for row in counts),
             ([row[c] for c in done_columns] for row in done),
         )
+
+    async def worker_seen(self, sighting: WorkerSighting, now: float) -> None:
+        key = {"owner": sighting.owner, "worker_id": sighting.worker_id}
+        columns = ("owner", "worker_id", "capabilities", "goals", "namespaces")
+        async with self._tx() as cur:
+            row = await (await self._run(cur, "worker_get", key)).fetchone()
+            stored = [row[c] for c in columns] if row else None
+            await self._run(cur, "worker_upsert", upsert_params(sighting, stored, now))
+
+    async def worker_list(
+        self, owner: str | None, since: float, now: float
+    ) -> list[WorkerRecord]:
+        columns = (
+            "owner",
+            "worker_id",
+            "capabilities",
+            "goals",
+            "namespaces",
+            "client_version",
+            "last_seen",
+        )
+        async with self._tx() as cur:
+            params = {"owner": owner, "since": since}
+            rows = await (await self._run(cur, "worker_list", params)).fetchall()
+            leases = await (
+                await self._run(cur, "worker_leases", {"now": now})
+            ).fetchall()
+        return worker_records(
+            ([row[c] for c in columns] for row in rows),
+            ([r["worker_id"], r["owner"], r["visibility"], r["n"]] for r in leases),
+        )
+
+    async def worker_purge(self, before: float) -> int:
+        return await self._purge("worker_purge", {"before": before}, 5000)
+
+    async def intent_ahead(self, intent_id: str, now: float) -> int:
+        params = {"id": intent_id, "now": now}
+        total = 0
+        async with self._tx() as cur:
+            for name in ("intent_ahead_private", "intent_ahead_public"):
+                row = await (await self._run(cur, name, params)).fetchone()
+                total += int(row["n"]) if row else 0
+        return total
+
+    async def intent_open_public(self, limit: int) -> list[Intent]:
+        async with self._statement() as cur:
+            params = {"limit": limit}
+            rows = await (await self._run(cur, "intent_open_public", params)).fetchall()
+        return [intent_from_row(row) for row in rows]

@@ -6,12 +6,18 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from intent_bus.storage.base import IntentPage, Pause
+from intent_bus.storage.base import Intent, IntentPage, Pause
 from intent_bus.storage.group_stats import GroupStats, completions_since, group_stats
 from intent_bus.storage.search import IntentFilter, pick_page, plan_walk, walk_rows
-from intent_bus.storage.sqlite.records import fetch_intents, fetch_rows
+from intent_bus.storage.sqlite.records import Q, fetch_intents, fetch_rows
+from intent_bus.storage.workers import (
+    WorkerRecord,
+    WorkerSighting,
+    upsert_params,
+    worker_records,
+)
 
 T = TypeVar("T")
 
@@ -27,6 +33,7 @@ class SqliteControl:
     if TYPE_CHECKING:
 
         async def _run(self, operation: Callable[[sqlite3.Connection], T]) -> T: ...
+        async def _purge(self, name: str, params: dict[str, Any]) -> int: ...
         async def _read_snapshot(
             self, operation: Callable[[sqlite3.Connection], T]
         ) -> T: ...
@@ -89,3 +96,43 @@ class SqliteControl:
 
         # A tenant's history may be long: count on a snapshot beside the writer.
         return await self._read_snapshot(op)
+
+    async def worker_seen(self, sighting: WorkerSighting, now: float) -> None:
+        key = {"owner": sighting.owner, "worker_id": sighting.worker_id}
+
+        def op(conn: sqlite3.Connection) -> None:
+            stored = fetch_rows(conn, "worker_get", key)
+            params = upsert_params(sighting, stored[0] if stored else None, now)
+            conn.execute(Q["worker_upsert"], params)
+
+        await self._run(op)
+
+    async def worker_list(
+        self, owner: str | None, since: float, now: float
+    ) -> list[WorkerRecord]:
+        def op(conn: sqlite3.Connection) -> list[WorkerRecord]:
+            rows = fetch_rows(conn, "worker_list", {"owner": owner, "since": since})
+            leases = fetch_rows(conn, "worker_leases", {"now": now})
+            return worker_records(rows, leases)
+
+        return await self._run(op)
+
+    async def worker_purge(self, before: float) -> int:
+        return await self._purge("worker_purge", {"before": before})
+
+    async def intent_ahead(self, intent_id: str, now: float) -> int:
+        params = {"id": intent_id, "now": now}
+
+        def op(conn: sqlite3.Connection) -> int:
+            return sum(
+                int(fetch_rows(conn, name, params)[0][0])
+                for name in ("intent_ahead_private", "intent_ahead_public")
+            )
+
+        return await self._run(op)
+
+    async def intent_open_public(self, limit: int) -> list[Intent]:
+        params = {"limit": limit}
+        return await self._run(
+            lambda conn: fetch_intents(conn, "intent_open_public", params)
+        )

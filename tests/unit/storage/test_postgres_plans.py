@@ -109,6 +109,13 @@ PLANS: list[tuple[str, dict[str, Any], list[set[str]]]] = [
     # index once vacuum has set the visibility map; without it PostgreSQL may
     # prefer a smaller one): never every tenant's rows.
     ("intent_group_counts_owner", {}, [OWNER_LED]),
+    ("intent_open_public", {}, [{"intents_claim_public"}]),
+    ("intent_ahead_private", {"id": "x"}, [{"intents_id_key"}, PRIVATE]),
+    (
+        "intent_ahead_public",
+        {"id": "x"},
+        [{"intents_id_key"}, {"intents_claim_public"}],
+    ),
     ("intent_group_completions", {"since": 59_000.0}, [{"intents_completed"}]),
 ]
 

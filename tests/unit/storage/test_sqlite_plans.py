@@ -70,6 +70,9 @@ CLAIM_PATH_INDEXES = {
     "intent_search_owner_worker": "intents_search_owner_worker",
     "intent_group_counts_owner": "intents_stats",
     "intent_group_counts_all": "intents_stats",
+    "intent_ahead_private": "intents_claim_private",
+    "intent_ahead_public": "intents_claim_public",
+    "intent_open_public": "intents_claim_public",
 }
 
 REQUEST_PATH = [

@@ -1,5 +1,5 @@
--- The read side of the control API: indexes for intent search and stats, and
--- the pauses that claims obey.
+-- The read side of the control API: indexes for intent search and stats, the
+-- pauses that claims obey, and the registry of workers.
 
 -- Intent search walks one of these newest first (seq descending) and stops after
 -- a page: each leading filter has its own index, the rest are checked on the rows
@@ -26,3 +26,17 @@ CREATE TABLE pauses (
     paused_at DOUBLE PRECISION NOT NULL,
     PRIMARY KEY (owner, namespace, goal)
 );
+
+-- The workers registry: who claimed, with what, and when last; shared by every
+-- replica, written at most every few seconds per worker.
+CREATE TABLE workers (
+    owner TEXT NOT NULL,
+    worker_id TEXT NOT NULL,
+    capabilities TEXT NOT NULL,
+    goals TEXT NOT NULL,
+    namespaces TEXT NOT NULL,
+    client_version TEXT,
+    last_seen DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (owner, worker_id)
+);
+CREATE INDEX workers_last_seen ON workers (last_seen);

@@ -1,5 +1,5 @@
--- The read side of the control API: indexes for intent search and stats, and
--- the pauses that claims obey.
+-- The read side of the control API: indexes for intent search and stats, the
+-- pauses that claims obey, and the registry of workers.
 
 -- Intent search walks one of these newest first (seq descending) and stops after
 -- a page: each leading filter has its own index, the rest are checked on the rows
@@ -23,3 +23,17 @@ CREATE TABLE pauses (
     paused_at REAL NOT NULL,
     PRIMARY KEY (owner, namespace, goal)
 ) WITHOUT ROWID;
+
+-- The workers registry: who claimed, with what, and when last; shared by every
+-- replica, written at most every few seconds per worker.
+CREATE TABLE workers (
+    owner TEXT NOT NULL,
+    worker_id TEXT NOT NULL,
+    capabilities TEXT NOT NULL,
+    goals TEXT NOT NULL,
+    namespaces TEXT NOT NULL,
+    client_version TEXT,
+    last_seen REAL NOT NULL,
+    PRIMARY KEY (owner, worker_id)
+) WITHOUT ROWID;
+CREATE INDEX workers_last_seen ON workers (last_seen);
