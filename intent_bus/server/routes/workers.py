@@ -5,7 +5,7 @@ from __future__ import annotations
 from intent_bus import protocol
 from intent_bus.server.http.endpoint import Call, Endpoint
 from intent_bus.server.http.reply import Reply, json_reply
-from intent_bus.server.routes.control import owner_scope
+from intent_bus.server.routes.search import owner_scope
 from intent_bus.server.schemas import ErrorBody
 from intent_bus.server.schemas_control import WorkerList, WorkerListParams, WorkerView
 from intent_bus.server.workers import worker_state
