@@ -35,12 +35,14 @@ def polls(worker: WorkerRecord, intent: Intent) -> bool:
 
 def terminal_reasons(intent: Intent) -> list[Reason]:
     if intent.status == protocol.STATUS_FULFILLED:
-        return [_reason("fulfilled", "It is done: a worker fulfilled it.")]
+        return [_reason("fulfilled", "Fulfilled: a worker completed it.")]
     if intent.status == protocol.STATUS_DEAD:
+        n = intent.claim_attempts
+        attempts = f"{n} attempt" + ("" if n == 1 else "s")
         return [
             _reason(
                 "dead",
-                f"It failed for good: {intent.error or 'no error given'}.",
+                f"Dead after {attempts}: {intent.error or 'no error message'}.",
                 last_error=intent.error,
             )
         ]

@@ -159,7 +159,7 @@ async def test_terminal_codes(store: Store) -> None:
         {
             "fulfilled": {
                 "code": "fulfilled",
-                "message": "It is done: a worker fulfilled it.",
+                "message": "Fulfilled: a worker completed it.",
                 "details": {},
             }
         },
