@@ -22,23 +22,56 @@ def publish(
     return intent_id
 
 
+def claim(
+    server: ServerHandle,
+    key: str,
+    goal: str,
+    worker: str = "w-test",
+    capabilities: str | None = None,
+) -> dict[str, Any]:
+    """One POST /claim as worker `worker` (which registers it); the claimed
+    intent (with its claim_token), or {} when there was none."""
+    headers = {"X-API-KEY": key, "X-Worker-ID": worker}
+    if capabilities:
+        headers["X-Worker-Capabilities"] = capabilities
+    response = httpx.post(f"{server.url}/claim", params={"goal": goal}, headers=headers)
+    assert response.status_code in (200, 204), response.text
+    answer: dict[str, Any] = response.json() if response.status_code == 200 else {}
+    return answer
+
+
 def kill(server: ServerHandle, key: str, goal: str, error: str) -> str:
     """Publishes one intent with a single attempt and fails it: it is dead."""
     intent_id = publish(server, key, goal, {"n": 1}, max_attempts=1)
-    claim = httpx.post(
-        f"{server.url}/claim",
-        params={"goal": goal},
-        headers={"X-API-KEY": key, "X-Worker-ID": "w-test"},
-    )
-    assert claim.status_code == 200, claim.text
-    assert claim.json()["id"] == intent_id
+    claimed = claim(server, key, goal)
+    assert claimed["id"] == intent_id
     failed = httpx.post(
         f"{server.url}/fail/{intent_id}",
-        json={"claim_token": claim.json()["claim_token"], "error": error},
+        json={"claim_token": claimed["claim_token"], "error": error},
         headers={"X-API-KEY": key},
     )
     assert failed.json()["status"] == "dead", failed.text
     return intent_id
+
+
+def fulfill(
+    server: ServerHandle, key: str, claimed: dict[str, Any], result: Any
+) -> None:
+    response = httpx.post(
+        f"{server.url}/fulfill/{claimed['id']}",
+        json={"claim_token": claimed["claim_token"], "result": result},
+        headers={"X-API-KEY": key},
+    )
+    assert response.status_code == 200, response.text
+
+
+def get(server: ServerHandle, key: str, path: str, **params: Any) -> Any:
+    """A GET of the JSON API, asserted 200."""
+    response = httpx.get(
+        f"{server.url}{path}", params=params, headers={"X-API-KEY": key}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
 def status(server: ServerHandle, key: str, intent_id: str) -> dict[str, Any]:
