@@ -28,22 +28,31 @@ def claim(
     goal: str,
     worker: str = "w-test",
     capabilities: str | None = None,
+    namespace: str = "default",
 ) -> dict[str, Any]:
     """One POST /claim as worker `worker` (which registers it); the claimed
     intent (with its claim_token), or {} when there was none."""
     headers = {"X-API-KEY": key, "X-Worker-ID": worker}
     if capabilities:
         headers["X-Worker-Capabilities"] = capabilities
-    response = httpx.post(f"{server.url}/claim", params={"goal": goal}, headers=headers)
+    response = httpx.post(
+        f"{server.url}/claim",
+        params={"goal": goal, "namespace": namespace},
+        headers=headers,
+    )
     assert response.status_code in (200, 204), response.text
     answer: dict[str, Any] = response.json() if response.status_code == 200 else {}
     return answer
 
 
-def kill(server: ServerHandle, key: str, goal: str, error: str) -> str:
+def kill(
+    server: ServerHandle, key: str, goal: str, error: str, namespace: str = "default"
+) -> str:
     """Publishes one intent with a single attempt and fails it: it is dead."""
-    intent_id = publish(server, key, goal, {"n": 1}, max_attempts=1)
-    claimed = claim(server, key, goal)
+    intent_id = publish(
+        server, key, goal, {"n": 1}, max_attempts=1, namespace=namespace
+    )
+    claimed = claim(server, key, goal, namespace=namespace)
     assert claimed["id"] == intent_id
     failed = httpx.post(
         f"{server.url}/fail/{intent_id}",

@@ -112,10 +112,11 @@ function resultBlock(i) {
 function explanation(i, explain) {
   const reasons = explain.reasons || [];
   return section(
-    explain.claimable_now ? "Why: claimable now" : "Why it is where it is",
+    "Why it is where it is",
+    explain.claimable_now ? el("p", { class: "claimable" }, "Claimable now: a worker that matches it gets it on its next claim.") : null,
     reasons.length
       ? el("ul", { class: "reasons" }, reasonItems(reasons, i))
-      : el("p", { class: "muted" }, "Nothing holds it back: the next worker that asks for this goal gets it."),
+      : el("p", { class: "muted" }, "Nothing holds it back."),
   );
 }
 

@@ -53,7 +53,10 @@ function statsView(stats) {
         el("a", { href: groupSearch(g) }, g.goal),
         g.paused ? el("span", { class: "badge badge-paused", title: "claims are paused" }, "paused") : null,
       ),
-      STATUSES.map((s) => el("td", { class: "num", "data-label": s }, String((g.counts || {})[s] || 0))),
+      STATUSES.map((s) => {
+        const n = (g.counts || {})[s] || 0;
+        return el("td", { class: n ? "num" : "num zero", "data-label": s }, String(n));
+      }),
       el("td", { "data-label": "oldest waiting" }, g.oldest_open_age == null ? "—" : duration(g.oldest_open_age)),
       el("td", { class: "spark-cell" }, minuteBars(g.completions_per_minute || [], { height: 24, compact: true })),
     ),
