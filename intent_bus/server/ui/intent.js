@@ -4,7 +4,7 @@
 // GET /explain/<id>; all three again every 5 s until the intent is terminal.
 
 import { ApiError, get, post, seg } from "./api.js";
-import { badge, confirmButton, el, jsonBlock, notice, when } from "./dom.js";
+import { badge, confirmButton, el, jsonBlock, notice, whenFull } from "./dom.js";
 import { reasonItems } from "./reasons.js";
 import { TERMINAL, errorText } from "./shared.js";
 
@@ -74,10 +74,10 @@ function facts(i) {
     fact("Target worker", i.target_worker),
     fact("Needs capability", i.required_capability),
     fact("Last worker", i.worker),
-    fact("Published", when(i.created_at)),
-    fact("Due", when(i.run_at)),
-    i.lease_expires_at ? fact("Lease until", when(i.lease_expires_at)) : null,
-    fact("Completed", i.completed_at ? when(i.completed_at) : null),
+    fact("Published", whenFull(i.created_at)),
+    fact("Due", whenFull(i.run_at)),
+    i.lease_expires_at ? fact("Lease until", whenFull(i.lease_expires_at)) : null,
+    fact("Completed", i.completed_at ? whenFull(i.completed_at) : null),
     i.error ? fact("Last error", el("span", { class: "error-text" }, i.error)) : null,
   );
 }
@@ -113,10 +113,10 @@ function explanation(i, explain) {
   const reasons = explain.reasons || [];
   return section(
     "Why it is where it is",
-    explain.claimable_now ? el("p", { class: "claimable" }, "Claimable now: a worker that matches it gets it on its next claim.") : null,
-    reasons.length
-      ? el("ul", { class: "reasons" }, reasonItems(reasons, i))
-      : el("p", { class: "muted" }, "Nothing holds it back."),
+    explain.claimable_now
+      ? el("p", { class: "claimable" }, reasons.length ? "Ready to be claimed by a matching worker; what stands in the way:" : "Ready: the next claim of a matching worker gets it.")
+      : null,
+    reasons.length ? el("ul", { class: "reasons" }, reasonItems(reasons, i)) : null,
   );
 }
 
@@ -145,7 +145,7 @@ function timeline(events) {
               { class: `event event-${e.type}` },
               el("span", { class: "event-type" }, EVENT_WORDS[e.type] || e.type),
               " ",
-              when(e.at),
+              whenFull(e.at),
               e.worker ? el("span", { class: "event-detail" }, " by ", el("span", { class: "mono" }, e.worker)) : null,
               e.attempt ? el("span", { class: "event-detail" }, ` · attempt ${e.attempt}`) : null,
               e.error ? el("div", { class: "error-text" }, e.error) : null,
