@@ -153,6 +153,10 @@ def test_every_page_at_desktop_and_phone_width(
         assert all(
             int(s.query["limit"][0]) <= 200 for s in console.to("GET", "/intents")
         )
+        # The key travels in its header only, never in a URL.
+        key = showcase.admin_key
+        assert all(key not in s.path and key not in str(s.query) for s in console.sent)
+        assert all(s.headers.get("x-api-key") == key for s in console.sent)
 
 
 def test_a_tenants_dead_letters_read_bounded_pages_of_the_search(
