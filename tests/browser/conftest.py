@@ -9,10 +9,13 @@ set) that is a failure, like PostgreSQL tests.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -35,21 +38,6 @@ SCREENSHOTS = Path(
 )
 DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
-
-# Endpoints of the control API that servers before it answer with 404; the
-# console probes them and falls back, and Chromium logs each 404 as a console
-# error. Only these 404s are tolerated by the "no console errors" check.
-PENDING_ENDPOINTS = (
-    "/stats",
-    "/intents",
-    "/explain/",
-    "/workers",
-    "/pauses",
-    "/pause",
-    "/resume",
-    "/cancel/",
-    "/requeue/",
-)
 
 
 def _unavailable(reason: str) -> None:
@@ -91,6 +79,17 @@ def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerHandle
         yield handle
 
 
+@dataclass(frozen=True)
+class Sent:
+    """One request the console sent to the API (observed, not altered)."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    body: Any
+    headers: dict[str, str]
+
+
 class Console:
     """A browser tab on the console, recording what would count as a bug."""
 
@@ -101,8 +100,10 @@ class Console:
         self.dialogs: list[str] = []
         # The role probe: GET /admin/keys is 403 for tenant keys.
         self.expected: list[tuple[int, str]] = [(403, "/admin/keys")]
-        self.expected += [(404, path) for path in PENDING_ENDPOINTS]
+        # Every API request the page sent, to check what each page asks for.
+        self.sent: list[Sent] = []
         page.on("console", self._on_console)
+        page.on("request", self._on_request)
         page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
         page.on("dialog", self._on_dialog)
 
@@ -120,6 +121,20 @@ class Console:
             if f"status of {status} " in message.text and path.startswith(prefix):
                 return
         self.errors.append(f"console: {message.text} ({url})")
+
+    def _on_request(self, request: Any) -> None:
+        url = urlsplit(request.url)
+        if not url.path.startswith("/ui"):
+            body = json.loads(request.post_data) if request.post_data else None
+            self.sent.append(
+                Sent(
+                    request.method, url.path, parse_qs(url.query), body, request.headers
+                )
+            )
+
+    def to(self, method: str, path: str) -> list[Sent]:
+        """The requests sent to exactly `method path`."""
+        return [s for s in self.sent if s.method == method and s.path == path]
 
     def _on_dialog(self, dialog: Any) -> None:
         self.dialogs.append(dialog.message)
@@ -156,10 +171,12 @@ def console_factory(
     script error, an unexpected console error or a dialog."""
     made: list[tuple[Any, Console]] = []
 
-    def make(viewport: dict[str, int] = DESKTOP) -> Console:
+    def make(
+        viewport: dict[str, int] = DESKTOP, server: ServerHandle | None = None
+    ) -> Console:
         context = browser.new_context(viewport=viewport)
         context.set_default_timeout(10_000)
-        console = Console(context.new_page(), ui_server)
+        console = Console(context.new_page(), server or ui_server)
         made.append((context, console))
         return console
 

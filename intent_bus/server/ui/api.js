@@ -30,13 +30,6 @@ export class ApiError extends Error {
     this.status = status;
     this.code = code;
   }
-
-  /** A 404 from an endpoint that should exist on any server: the route is
-   * missing, i.e. this server predates the feature. Only meaningful where
-   * the path holds no id that could itself be unknown. */
-  get missing() {
-    return this.status === 404;
-  }
 }
 
 export function query(params) {

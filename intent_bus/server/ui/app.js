@@ -67,7 +67,7 @@ export function logout() {
 
 async function route() {
   const mine = ++generation;
-  if (refresher) clearInterval(refresher);
+  if (refresher) clearTimeout(refresher);
   refresher = null;
   const main = document.getElementById("main");
   let { name, rest, params } = parseHash();
@@ -104,10 +104,24 @@ async function route() {
     navigate,
     isCurrent: () => mine === generation,
     live(refresh) {
-      if (refresher) clearInterval(refresher);
-      refresher = setInterval(() => {
-        if (mine === generation && document.visibilityState === "visible") refresh();
-      }, REFRESH_MS);
+      // One refresh at a time, the next one REFRESH_MS after the last ended
+      // (or ten times as long as it took, if the server is slow to answer):
+      // a busy server is never asked faster than it answers.
+      if (refresher) clearTimeout(refresher);
+      const tick = async () => {
+        if (mine !== generation) return;
+        const started = performance.now();
+        if (document.visibilityState === "visible") {
+          try {
+            await refresh();
+          } catch {
+            // each page shows its own errors; keep refreshing
+          }
+        }
+        if (mine !== generation) return;
+        refresher = setTimeout(tick, Math.max(REFRESH_MS, 10 * (performance.now() - started)));
+      };
+      refresher = setTimeout(tick, REFRESH_MS);
     },
     loggedIn(role) {
       session.role = role;

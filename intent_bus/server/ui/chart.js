@@ -1,6 +1,6 @@
 // Completions per minute as inline SVG bars, built with DOM calls only.
 
-import { el, svg } from "./dom.js";
+import { el, plural, svg } from "./dom.js";
 
 /** A bar chart of `values` (oldest first, one per minute, last = this minute). */
 export function minuteBars(values, { height = 120, compact = false } = {}) {
@@ -24,7 +24,7 @@ export function minuteBars(values, { height = 120, compact = false } = {}) {
       viewBox: `0 0 ${width} ${height}`,
       preserveAspectRatio: "none",
       role: "img",
-      "aria-label": `${total} completions in the last ${values.length} minutes, at most ${top} in one minute`,
+      "aria-label": `${plural(total, "completion")} in the last ${values.length} minutes, at most ${top} in one minute`,
     },
     svg("line", { x1: 0, y1: height - 0.5, x2: width, y2: height - 0.5, class: "axis" }),
     bars,

@@ -2,9 +2,9 @@
 // check: the server is asked how many intents the action would touch, and the
 // user confirms that number (not the one on a possibly stale page).
 
-import { ApiError, get, post, seg, session } from "./api.js";
+import { get, post, seg, session } from "./api.js";
 import { confirmButton, el, empty, notice, plural, when } from "./dom.js";
-import { errorText, unsupported } from "./shared.js";
+import { errorText } from "./shared.js";
 
 const MAX_DEAD = 1000;
 const NO_MESSAGE = "(no error message)";
@@ -38,16 +38,7 @@ export async function render(ctx) {
   const body = el("div", { class: "flow" });
   ctx.view.append(el("div", { class: "page-head" }, el("h1", {}, "Dead letters")), flash, body);
   const draw = async () => {
-    let intents;
-    try {
-      intents = await loadDead();
-    } catch (err) {
-      if (err instanceof ApiError && err.missing) {
-        body.replaceChildren(unsupported("listing dead intents for tenant keys", "GET /intents?status=dead"));
-        return;
-      }
-      throw err;
-    }
+    const intents = await loadDead();
     if (!intents.length) {
       body.replaceChildren(empty("No dead intents. Intents land here after their last attempt fails; inspect one with", "intent-bus dead list"));
       return;
@@ -94,6 +85,7 @@ function groupCard(group, after) {
       { class: "ids" },
       group.intents.slice(0, 6).map((i) => el("a", { class: "mono", href: `#/intent/${encodeURIComponent(i.id)}`, title: i.id }, i.id.slice(0, 12))),
       n > 6 ? el("span", { class: "muted" }, `and ${n - 6} more`) : null,
+      group.hasMessage ? el("a", { href: `#/intents?${new URLSearchParams({ status: "dead", error: group.error })}` }, "list them") : null,
     ),
     slot,
   );
@@ -115,7 +107,7 @@ async function countCheck(group, slot, start, after) {
   const question =
     plan.count === shown
       ? `Requeue ${plural(plan.count, "intent")} with this error?`
-      : `The server now counts ${plural(plan.count, "dead intent")} for this error (the page showed ${shown}). Requeue ${plan.count}?`;
+      : `The server now counts ${plural(plan.count, "dead intent")} whose error contains this text (the page showed ${shown}). Requeue ${plan.count}?`;
   if (plan.count === 0) {
     after("Nothing to requeue any more: these intents are no longer dead.", "info");
     return;
@@ -137,31 +129,26 @@ async function countCheck(group, slot, start, after) {
   ask.querySelector("button").click();
 }
 
-/** {count, run}: the bulk endpoint with a dry run when the server has it,
- * else a fresh listing and one requeue per intent. */
+/** {count, run}: POST /intents/requeue by error text, counted by a dry run
+ * first. Intents without a message cannot be matched by error text: those are
+ * requeued one by one from a fresh listing. */
 async function bulkPlan(group) {
-  // Intents without a message cannot be matched by error text: list them.
   if (group.hasMessage) {
     const filter = { error_contains: group.error };
-    try {
-      const dry = await post("/intents/requeue", { ...filter, dry_run: true });
-      return {
-        count: dry.matched,
-        run: async () => (await post("/intents/requeue", { ...filter, dry_run: false })).requeued,
-      };
-    } catch (err) {
-      if (!(err instanceof ApiError && err.missing)) throw err;
-    }
+    const dry = await post("/intents/requeue", { ...filter, dry_run: true });
+    return {
+      count: dry.matched,
+      run: async () => (await post("/intents/requeue", { ...filter, dry_run: false })).requeued,
+    };
   }
-  const fresh = groupByError(await loadDead()).find((g) => g.error === group.error);
+  const fresh = groupByError(await loadDead()).find((g) => !g.hasMessage);
   const ids = fresh ? fresh.intents.map((i) => i.id) : [];
   return {
     count: ids.length,
     run: async () => {
       let done = 0;
       for (const id of ids) {
-        // Admins keep using the dead-letter endpoint every server has.
-        await post(session.isAdmin ? `/admin/dead/${seg(id)}/requeue` : `/requeue/${seg(id)}`);
+        await post(`/requeue/${seg(id)}`);
         done += 1;
       }
       return done;

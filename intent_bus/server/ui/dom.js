@@ -78,6 +78,12 @@ export function when(unix) {
   );
 }
 
+/** Both at once, for pages about one thing (no hover on a phone). */
+export function whenFull(unix) {
+  if (unix === null || unix === undefined) return when(unix);
+  return el("span", { class: "when-full" }, when(unix), el("span", { class: "abs" }, absolute(unix)));
+}
+
 export function badge(status) {
   return el("span", { class: `badge badge-${status}` }, status);
 }

@@ -1,20 +1,12 @@
 // One intent: facts, the explanation in words, payload and result as readable
 // JSON, the timeline, and the actions that apply (cancel, requeue).
+// Requests: GET /intents/<id>, then GET /intents/<id>/events and
+// GET /explain/<id>; all three again every 5 s until the intent is terminal.
 
-import { ApiError, get, post, seg, session } from "./api.js";
-import { badge, confirmButton, duration, el, jsonBlock, notice, plural, when } from "./dom.js";
+import { ApiError, get, post, seg } from "./api.js";
+import { badge, confirmButton, el, jsonBlock, notice, whenFull } from "./dom.js";
+import { reasonItems } from "./reasons.js";
 import { TERMINAL, errorText } from "./shared.js";
-
-/** GET that maps "this server lacks the endpoint" (404 once the intent is
- * known to exist) to {missing: true}. */
-async function optional(path) {
-  try {
-    return { data: await get(path) };
-  } catch (err) {
-    if (err instanceof ApiError && err.missing) return { missing: true };
-    return { error: err };
-  }
-}
 
 export async function render(ctx) {
   const id = ctx.rest[0] || "";
@@ -25,47 +17,38 @@ export async function render(ctx) {
     flash,
     body,
   );
-  let status;
+  let intent;
+  const draw = async () => {
+    intent = await get(`/intents/${seg(id)}`);
+    const [events, explain] = await Promise.all([get(`/intents/${seg(id)}/events`), get(`/explain/${seg(id)}`)]);
+    body.replaceChildren(
+      facts(intent),
+      actions(intent, async (text) => {
+        flash.replaceChildren(notice("ok", text));
+        await draw();
+      }, (err) => flash.replaceChildren(notice("error", errorText(err)))),
+      explanation(intent, explain),
+      el(
+        "div",
+        { class: "two" },
+        section("Payload", jsonBlock(intent.payload ?? null)),
+        section("Result", resultBlock(intent)),
+      ),
+      timeline(events.events || []),
+    );
+  };
   try {
-    status = await get(`/status/${seg(id)}`);
+    await draw();
   } catch (err) {
-    if (err instanceof ApiError && err.status === 404) {
+    if (err instanceof ApiError && err.status === 404 && !intent) {
       body.append(notice("info", "No intent with this id is visible to your key. Tenant keys see only their own tenant's intents."));
       return;
     }
     throw err;
   }
-  const draw = async () => {
-    const [full, result, events, explain] = await Promise.all([
-      optional(`/intents/${seg(id)}`),
-      TERMINAL.has(status.status) ? optional(`/result/${seg(id)}`) : Promise.resolve({}),
-      optional(`/intents/${seg(id)}/events`),
-      optional(`/explain/${seg(id)}`),
-    ]);
-    const view = { ...status, ...(full.data || {}) };
-    body.replaceChildren(
-      facts(view),
-      actions(view, async (text) => {
-        flash.replaceChildren(notice("ok", text));
-        await refresh();
-      }, (err) => flash.replaceChildren(notice("error", errorText(err)))),
-      explanation(view, explain),
-      el(
-        "div",
-        { class: "two" },
-        section("Payload", full.missing ? notice("info", "This server does not show payloads yet (GET /intents/<id>).") : full.error ? notice("error", errorText(full.error)) : jsonBlock(view.payload ?? null)),
-        section("Result", resultBlock(view, full, result)),
-      ),
-      timeline(view, events),
-    );
-  };
-  const refresh = async () => {
-    status = await get(`/status/${seg(id)}`);
-    await draw();
-  };
-  await draw();
-  ctx.live(() => {
-    if (!TERMINAL.has(status.status)) refresh().catch((err) => flash.replaceChildren(notice("error", errorText(err))));
+  ctx.live(async () => {
+    if (TERMINAL.has(intent.status)) return;
+    await draw().catch((err) => flash.replaceChildren(notice("error", errorText(err))));
   });
 }
 
@@ -81,20 +64,20 @@ function facts(i) {
   return el(
     "dl",
     { class: "facts card" },
-    fact("Status", [badge(i.status), i.cancel_requested ? el("span", { class: "badge badge-cancelled" }, "cancel requested") : null]),
+    fact("Status", [badge(i.status), i.cancel_requested && i.status === "claimed" ? el("span", { class: "badge badge-cancelled" }, "cancel requested") : null]),
     fact("Goal", i.goal),
     fact("Namespace", i.namespace),
-    i.owner !== undefined ? fact("Owner", i.owner) : null,
+    fact("Owner", i.owner),
     fact("Attempts", `${i.claim_attempts} of ${i.max_attempts}`),
     fact("Priority", String(i.priority)),
     fact("Visibility", i.visibility),
     fact("Target worker", i.target_worker),
     fact("Needs capability", i.required_capability),
-    i.worker !== undefined ? fact("Last worker", i.worker) : null,
-    fact("Published", when(i.created_at)),
-    fact("Due", when(i.run_at)),
-    i.lease_expires_at ? fact("Lease until", when(i.lease_expires_at)) : null,
-    fact("Completed", i.completed_at ? when(i.completed_at) : null),
+    fact("Last worker", i.worker),
+    fact("Published", whenFull(i.created_at)),
+    fact("Due", whenFull(i.run_at)),
+    i.lease_expires_at ? fact("Lease until", whenFull(i.lease_expires_at)) : null,
+    fact("Completed", i.completed_at ? whenFull(i.completed_at) : null),
     i.error ? fact("Last error", el("span", { class: "error-text" }, i.error)) : null,
   );
 }
@@ -102,72 +85,39 @@ function facts(i) {
 function actions(i, done, failed) {
   const buttons = [];
   const id = seg(i.id);
+  const act = (path, text) => async () => {
+    try {
+      await post(path);
+      await done(text);
+    } catch (err) {
+      failed(err);
+    }
+  };
   if ((i.status === "open" || i.status === "claimed") && !i.cancel_requested) {
-    buttons.push(
-      confirmButton("Cancel intent", "Cancel this intent?", async () => {
-        try {
-          await post(`/cancel/${id}`);
-          await done("Cancelled (a claimed intent ends when its worker hears of it).");
-        } catch (err) {
-          failed(err instanceof ApiError && err.missing ? new Error("This server cannot cancel intents yet (POST /cancel).") : err);
-        }
-      }),
-    );
+    const text = i.status === "open" ? "Cancelled." : "Cancel requested: the intent ends cancelled when its worker hears of it or its lease ends.";
+    buttons.push(confirmButton("Cancel intent", "Cancel this intent?", act(`/cancel/${id}`, text)));
   }
   if (i.status === "dead" || i.status === "cancelled") {
-    buttons.push(
-      confirmButton("Requeue", "Run it again with fresh attempts?", async () => {
-        try {
-          await requeue(i);
-          await done("Requeued: the intent is open again.");
-        } catch (err) {
-          failed(err);
-        }
-      }, "primary"),
-    );
+    buttons.push(confirmButton("Requeue", "Run it again with fresh attempts?", act(`/requeue/${id}`, "Requeued: the intent is open again."), "primary"));
   }
   return buttons.length ? el("div", { class: "actions" }, buttons) : null;
 }
 
-/** POST /requeue/<id>; before it exists an admin can still use the
- * dead-letter endpoint. */
-export async function requeue(i) {
-  try {
-    return await post(`/requeue/${seg(i.id)}`);
-  } catch (err) {
-    if (!(err instanceof ApiError && err.missing)) throw err;
-    if (session.isAdmin && i.status === "dead") return post(`/admin/dead/${seg(i.id)}/requeue`);
-    throw new Error("This server cannot requeue this intent with your key yet (POST /requeue).");
-  }
-}
-
-function resultBlock(i, full, result) {
+function resultBlock(i) {
   if (!TERMINAL.has(i.status)) return el("p", { class: "muted" }, "No result yet: the intent is still ", i.status, ".");
-  const source = full.data && "result" in full.data ? full.data : result.data;
-  if (!source) return result.error ? notice("error", errorText(result.error)) : el("p", { class: "muted" }, "—");
-  if (source.result === null || source.result === undefined) return el("p", { class: "muted" }, "No result recorded.");
-  return [source.result_type ? el("p", { class: "fine" }, `type: ${source.result_type}`) : null, jsonBlock(source.result)];
+  if (i.result === null || i.result === undefined) return el("p", { class: "muted" }, "No result recorded.");
+  return [i.result_type ? el("p", { class: "fine" }, `type: ${i.result_type}`) : null, jsonBlock(i.result)];
 }
 
-/** The server's reasons in words; before GET /explain exists, the console
- * works out the plain cases from the status view and says so. */
 function explanation(i, explain) {
-  if (explain.data) {
-    const reasons = explain.data.reasons || [];
-    return section(
-      explain.data.claimable_now ? "Why: claimable now" : "Why it is where it is",
-      reasons.length ? el("ul", { class: "reasons" }, reasons.map((r) => el("li", { class: `reason reason-${r.code}` }, r.message))) : el("p", { class: "muted" }, "Nothing holds it back: the next worker that asks for this goal gets it."),
-    );
-  }
-  const now = Date.now() / 1000;
-  let text;
-  if (i.status === "open" && i.run_at > now) text = `Waiting: due in ${duration(i.run_at - now)}${i.claim_attempts ? ` (backoff after attempt ${i.claim_attempts})` : ""}.`;
-  else if (i.status === "open") text = `Waiting for a worker to claim goal “${i.goal}” in namespace “${i.namespace}”${i.required_capability ? ` with capability “${i.required_capability}”` : ""}${i.target_worker ? ` (only worker “${i.target_worker}”)` : ""}.`;
-  else if (i.status === "claimed") text = `Being worked on (attempt ${i.claim_attempts} of ${i.max_attempts}); the lease ends ${i.lease_expires_at ? `in ${duration(i.lease_expires_at - now)}` : "soon"}.`;
-  else if (i.status === "dead") text = `Dead after ${plural(i.claim_attempts, "attempt")}: ${i.error ?? "no error message"}.`;
-  else if (i.status === "fulfilled") text = "Fulfilled: a worker completed it.";
-  else text = `Status: ${i.status}.`;
-  return section("Why it is where it is", el("p", {}, text), explain.missing ? el("p", { class: "fine" }, "Worked out by the console: this server has no GET /explain yet.") : null);
+  const reasons = explain.reasons || [];
+  return section(
+    "Why it is where it is",
+    explain.claimable_now
+      ? el("p", { class: "claimable" }, reasons.length ? "Ready to be claimed by a matching worker; what stands in the way:" : "Ready: the next claim of a matching worker gets it.")
+      : null,
+    reasons.length ? el("ul", { class: "reasons" }, reasonItems(reasons, i)) : null,
+  );
 }
 
 const EVENT_WORDS = {
@@ -182,35 +132,27 @@ const EVENT_WORDS = {
   dead: "Dead",
 };
 
-function timeline(i, events) {
-  let items;
-  let note = null;
-  if (events.data) {
-    items = events.data.events || [];
-  } else {
-    items = [{ type: "published", at: i.created_at }];
-    if (i.completed_at) items.push({ type: i.status, at: i.completed_at, error: i.status === "dead" ? i.error : undefined });
-    note = el("p", { class: "fine" }, events.missing ? "Only publish and completion times: this server has no GET /intents/<id>/events yet." : errorText(events.error));
-  }
+function timeline(events) {
   return section(
     "Timeline",
-    el(
-      "ol",
-      { class: "timeline" },
-      items.map((e) =>
-        el(
-          "li",
-          { class: `event event-${e.type}` },
-          el("span", { class: "event-type" }, EVENT_WORDS[e.type] || e.type),
-          " ",
-          when(e.at),
-          e.worker ? el("span", { class: "event-detail" }, " by ", el("span", { class: "mono" }, e.worker)) : null,
-          e.attempt ? el("span", { class: "event-detail" }, ` · attempt ${e.attempt}`) : null,
-          e.error ? el("div", { class: "error-text" }, e.error) : null,
-          e.detail ? el("div", { class: "muted" }, typeof e.detail === "string" ? e.detail : JSON.stringify(e.detail)) : null,
-        ),
-      ),
-    ),
-    note,
+    events.length
+      ? el(
+          "ol",
+          { class: "timeline" },
+          events.map((e) =>
+            el(
+              "li",
+              { class: `event event-${e.type}` },
+              el("span", { class: "event-type" }, EVENT_WORDS[e.type] || e.type),
+              " ",
+              whenFull(e.at),
+              e.worker ? el("span", { class: "event-detail" }, " by ", el("span", { class: "mono" }, e.worker)) : null,
+              e.attempt ? el("span", { class: "event-detail" }, ` · attempt ${e.attempt}`) : null,
+              e.error ? el("div", { class: "error-text" }, e.error) : null,
+              e.detail ? el("div", { class: "muted" }, typeof e.detail === "string" ? e.detail : JSON.stringify(e.detail)) : null,
+            ),
+          ),
+        )
+      : el("p", { class: "muted" }, "No events recorded (intents published before this server version have none for their past)."),
   );
 }

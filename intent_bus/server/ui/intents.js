@@ -2,9 +2,9 @@
 // text, id), cursor paging, and a live refresh that keeps the user's place:
 // filters and page live in the #fragment, and refreshing only swaps table rows.
 
-import { ApiError, get, session } from "./api.js";
+import { get, session } from "./api.js";
 import { badge, el, empty, notice, table, when } from "./dom.js";
-import { STATUSES, errorText, unsupported } from "./shared.js";
+import { STATUSES, errorText } from "./shared.js";
 
 const FIELDS = [
   ["goal", "Goal"],
@@ -44,16 +44,12 @@ export async function render(ctx) {
   try {
     await load();
   } catch (err) {
-    if (err instanceof ApiError && err.missing) {
-      results.replaceChildren(unsupported("intent search", "GET /intents"), openById(ctx, filters.id));
-      return;
-    }
     results.replaceChildren(notice("error", errorText(err)));
     return;
   }
-  ctx.live(() => {
+  ctx.live(async () => {
     if (!live.checked) return;
-    load().catch((err) => results.prepend(notice("error", errorText(err))));
+    await load().catch((err) => results.prepend(notice("error", errorText(err))));
   });
 }
 
@@ -92,10 +88,20 @@ function searchForm(filters, statuses, submit) {
 
 function resultView(answer, ctx, params, filtered) {
   const intents = answer.intents || [];
+  const older = answer.next_cursor
+    ? el("button", { type: "button", class: "btn", onclick: () => ctx.navigate("intents", [], withCursor(params, answer.next_cursor)) }, intents.length ? "Older →" : "Look further back →")
+    : null;
+  const newest = params.get("cursor")
+    ? el("button", { type: "button", class: "btn", onclick: () => ctx.navigate("intents", [], withCursor(params, null)) }, "← Newest")
+    : null;
   if (!intents.length) {
-    return filtered
-      ? empty("No intents match these filters. Widen the search or clear it.")
-      : empty("No intents yet: publish one with", `intent-bus publish resize '{"width": 64}'`);
+    // A search the server cannot serve from one index examines a bounded
+    // number of intents per request: an empty page may still continue.
+    let message;
+    if (answer.next_cursor) message = "None of the intents examined so far match; older ones remain to be searched.";
+    else if (filtered) message = "No intents match these filters. Widen the search or clear it.";
+    else return empty("No intents yet: publish one with", `intent-bus publish resize '{"width": 64}'`);
+    return el("div", { class: "flow" }, empty(message), newest || older ? el("div", { class: "pager" }, newest, el("span"), older) : null);
   }
   const rows = intents.map((i) =>
     el(
@@ -105,19 +111,14 @@ function resultView(answer, ctx, params, filtered) {
       el("td", { "data-label": "status" }, badge(i.status), i.cancel_requested ? el("span", { class: "badge badge-cancelled" }, "cancelling") : null),
       el("td", { "data-label": "goal" }, i.goal),
       el("td", { "data-label": "namespace" }, i.namespace),
-      session.isAdmin ? el("td", { "data-label": "owner" }, i.owner ?? "") : null,
+      session.isAdmin ? el("td", { "data-label": "owner" }, i.owner) : null,
       el("td", { "data-label": "attempts", class: "num" }, `${i.claim_attempts}/${i.max_attempts}`),
       el("td", { "data-label": "worker", class: "mono" }, i.worker ?? "—"),
       el("td", { "data-label": "created" }, when(i.created_at)),
       el("td", { "data-label": "error", class: "error-cell", title: i.error ?? "" }, i.error ?? ""),
     ),
   );
-  const older = answer.next_cursor
-    ? el("button", { type: "button", class: "btn", onclick: () => ctx.navigate("intents", [], withCursor(params, answer.next_cursor)) }, "Older →")
-    : null;
-  const newest = params.get("cursor")
-    ? el("button", { type: "button", class: "btn", onclick: () => ctx.navigate("intents", [], withCursor(params, null)) }, "← Newest")
-    : null;
+  const shown = answer.next_cursor && intents.length < PAGE_SIZE ? `${intents.length} found in this stretch, newest first` : `${intents.length} shown, newest first`;
   return el(
     "div",
     {},
@@ -126,7 +127,7 @@ function resultView(answer, ctx, params, filtered) {
       rows,
       { class: "stack" },
     ),
-    el("div", { class: "pager" }, newest, el("span", { class: "muted" }, `${intents.length} shown, newest first`), older),
+    el("div", { class: "pager" }, newest, el("span", { class: "muted" }, shown), older),
   );
 }
 
@@ -135,20 +136,4 @@ function withCursor(params, cursor) {
   if (cursor) next.set("cursor", cursor);
   else next.delete("cursor");
   return next;
-}
-
-/** Until search exists, an id still opens its intent page (GET /status works). */
-function openById(ctx, value) {
-  const input = el("input", { id: "open-id", value: value || "", autocomplete: "off", spellcheck: "false", placeholder: "intent id" });
-  const form = el(
-    "form",
-    { class: "card inline-form" },
-    el("div", { class: "field" }, el("label", { for: "open-id" }, "Open an intent by its id"), input),
-    el("button", { type: "submit", class: "btn btn-primary" }, "Open"),
-  );
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    if (input.value.trim()) ctx.navigate("intent", [input.value.trim()]);
-  });
-  return form;
 }

@@ -1,29 +1,21 @@
 // Overview: counts by status per namespace and goal, the oldest waiting age,
 // completions per minute over the last hour, paused goals marked.
 
-import { ApiError, get, session } from "./api.js";
+import { get, session } from "./api.js";
 import { duration, el, empty, notice, table, when } from "./dom.js";
 import { minuteBars, sumSeries } from "./chart.js";
-import { STATUSES, unsupported } from "./shared.js";
+import { STATUSES, errorText } from "./shared.js";
 
 export async function render(ctx) {
+  const flash = el("div", { class: "flash" });
   const body = el("div", { class: "flow" });
-  ctx.view.append(el("div", { class: "page-head" }, el("h1", {}, "Overview")), body);
-  let served = true; // GET /stats exists; after one 404, ask no more
+  ctx.view.append(el("div", { class: "page-head" }, el("h1", {}, "Overview")), flash, body);
   const draw = async () => {
-    if (served) {
-      try {
-        body.replaceChildren(statsView(await get("/stats")));
-        return;
-      } catch (err) {
-        if (!(err instanceof ApiError && err.missing)) throw err;
-        served = false;
-      }
-    }
-    body.replaceChildren(await fallback());
+    body.replaceChildren(statsView(await get("/stats")));
+    flash.replaceChildren();
   };
   await draw();
-  ctx.live(() => draw().catch((err) => body.replaceChildren(notice("error", err.message))));
+  ctx.live(() => draw().catch((err) => flash.replaceChildren(notice("error", errorText(err)))));
 }
 
 function tiles(counts) {
@@ -58,10 +50,13 @@ function statsView(stats) {
       el(
         "td",
         { "data-label": "goal" },
-        el("a", { href: `#/intents?goal=${encodeURIComponent(g.goal)}&namespace=${encodeURIComponent(g.namespace)}` }, g.goal),
+        el("a", { href: groupSearch(g) }, g.goal),
         g.paused ? el("span", { class: "badge badge-paused", title: "claims are paused" }, "paused") : null,
       ),
-      STATUSES.map((s) => el("td", { class: "num", "data-label": s }, String((g.counts || {})[s] || 0))),
+      STATUSES.map((s) => {
+        const n = (g.counts || {})[s] || 0;
+        return el("td", { class: n ? "num" : "num zero", "data-label": s }, String(n));
+      }),
       el("td", { "data-label": "oldest waiting" }, g.oldest_open_age == null ? "—" : duration(g.oldest_open_age)),
       el("td", { class: "spark-cell" }, minuteBars(g.completions_per_minute || [], { height: 24, compact: true })),
     ),
@@ -92,30 +87,10 @@ function statsView(stats) {
   );
 }
 
-/** Before GET /stats exists, an admin still gets /admin/stats's totals. */
-async function fallback() {
-  if (!session.isAdmin) return unsupported("statistics", "GET /stats");
-  const stats = await get("/admin/stats");
-  const namespaces = Object.entries(stats.by_namespace || {});
-  const parts = [
-    tiles(stats.by_status || {}),
-    notice("info", "This server has no per-goal statistics yet (GET /stats): showing totals by namespace; the completions chart needs a newer server."),
-  ];
-  if (!namespaces.length) {
-    parts.push(empty("No intents yet: publish one, then watch it here.", `intent-bus publish resize '{"width": 64}'`));
-  } else {
-    parts.push(
-      table(
-        ["Namespace", ...STATUSES.map((s) => ({ label: s, class: "num" }))],
-        namespaces.map(([ns, counts]) =>
-          el("tr", {}, el("td", {}, ns), STATUSES.map((s) => el("td", { class: "num", "data-label": s }, String(counts[s] || 0)))),
-        ),
-        { class: "stack" },
-      ),
-    );
-  }
-  if (stats.oldest_open_created_at) {
-    parts.push(el("p", {}, "Oldest waiting intent published ", when(stats.oldest_open_created_at), "."));
-  }
-  return el("div", { class: "flow" }, parts);
+/** The Intents page for one group (with its owner for an admin, which keeps
+ * the search on one tenant's index). */
+function groupSearch(g) {
+  const params = new URLSearchParams({ goal: g.goal, namespace: g.namespace });
+  if (session.isAdmin) params.set("owner", g.owner);
+  return `#/intents?${params}`;
 }

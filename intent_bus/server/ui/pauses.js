@@ -1,8 +1,8 @@
 // Pauses: stop claims for a namespace or one goal in it, and resume them.
 
-import { ApiError, get, post, session } from "./api.js";
+import { get, post, session } from "./api.js";
 import { confirmButton, el, empty, notice, table, when } from "./dom.js";
-import { errorText, unsupported } from "./shared.js";
+import { errorText } from "./shared.js";
 
 export async function render(ctx) {
   const flash = el("div", { class: "flash" });
@@ -26,17 +26,7 @@ export async function render(ctx) {
     body,
   );
   const draw = async () => {
-    let answer;
-    try {
-      answer = await get("/pauses");
-    } catch (err) {
-      if (err instanceof ApiError && err.missing) {
-        body.replaceChildren(unsupported("pausing", "GET /pauses"));
-        form.querySelector("button").disabled = true;
-        return;
-      }
-      throw err;
-    }
+    const answer = await get("/pauses");
     const pauses = answer.pauses || [];
     if (!pauses.length) {
       body.replaceChildren(empty("Nothing is paused: every open intent can be claimed."));
@@ -81,7 +71,7 @@ export async function render(ctx) {
       flash.replaceChildren(notice("ok", body.goal ? `Paused goal ${body.goal} in ${body.namespace}.` : `Paused namespace ${body.namespace}.`));
       await draw();
     } catch (err) {
-      flash.replaceChildren(notice("error", err instanceof ApiError && err.missing ? "This server cannot pause yet (POST /pause)." : errorText(err)));
+      flash.replaceChildren(notice("error", errorText(err)));
     }
   });
   await draw();

@@ -1,29 +1,23 @@
 // Workers: live, idle or gone, with capabilities, in-flight leases, last seen.
 
-import { ApiError, get, session } from "./api.js";
+import { get, session } from "./api.js";
 import { el, empty, notice, plural, table, when } from "./dom.js";
-import { errorText, unsupported } from "./shared.js";
+import { errorText } from "./shared.js";
 
 const ORDER = { live: 0, idle: 1, gone: 2 };
 
 export async function render(ctx) {
   const body = el("div", { class: "flow" });
   ctx.view.append(el("div", { class: "page-head" }, el("h1", {}, "Workers")), body);
+  const flash = el("div", { class: "flash" });
+  body.before(flash);
   const draw = async () => {
-    let answer;
-    try {
-      answer = await get("/workers");
-    } catch (err) {
-      if (err instanceof ApiError && err.missing) {
-        body.replaceChildren(unsupported("the worker list", "GET /workers"));
-        return false;
-      }
-      throw err;
-    }
+    const answer = await get("/workers");
+    flash.replaceChildren();
     const workers = (answer.workers || []).slice().sort((a, b) => ORDER[a.state] - ORDER[b.state] || b.last_seen - a.last_seen);
     if (!workers.length) {
       body.replaceChildren(empty("No worker has polled in the last 24 h. Start one with", "intent-bus listen resize --worker-id node-01"));
-      return true;
+      return;
     }
     const counts = Object.fromEntries(["live", "idle", "gone"].map((s) => [s, workers.filter((w) => w.state === s).length]));
     body.replaceChildren(
@@ -48,12 +42,22 @@ export async function render(ctx) {
         { class: "stack" },
       ),
     );
-    return true;
   };
-  if (await draw()) ctx.live(() => draw().catch((err) => body.replaceChildren(notice("error", errorText(err)))));
+  await draw();
+  ctx.live(() => draw().catch((err) => flash.replaceChildren(notice("error", errorText(err)))));
 }
 
+const TAGS_SHOWN = 6;
+
+/** The first few values as tags ("*" is a claim that named no goal); the
+ * rest counted, all of them on hover. */
 function tags(values) {
-  if (!values || !values.length) return el("span", { class: "muted" }, "any");
-  return values.map((v) => el("span", { class: "tag" }, v));
+  if (!values || !values.length) return el("span", { class: "muted" }, "none");
+  const shown = values.slice(-TAGS_SHOWN).reverse(); // most recent first
+  return el(
+    "span",
+    { title: values.join(", ") },
+    shown.map((v) => (v === "*" ? el("span", { class: "tag tag-any" }, "any goal") : el("span", { class: "tag" }, v))),
+    values.length > TAGS_SHOWN ? el("span", { class: "muted" }, `+${values.length - TAGS_SHOWN}`) : null,
+  );
 }
