@@ -51,6 +51,7 @@ from intent_bus.storage.params import (
 from intent_bus.storage.postgres.listener import WorkListener
 from intent_bus.storage.postgres.migrate import migrate
 from intent_bus.storage.postgres.records import intent_from_row, key_from_row
+from intent_bus.storage.postgres.schedules import PostgresSchedules
 from intent_bus.storage.postgres.url import (
     PostgresOptions,
     split_url,
@@ -80,7 +81,7 @@ def _translated() -> Iterator[None]:
 Cursor = psycopg.AsyncCursor[DictRow]
 
 
-class PostgresStore:
+class PostgresStore(PostgresSchedules):
     """The `Store` on PostgreSQL. Construct with `from_url`, then `await start()`."""
 
     def __init__(self, conninfo: str, options: PostgresOptions | None = None) -> None:

@@ -43,6 +43,7 @@ from intent_bus.storage.params import (
 from intent_bus.storage.sqlite.claim import claim, next_due
 from intent_bus.storage.sqlite.migrate import apply_migrations
 from intent_bus.storage.sqlite.records import Q, fetch_intents, fetch_keys, fetch_rows
+from intent_bus.storage.sqlite.schedules import SqliteSchedules
 from intent_bus.storage.sqlite.url import (
     DEFAULT_CACHE_MIB,
     DEFAULT_MMAP_MIB,
@@ -58,7 +59,7 @@ PURGE_BATCH: Final = 1000
 """Rows deleted (or reaped) per transaction by purges, so other writes interleave."""
 
 
-class SqliteStore:
+class SqliteStore(SqliteSchedules):
     """SQLite in WAL mode behind the `Store` protocol (single process)."""
 
     def __init__(

@@ -1,0 +1,29 @@
+"""What both backends write when a schedule fires, built once.
+
+A firing publishes intents, records one tick per intent and advances the
+schedule; these parameter builders are shared, so the two backends differ only
+in how they lock and which statements they send.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from intent_bus.storage.base import NewIntent, Schedule
+
+
+def advance_params(
+    schedule: Schedule, next_fire_at: float, last: tuple[float, NewIntent] | None
+) -> dict[str, Any]:
+    """The schedule's new next tick and, when it published, its last tick."""
+    return {
+        "owner": schedule.owner,
+        "name": schedule.name,
+        "next_fire_at": next_fire_at,
+        "last_scheduled_for": last[0] if last else None,
+        "last_intent_id": last[1].id if last else None,
+    }
+
+
+def schedule_key(owner: str, name: str) -> dict[str, Any]:
+    return {"owner": owner, "name": name}

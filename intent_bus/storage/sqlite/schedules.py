@@ -1,0 +1,139 @@
+"""The SQLite backend's schedule methods (the `Store` block `-- schedules --`).
+
+Each method is one writer operation, so one transaction: firing a schedule
+publishes its intents, records their ticks and advances it atomically, and the
+primary key of `schedule_ticks` refuses a tick recorded before.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from typing import Any, Final, TypeVar
+
+from intent_bus.storage.base import FirePlan, Schedule, Tick, TickIntent
+from intent_bus.storage.errors import Conflict, NotFound
+from intent_bus.storage.firing import advance_params, schedule_key
+from intent_bus.storage.params import as_params
+from intent_bus.storage.sqlite.records import (
+    Q,
+    fetch_rows,
+    fetch_schedules,
+    fetch_ticks,
+)
+
+T = TypeVar("T")
+
+_NOT_FOUND: Final = "schedule not found"
+
+
+def _publish_ticks(
+    conn: sqlite3.Connection, schedule: Schedule, pairs: Any, now: float
+) -> list[Tick]:
+    """Inserts each (scheduled_for, intent) and its tick record."""
+    ticks = []
+    for scheduled_for, intent in pairs:
+        tick = Tick(schedule.owner, schedule.name, scheduled_for, intent.id, now)
+        conn.execute(Q["schedule_tick_insert"], as_params(tick))
+        conn.execute(Q["intent_insert"], {**as_params(intent), "now": now})
+        ticks.append(tick)
+    return ticks
+
+
+def fire_next(
+    conn: sqlite3.Connection, plan: FirePlan, now: float
+) -> list[Tick] | None:
+    """Fires the most overdue schedule; None when nothing is due."""
+    due = fetch_schedules(conn, "schedule_due", {"now": now})
+    if not due:
+        return None
+    schedule = due[0]
+    live = False
+    if schedule.last_intent_id is not None:
+        params = {"id": schedule.last_intent_id}
+        live = bool(fetch_rows(conn, "schedule_previous_live", params))
+    firing = plan(schedule, live)
+    ticks = _publish_ticks(conn, schedule, firing.intents, now)
+    last = firing.intents[-1] if firing.intents else None
+    conn.execute(
+        Q["schedule_advance"], advance_params(schedule, firing.next_fire_at, last)
+    )
+    return ticks
+
+
+class SqliteSchedules:
+    """Mixin of `SqliteStore`: the schedule methods on its writer."""
+
+    async def _run(self, operation: Callable[[sqlite3.Connection], T]) -> T:
+        raise NotImplementedError
+
+    async def _purge(self, name: str, params: dict[str, Any]) -> int:
+        raise NotImplementedError
+
+    async def schedule_put(self, schedule: Schedule) -> bool:
+        def op(conn: sqlite3.Connection) -> bool:
+            key = schedule_key(schedule.owner, schedule.name)
+            existed = bool(fetch_schedules(conn, "schedule_lock", key))
+            conn.execute(Q["schedule_upsert"], as_params(schedule))
+            return not existed
+
+        return await self._run(op)
+
+    async def schedule_get(self, owner: str, name: str) -> Schedule | None:
+        def op(conn: sqlite3.Connection) -> Schedule | None:
+            found = fetch_schedules(conn, "schedule_get", schedule_key(owner, name))
+            return found[0] if found else None
+
+        return await self._run(op)
+
+    async def schedule_list(self, owner: str | None) -> list[Schedule]:
+        return await self._run(
+            lambda conn: fetch_schedules(conn, "schedule_list", {"owner": owner})
+        )
+
+    async def schedule_delete(self, owner: str, name: str) -> None:
+        def op(conn: sqlite3.Connection) -> None:
+            key = schedule_key(owner, name)
+            if not fetch_rows(conn, "schedule_delete", key):
+                raise NotFound(_NOT_FOUND)
+            conn.execute(Q["schedule_ticks_delete"], key)
+
+        await self._run(op)
+
+    async def schedule_fire(self, plan: FirePlan, limit: int, now: float) -> list[Tick]:
+        fired: list[Tick] = []
+        for _ in range(limit):
+            try:
+                ticks = await self._run(lambda conn: fire_next(conn, plan, now))
+            except Conflict:
+                continue  # rolled back alone; the tick was published already
+            if ticks is None:
+                break
+            fired += ticks
+        return fired
+
+    async def schedule_trigger(
+        self, owner: str, name: str, build: TickIntent, now: float
+    ) -> Tick:
+        def op(conn: sqlite3.Connection) -> Tick:
+            found = fetch_schedules(conn, "schedule_lock", schedule_key(owner, name))
+            if not found:
+                raise NotFound(_NOT_FOUND)
+            schedule = found[0]
+            pair = (now, build(schedule, now))
+            tick = _publish_ticks(conn, schedule, [pair], now)[0]
+            advance = advance_params(schedule, schedule.next_fire_at, pair)
+            conn.execute(Q["schedule_advance"], advance)
+            return tick
+
+        return await self._run(op)
+
+    async def schedule_tick_of(self, intent_id: str) -> Tick | None:
+        def op(conn: sqlite3.Connection) -> Tick | None:
+            found = fetch_ticks(conn, "schedule_tick_of", {"intent_id": intent_id})
+            return found[0] if found else None
+
+        return await self._run(op)
+
+    async def schedule_tick_purge(self, before: float) -> int:
+        return await self._purge("schedule_tick_purge", {"before": before})
