@@ -20,9 +20,11 @@ from intent_bus.server.schemas import (
     FulfillResponse,
     KeyView,
     ResultView,
+    ScheduleView,
     StatusView,
+    TickView,
 )
-from intent_bus.storage.base import ApiKey, Intent, NewIntent
+from intent_bus.storage.base import ApiKey, Intent, NewIntent, Schedule, Tick
 
 _NULL = Raw(b"null")
 
@@ -144,4 +146,34 @@ def key_view(key: ApiKey) -> KeyView:
         role=key.role,
         created_at=key.created_at,
         revoked_at=key.revoked_at,
+    )
+
+
+def schedule_view(schedule: Schedule, next_fire_times: list[float]) -> ScheduleView:
+    """A paused schedule shows no next fire time: it will not fire."""
+    return ScheduleView(
+        name=schedule.name,
+        owner=schedule.owner,
+        cron=schedule.cron,
+        timezone=schedule.timezone,
+        intent=Raw(schedule.intent),
+        overlap=schedule.overlap,
+        catch_up=schedule.catch_up,
+        paused=schedule.paused,
+        next_fire_at=None if schedule.paused else schedule.next_fire_at,
+        next_fire_times=[] if schedule.paused else next_fire_times,
+        last_scheduled_for=schedule.last_scheduled_for,
+        last_intent_id=schedule.last_intent_id,
+        created_at=schedule.created_at,
+        updated_at=schedule.updated_at,
+    )
+
+
+def tick_view(tick: Tick) -> TickView:
+    return TickView(
+        schedule=tick.name,
+        owner=tick.owner,
+        scheduled_for=tick.scheduled_for,
+        intent_id=tick.intent_id,
+        fired_at=tick.fired_at,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from intent_bus.server.http.endpoint import Endpoint
-from intent_bus.server.routes import admin, intents, kv, leases, meta, ui
+from intent_bus.server.routes import admin, intents, kv, leases, meta, schedules, ui
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     *meta.ENDPOINTS,
@@ -11,5 +11,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *leases.ENDPOINTS,
     *kv.ENDPOINTS,
     *admin.ENDPOINTS,
+    *schedules.ENDPOINTS,
     *ui.ENDPOINTS,
 )
