@@ -20,7 +20,7 @@ import msgspec
 
 from intent_bus import protocol
 from intent_bus.server import cron
-from intent_bus.server.routes.intents import new_intent
+from intent_bus.server.publish import new_intent
 from intent_bus.server.schemas import PublishRequest
 from intent_bus.storage.base import Firing, NewIntent, Schedule, Store, Tick
 

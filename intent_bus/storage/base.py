@@ -336,15 +336,15 @@ class Store(Protocol):
 
     async def schedule_fire(self, plan: FirePlan, limit: int, now: float) -> list[Tick]:
         """Fires up to `limit` unpaused schedules due at `now`: for each, in one
-        transaction, publishes what `plan` returns, records every tick (a tick
-        recorded already aborts that schedule's transaction: never twice) and
-        advances next_fire_at. Schedules another replica is firing are skipped."""
+        transaction, records each tick `plan` returns and publishes its intent
+        unless the tick was recorded before (never twice), and advances
+        next_fire_at. Schedules another replica is firing are skipped."""
 
     async def schedule_trigger(
         self, owner: str, name: str, build: TickIntent, now: float
     ) -> Tick:
         """Publishes one tick scheduled for `now` at once, whatever the cron,
-        pause or overlap; raises NotFound."""
+        pause or overlap; raises NotFound, or Conflict if that tick exists."""
 
     async def schedule_tick_of(self, intent_id: str) -> Tick | None:
         """Returns the tick that published the intent, or None."""

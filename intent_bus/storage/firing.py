@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from intent_bus.storage.base import NewIntent, Schedule
+from intent_bus.storage.base import NewIntent, Schedule, Tick
 
 
 def advance_params(
-    schedule: Schedule, next_fire_at: float, last: tuple[float, NewIntent] | None
+    schedule: Schedule, next_fire_at: float, last: tuple[Tick, NewIntent] | None
 ) -> dict[str, Any]:
     """The schedule's new next tick and, when it published, its last tick."""
     return {
         "owner": schedule.owner,
         "name": schedule.name,
         "next_fire_at": next_fire_at,
-        "last_scheduled_for": last[0] if last else None,
+        "last_scheduled_for": last[0].scheduled_for if last else None,
         "last_intent_id": last[1].id if last else None,
     }
 

@@ -75,9 +75,12 @@ WHERE id = :id
   AND status IN ('open', 'claimed');
 
 -- name: schedule_tick_insert
--- Records a published tick; a second record of the same tick violates the key.
+-- Records a tick about to be published; returns no row when it was recorded before
+-- (published already: the caller then publishes nothing).
 INSERT INTO schedule_ticks (owner, name, scheduled_for, intent_id, fired_at)
-VALUES (:owner, :name, :scheduled_for, :intent_id, :fired_at);
+VALUES (:owner, :name, :scheduled_for, :intent_id, :fired_at)
+ON CONFLICT (owner, name, scheduled_for) DO NOTHING
+RETURNING intent_id;
 
 -- name: schedule_advance
 -- Moves a schedule to its next tick and remembers the last one it published.

@@ -4,7 +4,8 @@ Every replica fires at once. Each schedule is fired in its own transaction that
 locks it with ``FOR UPDATE SKIP LOCKED`` (a replica never waits for another's
 schedule), publishes, records the ticks and advances it; the primary key of
 `schedule_ticks` is the last guard, so a tick can be published only once however
-replicas, restarts and kills interleave.
+replicas, restarts and kills interleave: a tick recorded before is not
+published again.
 """
 
 from __future__ import annotations
@@ -52,16 +53,18 @@ class PostgresSchedules:
         schedule: Schedule,
         pairs: list[tuple[float, NewIntent]],
         now: float,
-    ) -> list[Tick]:
-        """Records each tick, then inserts its intent (and wakes the replicas)."""
-        ticks = []
+    ) -> list[tuple[Tick, NewIntent]]:
+        """Records each tick and, when it is new, inserts its intent (waking
+        the replicas); returns what it published."""
+        published = []
         for scheduled_for, intent in pairs:
             tick = Tick(schedule.owner, schedule.name, scheduled_for, intent.id, now)
-            await self._run(cur, "schedule_tick_insert", as_params(tick))
+            if await self._one(cur, "schedule_tick_insert", as_params(tick)) is None:
+                continue  # published before
             params = {**as_params(intent), "now": now, "origin": self._origin}
             await self._run(cur, "intent_insert_notify", params)
-            ticks.append(tick)
-        return ticks
+            published.append((tick, intent))
+        return published
 
     async def schedule_put(self, schedule: Schedule) -> bool:
         key = schedule_key(schedule.owner, schedule.name)
@@ -102,19 +105,16 @@ class PostgresSchedules:
                 )
             firing = plan(schedule, live)
             pairs = list(firing.intents)
-            ticks = await self._publish_ticks(cur, schedule, pairs, now)
-            last = pairs[-1] if pairs else None
+            published = await self._publish_ticks(cur, schedule, pairs, now)
+            last = published[-1] if published else None
             advance = advance_params(schedule, firing.next_fire_at, last)
             await self._run(cur, "schedule_advance", advance)
-        return ticks
+        return [tick for tick, _ in published]
 
     async def schedule_fire(self, plan: FirePlan, limit: int, now: float) -> list[Tick]:
         fired: list[Tick] = []
         for _ in range(limit):
-            try:
-                ticks = await self._fire_next(plan, now)
-            except Conflict:
-                continue  # rolled back: that tick was published already
+            ticks = await self._fire_next(plan, now)
             if ticks is None:
                 break
             fired += ticks
@@ -128,11 +128,13 @@ class PostgresSchedules:
             if row is None:
                 raise NotFound(_NOT_FOUND)
             schedule = schedule_from_row(row)
-            pair = (now, build(schedule, now))
-            tick = (await self._publish_ticks(cur, schedule, [pair], now))[0]
-            advance = advance_params(schedule, schedule.next_fire_at, pair)
+            pairs = [(now, build(schedule, now))]
+            published = await self._publish_ticks(cur, schedule, pairs, now)
+            if not published:
+                raise Conflict("a tick at this instant was published already")
+            advance = advance_params(schedule, schedule.next_fire_at, published[0])
             await self._run(cur, "schedule_advance", advance)
-        return tick
+        return published[0][0]
 
     async def schedule_tick_of(self, intent_id: str) -> Tick | None:
         async with self._statement() as cur:

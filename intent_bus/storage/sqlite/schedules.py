@@ -8,10 +8,10 @@ primary key of `schedule_ticks` refuses a tick recorded before.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Final, TypeVar
 
-from intent_bus.storage.base import FirePlan, Schedule, Tick, TickIntent
+from intent_bus.storage.base import FirePlan, NewIntent, Schedule, Tick, TickIntent
 from intent_bus.storage.errors import Conflict, NotFound
 from intent_bus.storage.firing import advance_params, schedule_key
 from intent_bus.storage.params import as_params
@@ -28,16 +28,20 @@ _NOT_FOUND: Final = "schedule not found"
 
 
 def _publish_ticks(
-    conn: sqlite3.Connection, schedule: Schedule, pairs: Any, now: float
-) -> list[Tick]:
-    """Inserts each (scheduled_for, intent) and its tick record."""
-    ticks = []
+    conn: sqlite3.Connection,
+    schedule: Schedule,
+    pairs: Sequence[tuple[float, NewIntent]],
+    now: float,
+) -> list[tuple[Tick, NewIntent]]:
+    """Records each (scheduled_for, intent) tick and, when the tick is new,
+    inserts its intent; returns what it published."""
+    published = []
     for scheduled_for, intent in pairs:
         tick = Tick(schedule.owner, schedule.name, scheduled_for, intent.id, now)
-        conn.execute(Q["schedule_tick_insert"], as_params(tick))
-        conn.execute(Q["intent_insert"], {**as_params(intent), "now": now})
-        ticks.append(tick)
-    return ticks
+        if fetch_rows(conn, "schedule_tick_insert", as_params(tick)):
+            conn.execute(Q["intent_insert"], {**as_params(intent), "now": now})
+            published.append((tick, intent))
+    return published
 
 
 def fire_next(
@@ -53,12 +57,12 @@ def fire_next(
         params = {"id": schedule.last_intent_id}
         live = bool(fetch_rows(conn, "schedule_previous_live", params))
     firing = plan(schedule, live)
-    ticks = _publish_ticks(conn, schedule, firing.intents, now)
-    last = firing.intents[-1] if firing.intents else None
+    published = _publish_ticks(conn, schedule, firing.intents, now)
+    last = published[-1] if published else None
     conn.execute(
         Q["schedule_advance"], advance_params(schedule, firing.next_fire_at, last)
     )
-    return ticks
+    return [tick for tick, _ in published]
 
 
 class SqliteSchedules:
@@ -103,10 +107,7 @@ class SqliteSchedules:
     async def schedule_fire(self, plan: FirePlan, limit: int, now: float) -> list[Tick]:
         fired: list[Tick] = []
         for _ in range(limit):
-            try:
-                ticks = await self._run(lambda conn: fire_next(conn, plan, now))
-            except Conflict:
-                continue  # rolled back alone; the tick was published already
+            ticks = await self._run(lambda conn: fire_next(conn, plan, now))
             if ticks is None:
                 break
             fired += ticks
@@ -120,11 +121,14 @@ class SqliteSchedules:
             if not found:
                 raise NotFound(_NOT_FOUND)
             schedule = found[0]
-            pair = (now, build(schedule, now))
-            tick = _publish_ticks(conn, schedule, [pair], now)[0]
-            advance = advance_params(schedule, schedule.next_fire_at, pair)
+            published = _publish_ticks(
+                conn, schedule, [(now, build(schedule, now))], now
+            )
+            if not published:
+                raise Conflict("a tick at this instant was published already")
+            advance = advance_params(schedule, schedule.next_fire_at, published[0])
             conn.execute(Q["schedule_advance"], advance)
-            return tick
+            return published[0][0]
 
         return await self._run(op)
 

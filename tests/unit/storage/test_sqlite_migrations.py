@@ -25,7 +25,7 @@ pytestmark = pytest.mark.anyio
 NOW = 1_700_000_000.0
 SHIPPED = load_migrations(migrations_dir("sqlite"))
 ADD_COLUMN = Migration(
-    len(SHIPPED) + 1,
+    max(m.version for m in SHIPPED) + 1,
     "add_note",
     "ALTER TABLE intents ADD COLUMN note TEXT;\n"
     "CREATE INDEX intents_note ON intents (note) WHERE note IS NOT NULL;\n",
