@@ -28,6 +28,8 @@ if TYPE_CHECKING:
         ClaimResponse,
         IntentResult,
         IntentStatus,
+        Schedule,
+        ScheduleTick,
     )
     from intent_bus.worker.runtime import WorkerRuntime
 
@@ -38,6 +40,8 @@ _EXPORTS = {
     "ClaimResponse": "intent_bus.sdk.models",
     "IntentResult": "intent_bus.sdk.models",
     "IntentStatus": "intent_bus.sdk.models",
+    "Schedule": "intent_bus.sdk.models",
+    "ScheduleTick": "intent_bus.sdk.models",
     "IntentBusError": "intent_bus.sdk.exceptions",
     "IntentBusAuthError": "intent_bus.sdk.exceptions",
     "IntentBusRateLimitError": "intent_bus.sdk.exceptions",
@@ -60,6 +64,8 @@ __all__ = [
     "IntentClient",
     "IntentResult",
     "IntentStatus",
+    "Schedule",
+    "ScheduleTick",
     "WorkerRuntime",
     "__version__",
 ]

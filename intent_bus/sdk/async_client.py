@@ -135,3 +135,8 @@ class AsyncIntentClient(ClientCore):
     queue_stats = _awaitable(Operations.queue_stats)
     list_dead = _awaitable(Operations.list_dead)
     requeue = _awaitable(Operations.requeue)
+    set_schedule = _awaitable(Operations.set_schedule)
+    list_schedules = _awaitable(Operations.list_schedules)
+    get_schedule = _awaitable(Operations.get_schedule)
+    delete_schedule = _awaitable(Operations.delete_schedule)
+    trigger_schedule = _awaitable(Operations.trigger_schedule)

@@ -138,3 +138,8 @@ class IntentClient(ClientCore):
     queue_stats = _blocking(Operations.queue_stats)
     list_dead = _blocking(Operations.list_dead)
     requeue = _blocking(Operations.requeue)
+    set_schedule = _blocking(Operations.set_schedule)
+    list_schedules = _blocking(Operations.list_schedules)
+    get_schedule = _blocking(Operations.get_schedule)
+    delete_schedule = _blocking(Operations.delete_schedule)
+    trigger_schedule = _blocking(Operations.trigger_schedule)
