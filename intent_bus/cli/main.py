@@ -17,7 +17,16 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from intent_bus import __version__, protocol
-from intent_bus.cli import dead, keys, kv, listen, publish, server, status
+from intent_bus.cli import (
+    dead,
+    keys,
+    kv,
+    listen,
+    publish,
+    schedule,
+    server,
+    status,
+)
 from intent_bus.cli.connect import url_of
 from intent_bus.cli.errors import (
     EXIT_ERROR,
@@ -34,7 +43,7 @@ from intent_bus.sdk.exceptions import IntentBusError
 __all__ = ["build_parser", "main"]
 
 PROG = "intent-bus"
-_GROUPS = (listen, publish, status, kv, keys, dead, server)
+_GROUPS = (listen, publish, status, kv, schedule, keys, dead, server)
 
 
 def build_parser() -> Parser:
