@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from typing import Final
+from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -74,24 +75,36 @@ async def _found(call: Call) -> Schedule:
     return schedule
 
 
-async def schedule_put(call: Call, body: ScheduleRequest) -> Reply:
-    """Creates (201) or replaces (200) a schedule. The next tick is kept when
-    the cron, zone and pause are unchanged, so a replace never drops a due tick;
-    otherwise it is the first tick after now."""
-    name, owner = _name(call), _owner(call)
-    assert owner is not None
+def _checked_zone(body: ScheduleRequest) -> ZoneInfo:
+    """The body's zone, once its cron and zone are known good (else 400)."""
     try:
-        tz = cron.zone(body.timezone)
         cron.check_cron(body.cron)
+        return cron.zone(body.timezone)
     except cron.CronError as exc:
         raise invalid_request(str(exc)) from None
-    store = call.services.store
-    old = await store.schedule_get(owner, name)
-    keep = old is not None and (old.cron, old.timezone, old.paused) == (
+
+
+def _next_fire_at(
+    old: Schedule | None, body: ScheduleRequest, tz: ZoneInfo, now: float
+) -> float:
+    """A replace that keeps the cron, zone and pause keeps the next tick, so it
+    never drops a due one; anything else starts from the first tick after now."""
+    if old is not None and (old.cron, old.timezone, old.paused) == (
         body.cron,
         body.timezone,
         body.paused,
-    )
+    ):
+        return old.next_fire_at
+    return cron.next_after(body.cron, tz, now)
+
+
+async def schedule_put(call: Call, body: ScheduleRequest) -> Reply:
+    """Creates (201) or replaces (200) a schedule."""
+    name, owner = _name(call), _owner(call)
+    assert owner is not None
+    tz = _checked_zone(body)
+    store = call.services.store
+    old = await store.schedule_get(owner, name)
     schedule = Schedule(
         owner=owner,
         name=name,
@@ -101,11 +114,7 @@ async def schedule_put(call: Call, body: ScheduleRequest) -> Reply:
         overlap=body.overlap,
         catch_up=body.catch_up,
         paused=body.paused,
-        next_fire_at=(
-            old.next_fire_at
-            if old is not None and keep
-            else cron.next_after(body.cron, tz, call.now)
-        ),
+        next_fire_at=_next_fire_at(old, body, tz, call.now),
         created_at=call.now,
         updated_at=call.now,
     )
