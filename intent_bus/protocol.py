@@ -58,8 +58,39 @@ STATUS_OPEN: Final = "open"
 STATUS_CLAIMED: Final = "claimed"
 STATUS_FULFILLED: Final = "fulfilled"
 STATUS_DEAD: Final = "dead"
-STATUSES: Final = (STATUS_OPEN, STATUS_CLAIMED, STATUS_FULFILLED, STATUS_DEAD)
-TERMINAL_STATUSES: Final = frozenset({STATUS_FULFILLED, STATUS_DEAD})
+STATUS_CANCELLED: Final = "cancelled"
+"""Terminal: cancelled by its publisher (or the admin) before it was done."""
+STATUSES: Final = (
+    STATUS_OPEN,
+    STATUS_CLAIMED,
+    STATUS_FULFILLED,
+    STATUS_DEAD,
+    STATUS_CANCELLED,
+)
+TERMINAL_STATUSES: Final = frozenset({STATUS_FULFILLED, STATUS_DEAD, STATUS_CANCELLED})
+
+# -- control writes: the timeline's event types (GET /intents/<id>/events).
+EVENT_PUBLISHED: Final = "published"
+EVENT_CLAIMED: Final = "claimed"
+EVENT_FAILED: Final = "failed"
+EVENT_LEASE_EXPIRED: Final = "lease_expired"
+EVENT_REQUEUED: Final = "requeued"
+EVENT_CANCEL_REQUESTED: Final = "cancel_requested"
+EVENT_CANCELLED: Final = "cancelled"
+EVENT_FULFILLED: Final = "fulfilled"
+EVENT_DEAD: Final = "dead"
+EVENT_TYPES: Final = (
+    EVENT_PUBLISHED,
+    EVENT_CLAIMED,
+    EVENT_FAILED,
+    EVENT_LEASE_EXPIRED,
+    EVENT_REQUEUED,
+    EVENT_CANCEL_REQUESTED,
+    EVENT_CANCELLED,
+    EVENT_FULFILLED,
+    EVENT_DEAD,
+)
+"""Written by the storage triggers (migration 0003), which spell them out."""
 
 VISIBILITY_PRIVATE: Final = "private"
 VISIBILITY_PUBLIC: Final = "public"

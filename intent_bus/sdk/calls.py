@@ -17,7 +17,7 @@ import httpx
 
 from intent_bus import protocol
 from intent_bus.sdk import args, kv
-from intent_bus.sdk.call import Call, Parse, Safety
+from intent_bus.sdk.call import Call, Safety
 from intent_bus.sdk.exceptions import IntentBusError, IntentBusProtocolError
 from intent_bus.sdk.models import (
     ClaimedIntent,
@@ -250,7 +250,7 @@ def fulfill(
     return Call(
         "POST",
         f"/fulfill/{args.segment(intent_id)}",
-        _lease_parser(intent_id, protocol.STATUS_FULFILLED),
+        _lease_parser,
         body=dumps_bytes(body, "result"),
     )
 
@@ -263,7 +263,7 @@ def fail(intent_id: str, claim_token: str, error: Any) -> Call[dict[str, Any]]:
     return Call(
         "POST",
         f"/fail/{args.segment(intent_id)}",
-        _lease_parser(intent_id, "failed"),
+        _lease_parser,
         body=dumps_bytes(body),
     )
 
@@ -278,19 +278,17 @@ def extend_claim(
     return Call(
         "POST",
         f"/extend_claim/{args.segment(intent_id)}",
-        _lease_parser(intent_id, None),
+        _lease_parser,
         body=dumps_bytes(body),
     )
 
 
-def _lease_parser(intent_id: str, done_status: str | None) -> Parse[dict[str, Any]]:
-    def parse(response: httpx.Response, uncertain: bool) -> dict[str, Any]:
-        if response.status_code == 404 and uncertain and done_status is not None:
-            return {"id": intent_id, "status": done_status, "uncertain": True}
-        expect(response, 200, lease=True)
-        return expect_object(response, "lease reply")
-
-    return parse
+def _lease_parser(response: httpx.Response, uncertain: bool) -> dict[str, Any]:
+    """A lease answer. A retried fulfill or fail that the server had already
+    stored is answered 200 with the stored outcome, so a 404 here is the truth
+    even after a lost answer: the lease is gone."""
+    expect(response, 200, lease=True)
+    return expect_object(response, "lease reply")
 
 
 def get_status(intent_id: Any) -> Call[IntentStatus]:

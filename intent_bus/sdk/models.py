@@ -162,8 +162,8 @@ class IntentStatus:
     """Where an intent stands: returned by ``publish`` and ``get_status``.
 
     ``status`` is one of ``protocol.STATUSES`` (``open``, ``claimed``,
-    ``fulfilled``, ``dead``; kept as given, so a newer server's state reads
-    back unchanged); times are Unix seconds.
+    ``fulfilled``, ``dead``, ``cancelled``; kept as given, so a newer server's
+    state reads back unchanged); times are Unix seconds.
     """
 
     id: str
@@ -196,8 +196,8 @@ _RESULT_SPEC: Final = _spec(protocol.RESULT_FIELDS, _STATUS_REQUIRED)
 @dataclass(frozen=True, slots=True)
 class IntentResult:
     """The outcome of a finished intent: ``get_result`` returns it once the intent
-    is ``fulfilled`` (``result`` and ``result_type`` set) or ``dead`` (``error``
-    says why)."""
+    is ``fulfilled`` (``result`` and ``result_type`` set), ``dead`` (``error``
+    says why) or ``cancelled`` (``result`` None)."""
 
     id: str
     status: str

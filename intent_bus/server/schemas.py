@@ -41,8 +41,19 @@ DeadListLimit = Annotated[int, Meta(ge=1, le=protocol.DEAD_LIST_MAX)]
 # tuples of `protocol`; tests/unit/server/test_server_schemas.py pins them equal.
 Visibility = Literal["private", "public"]
 ResultType = Literal["json", "text"]
-StatusName = Literal["open", "claimed", "fulfilled", "dead"]
+StatusName = Literal["open", "claimed", "fulfilled", "dead", "cancelled"]
 RoleName = Literal["admin", "tenant"]
+EventType = Literal[
+    "published",
+    "claimed",
+    "failed",
+    "lease_expired",
+    "requeued",
+    "cancel_requested",
+    "cancelled",
+    "fulfilled",
+    "dead",
+]
 Overlap = Literal["allow", "skip"]
 CatchUp = Literal["none", "latest", "all"]
 
@@ -224,6 +235,61 @@ class StatusView(Struct, kw_only=True):
     completed_at: float | None
 
 
+class CancelView(StatusView, kw_only=True):
+    """POST /cancel: the status view, and whether the worker holding the lease
+    has been asked to stop (the intent stays claimed until it does)."""
+
+    cancel_requested: bool
+
+
+ErrorFilter = Annotated[str, Meta(min_length=1, max_length=protocol.ERROR_MAX_CHARS)]
+
+
+class BulkCancelRequest(Struct, kw_only=True, forbid_unknown_fields=True):
+    """Body of POST /intents/cancel: which open intents to cancel. `owner` is
+    for admin keys only; a tenant acts on its own intents."""
+
+    goal: Goal | None = None
+    namespace: Namespace | None = None
+    owner: Owner | None = None
+    dry_run: bool = False
+
+
+class BulkRequeueRequest(BulkCancelRequest, kw_only=True):
+    """Body of POST /intents/requeue: which dead intents to requeue;
+    `error_contains` matches the last error, case-insensitively."""
+
+    error_contains: ErrorFilter | None = None
+
+
+class BulkCancelled(Struct, kw_only=True):
+    matched: int
+    cancelled: int
+
+
+class BulkRequeued(Struct, kw_only=True):
+    matched: int
+    requeued: int
+
+
+class EventView(Struct, kw_only=True, omit_defaults=True):
+    """One change in an intent's life; fields that do not apply are left out."""
+
+    type: EventType
+    at: float
+    worker: str | None = None
+    attempt: int | None = None
+    error: str | None = None
+    detail: str | None = None
+
+
+class EventList(Struct, kw_only=True):
+    """GET /intents/<id>/events: the timeline, oldest first."""
+
+    id: str
+    events: list[EventView]
+
+
 class ResultView(StatusView, kw_only=True):
     """GET /result of a terminal intent: the status view plus the outcome."""
 
@@ -256,16 +322,19 @@ class ClaimResponse(Struct, kw_only=True):
 
 
 class FulfillResponse(Struct, kw_only=True):
+    """`status` is cancelled when a cancel was requested during the lease."""
+
     id: str
-    status: Literal["fulfilled"]
+    status: Literal["fulfilled", "cancelled"]
     completed_at: float
 
 
 class FailResponse(Struct, kw_only=True):
-    """`status` is open (retry at run_at) or dead (attempts spent)."""
+    """`status` is open (retry at run_at), dead (attempts spent) or cancelled
+    (a cancel was requested during the lease)."""
 
     id: str
-    status: Literal["open", "dead"]
+    status: Literal["open", "dead", "cancelled"]
     run_at: float
     claim_attempts: int
     max_attempts: int
@@ -277,6 +346,8 @@ class ExtendResponse(Struct, kw_only=True):
     id: str
     lease_expires_at: float
     claim_timeout: float
+    cancel_requested: bool
+    """True once the publisher cancelled: stop, then fulfill or fail."""
 
 
 class KvSetResponse(Struct, kw_only=True):

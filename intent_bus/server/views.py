@@ -13,6 +13,7 @@ from msgspec import Raw
 from intent_bus import protocol
 from intent_bus.server import policy
 from intent_bus.server.schemas import (
+    CancelView,
     ClaimResponse,
     DeadIntentView,
     ExtendResponse,
@@ -89,6 +90,12 @@ def result_view(intent: Intent) -> ResultView:
     )
 
 
+def cancel_view(intent: Intent) -> CancelView:
+    return CancelView(
+        **_status_fields(intent), cancel_requested=intent.cancel_requested
+    )
+
+
 def dead_view(intent: Intent) -> DeadIntentView:
     return DeadIntentView(**_status_fields(intent), owner=intent.owner)
 
@@ -114,17 +121,20 @@ def claim_view(intent: Intent, claim_timeout: int) -> ClaimResponse:
 
 def fulfill_view(intent: Intent, now: float) -> FulfillResponse:
     completed_at = intent.completed_at if intent.completed_at is not None else now
+    cancelled = intent.status == protocol.STATUS_CANCELLED
     return FulfillResponse(
-        id=intent.id, status=protocol.STATUS_FULFILLED, completed_at=completed_at
+        id=intent.id,
+        status=protocol.STATUS_CANCELLED if cancelled else protocol.STATUS_FULFILLED,
+        completed_at=completed_at,
     )
 
 
 def fail_view(intent: Intent) -> FailResponse:
-    """`status` is open (retried at run_at) or dead (attempts spent)."""
-    dead = intent.status == protocol.STATUS_DEAD
+    """`status` is open (retried at run_at), dead (attempts spent) or cancelled."""
+    ended = intent.status in (protocol.STATUS_DEAD, protocol.STATUS_CANCELLED)
     return FailResponse(
         id=intent.id,
-        status=protocol.STATUS_DEAD if dead else protocol.STATUS_OPEN,
+        status=intent.status if ended else protocol.STATUS_OPEN,  # type: ignore[arg-type]
         run_at=intent.run_at,
         claim_attempts=intent.claim_attempts,
         max_attempts=intent.max_attempts,
@@ -134,7 +144,10 @@ def fail_view(intent: Intent) -> FailResponse:
 def extend_view(intent: Intent, now: float, seconds: float) -> ExtendResponse:
     expires_at = intent.lease_expires_at or policy.lease_expiry(now, seconds)
     return ExtendResponse(
-        id=intent.id, lease_expires_at=expires_at, claim_timeout=seconds
+        id=intent.id,
+        lease_expires_at=expires_at,
+        claim_timeout=seconds,
+        cancel_requested=intent.cancel_requested,
     )
 
 

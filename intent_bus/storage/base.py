@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 Role = Literal["admin", "tenant"]
-IntentStatusName = Literal["open", "claimed", "fulfilled", "dead"]
+IntentStatusName = Literal["open", "claimed", "fulfilled", "dead", "cancelled"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +78,11 @@ class Intent:
     error: str | None
     completed_at: float | None
     updated_at: float
+    lease_owner: str | None = None
+    """The tenant whose key took the current (or last) lease."""
+    cancel_requested: bool = False
+    done_kind: str | None = None
+    """`fulfill` or `fail`: what the last completing token did, for its retries."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +150,31 @@ class QueueStats:
     by_status: dict[str, int]
     by_namespace: dict[str, dict[str, int]] = field(default_factory=dict)
     oldest_open_created_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IntentEvent:
+    """One change in an intent's life; `type` is one of protocol.EVENT_TYPES."""
+
+    type: str
+    at: float
+    worker: str | None = None
+    attempt: int | None = None
+    error: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BulkFilter:
+    """Which intents a bulk action takes: those in `status`, of `owner` (any
+    when None), optionally of one goal and namespace, and whose last error
+    contains `error_contains` (case-insensitive)."""
+
+    status: IntentStatusName
+    owner: str | None = None
+    goal: str | None = None
+    namespace: str | None = None
+    error_contains: str | None = None
 
 
 # (claim_attempts, backoff_base) -> seconds until the next attempt.
@@ -263,9 +293,16 @@ class Store(Protocol):
         result: bytes | None,
         result_type: str,
         now: float,
+        *,
+        owner: str | None = None,
     ) -> Intent:
-        """Completes a leased intent with its result; raises LeaseLost unless the
-        token holds a live lease."""
+        """Completes a leased intent with its result (or `cancelled`, without
+        it, when a cancel was requested); raises LeaseLost unless the token
+        holds a live lease claimed by `owner` (any owner when None).
+
+        Retry-safe: when that token already fulfilled this intent with the same
+        result, returns the intent as that completion left it (until the intent
+        is claimed again); any other completion by it raises LeaseLost."""
 
     async def intent_fail(
         self,
@@ -274,14 +311,28 @@ class Store(Protocol):
         error: str,
         retry_delay: RetryDelay,
         now: float,
+        *,
+        owner: str | None = None,
     ) -> Intent:
         """Reopens a leased intent after `retry_delay`, or kills it when its
-        attempts are spent; raises LeaseLost unless the token holds the lease."""
+        attempts are spent (or cancels it when a cancel was requested); raises
+        LeaseLost unless the token holds a live lease claimed by `owner`.
+
+        Retry-safe like `intent_fulfill`: the same token failing again with the
+        same error gets the intent as its first fail left it, until the intent
+        is claimed again; any other completion by that token raises LeaseLost."""
 
     async def intent_extend(
-        self, intent_id: str, claim_token: str, expires_at: float, now: float
+        self,
+        intent_id: str,
+        claim_token: str,
+        expires_at: float,
+        now: float,
+        *,
+        owner: str | None = None,
     ) -> Intent:
-        """Moves a live lease's expiry; raises LeaseLost unless the token holds it."""
+        """Moves a live lease's expiry; raises LeaseLost unless the token holds
+        it and `owner` (when given) claimed it."""
 
     async def intent_get(self, intent_id: str, now: float) -> Intent | None:
         """Returns the intent, first settling its lease if that has expired."""
@@ -304,6 +355,47 @@ class Store(Protocol):
     async def intent_requeue(self, intent_id: str, now: float) -> Intent:
         """Reopens a dead intent with fresh attempts; raises NotFound unless it
         exists and is dead."""
+
+    # -- control writes ------------------------------------------------------
+    async def intent_cancel(
+        self, intent_id: str, owner: str | None, now: float
+    ) -> Intent:
+        """Cancels an intent of `owner` (any owner when None): an open one is
+        `cancelled` at once; a claimed one gets `cancel_requested`, and its
+        holder's completion or lease expiry then ends it cancelled (asking
+        twice is harmless). Raises NotFound when the caller cannot see it and
+        Conflict when it is terminal already."""
+
+    async def intent_reopen(
+        self, intent_id: str, owner: str | None, now: float
+    ) -> Intent:
+        """Reopens a dead or cancelled intent of `owner` (any when None) with
+        fresh attempts, due now. Raises NotFound when the caller cannot see it
+        and Conflict when it is in another state."""
+
+    async def intent_bulk_count(self, match: BulkFilter) -> int:
+        """Counts the intents the filter matches."""
+
+    async def intent_bulk_step(
+        self,
+        action: Literal["requeue", "cancel"],
+        match: BulkFilter,
+        now: float,
+        limit: int,
+    ) -> int:
+        """One batch of a bulk action, in one transaction: requeues (dead) or
+        cancels (open) up to `limit` matching intents, as `intent_reopen` and
+        `intent_cancel` would; returns how many. The caller repeats until a
+        batch comes back short, so other writes interleave between batches."""
+
+    # -- events ---------------------------------------------------------------
+    async def intent_events(
+        self, intent_id: str, owner: str | None
+    ) -> list[IntentEvent] | None:
+        """The intent's timeline, oldest first, or None when the caller (`owner`,
+        None for the admin) cannot see it. Every write that changes an intent's
+        status records its event in the same statement, and purging the intent
+        removes its events."""
 
     async def idempotency_purge(self, before: float) -> int:
         """Deletes idempotency records created before `before`; returns how many."""

@@ -7,9 +7,10 @@ only adapts the few values its driver wants in another shape (the capability lis
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
-from intent_bus.storage.base import ClaimQuery, Lease
+from intent_bus.storage.base import BulkFilter, ClaimQuery, Lease
 
 
 def as_params(record: Any) -> dict[str, Any]:
@@ -56,32 +57,51 @@ def next_due_gate(lease: Lease | None) -> dict[str, Any]:
     }
 
 
+def token_hash(claim_token: str) -> str:
+    """What a completed intent keeps of the token that completed it: enough to
+    recognise that token's retry, not enough to act with it."""
+    return hashlib.sha256(claim_token.encode()).hexdigest()
+
+
 def fulfill_params(
-    intent_id: str, claim_token: str, result: bytes | None, result_type: str, now: float
+    intent_id: str,
+    claim_token: str,
+    result: bytes | None,
+    result_type: str,
+    now: float,
+    owner: str | None,
 ) -> dict[str, Any]:
     return {
-        "id": intent_id,
-        "claim_token": claim_token,
+        **held_params(intent_id, claim_token, now, owner),
         "result": result,
         "result_type": result_type,
-        "now": now,
     }
 
 
 def extend_params(
-    intent_id: str, claim_token: str, expires_at: float, now: float
+    intent_id: str, claim_token: str, expires_at: float, now: float, owner: str | None
 ) -> dict[str, Any]:
     return {
         "id": intent_id,
         "claim_token": claim_token,
         "lease_expires_at": expires_at,
         "now": now,
+        "lease_owner": owner,
     }
 
 
-def held_params(intent_id: str, claim_token: str, now: float) -> dict[str, Any]:
-    """Which lease a fail must hold (`intent_leased`)."""
-    return {"id": intent_id, "claim_token": claim_token, "now": now}
+def held_params(
+    intent_id: str, claim_token: str, now: float, owner: str | None
+) -> dict[str, Any]:
+    """Which lease a completion must hold (`intent_leased`), and how its retry
+    is recognised (`intent_completed_by`)."""
+    return {
+        "id": intent_id,
+        "claim_token": claim_token,
+        "now": now,
+        "lease_owner": owner,
+        "token_hash": token_hash(claim_token),
+    }
 
 
 def kv_set_params(
@@ -104,3 +124,21 @@ def dead_list_params(
     owner: str | None, namespace: str | None, limit: int
 ) -> dict[str, Any]:
     return {"owner": owner, "namespace": namespace, "limit": limit}
+
+
+def bulk_params(match: BulkFilter) -> dict[str, Any]:
+    """A bulk filter, its error substring as a lowercase LIKE pattern (escaped
+    with a backslash, so `%` and `_` match themselves)."""
+    pattern = None
+    if match.error_contains is not None:
+        escaped = match.error_contains.lower()
+        for special in ("\\", "%", "_"):
+            escaped = escaped.replace(special, "\\" + special)
+        pattern = f"%{escaped}%"
+    return {
+        "status": match.status,
+        "owner": match.owner,
+        "goal": match.goal,
+        "namespace": match.namespace,
+        "error_pattern": pattern,
+    }

@@ -87,7 +87,7 @@ def test_queue_stats_count_intents_by_status_and_namespace(
     kill(client, "doomed", "graveyard", "boom")
 
     stats = admin.queue_stats()
-    zero = {"open": 0, "claimed": 0, "fulfilled": 0, "dead": 0}
+    zero = {"open": 0, "claimed": 0, "fulfilled": 0, "dead": 0, "cancelled": 0}
     assert stats["by_namespace"]["stats"] == {**zero, "open": 2}
     assert stats["by_namespace"]["graveyard"] == {**zero, "dead": 1}
     assert stats["by_status"] == {**zero, "open": 2, "dead": 1}

@@ -67,12 +67,20 @@ def test_lease_operations_need_the_current_token(tenant: Api, action: str) -> No
 
 
 def test_terminal_intent_cannot_be_fulfilled_again(tenant: Api) -> None:
+    """Only a repeat of the very same fulfill is answered (issue 14, item 2: a
+    retry after a lost answer); another result from that token is lease_lost."""
     tenant.publish()
     lease = tenant.claim_ok()
-    body = {"claim_token": lease["claim_token"]}
-    assert tenant.post(f"/fulfill/{lease['id']}", body).status_code == 200
-    again = tenant.post(f"/fulfill/{lease['id']}", body)
-    assert again.status_code == 404 and error_code(again) == "lease_lost"
+    body = {"claim_token": lease["claim_token"], "result": 1}
+    first = tenant.post(f"/fulfill/{lease['id']}", body)
+    assert first.status_code == 200
+    repeat = tenant.post(f"/fulfill/{lease['id']}", body)
+    assert repeat.status_code == 200 and repeat.json() == first.json()
+    other = tenant.post(f"/fulfill/{lease['id']}", {**body, "result": 2})
+    assert other.status_code == 404 and error_code(other) == "lease_lost"
+    failed = tenant.post(f"/fail/{lease['id']}", {**body, "error": "x"})
+    assert failed.status_code == 404 and error_code(failed) == "lease_lost"
+    assert tenant.get(f"/result/{lease['id']}").json()["result"] == 1
 
 
 def test_fail_reopens_with_backoff_within_the_jitter_bound(tenant: Api) -> None:

@@ -16,7 +16,17 @@ from intent_bus.server import schemas
 from intent_bus.storage.base import Intent, NewIntent
 
 STORED_ONLY = frozenset(
-    {"owner", "payload", "backoff_base", "claim_token", "worker_id", "updated_at"}
+    {
+        "owner",
+        "payload",
+        "backoff_base",
+        "claim_token",
+        "worker_id",
+        "updated_at",
+        "lease_owner",
+        "cancel_requested",
+        "done_kind",
+    }
 )
 """Columns the store keeps that the status/result views do not show."""
 

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from intent_bus.server.http.endpoint import Endpoint
-from intent_bus.server.routes import admin, intents, kv, leases, meta, schedules, ui
+from intent_bus.server.routes import (
+    admin,
+    control,
+    intents,
+    kv,
+    leases,
+    meta,
+    schedules,
+    ui,
+)
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     *meta.ENDPOINTS,
@@ -11,6 +20,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *leases.ENDPOINTS,
     *kv.ENDPOINTS,
     *admin.ENDPOINTS,
+    *control.ENDPOINTS,
     *schedules.ENDPOINTS,
     *ui.ENDPOINTS,
 )

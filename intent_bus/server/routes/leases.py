@@ -124,7 +124,12 @@ async def fulfill(call: Call, body: FulfillRequest) -> Reply:
         raise invalid_request("result: must be a string when result_type is text")
     result = encode_value(body.result)
     intent = await call.services.store.intent_fulfill(
-        _intent_id(call), body.claim_token, result, body.result_type, call.now
+        _intent_id(call),
+        body.claim_token,
+        result,
+        body.result_type,
+        call.now,
+        owner=call.caller.owner,
     )
     return json_reply(200, fulfill_view(intent, call.now))
 
@@ -143,6 +148,7 @@ async def fail(call: Call, body: FailRequest) -> Reply:
         policy.truncate_error(body.error),
         retry_delay,
         call.now,
+        owner=call.caller.owner,
     )
     if intent.status == protocol.STATUS_OPEN:
         services.hub.notify()
@@ -159,6 +165,7 @@ async def extend_claim(call: Call, body: ExtendRequest) -> Reply:
         body.claim_token,
         policy.lease_expiry(call.now, seconds),
         call.now,
+        owner=call.caller.owner,
     )
     return json_reply(200, extend_view(intent, call.now, seconds))
 

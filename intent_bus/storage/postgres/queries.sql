@@ -207,6 +207,9 @@ SET status = 'claimed',
     claim_token = :claim_token,
     lease_expires_at = :lease_expires_at,
     worker_id = :worker_id,
+    lease_owner = :owner,
+    done_token_hash = NULL,
+    done_kind = NULL,
     updated_at = :now
 FROM best
 WHERE intents.seq = best.seq
@@ -261,17 +264,20 @@ WHERE status = 'open'
 -- name: intent_fulfill
 -- Completes the intent if the token holds its live lease.
 UPDATE intents
-SET status = 'fulfilled',
-    result = :result,
-    result_type = :result_type,
+SET status = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'fulfilled' END,
+    result = CASE WHEN cancel_requested THEN NULL ELSE CAST(:result AS BYTEA) END,
+    result_type = CASE WHEN cancel_requested THEN NULL ELSE CAST(:result_type AS TEXT) END,
     completed_at = :now,
     claim_token = NULL,
     lease_expires_at = NULL,
+    done_token_hash = :token_hash,
+    done_kind = 'fulfill',
     updated_at = :now
 WHERE id = :id
   AND status = 'claimed'
   AND claim_token = :claim_token
   AND lease_expires_at > :now
+  AND (CAST(:lease_owner AS TEXT) IS NULL OR lease_owner IS NULL OR lease_owner = :lease_owner)
 RETURNING *
 
 -- name: intent_leased
@@ -282,6 +288,7 @@ WHERE id = :id
   AND status = 'claimed'
   AND claim_token = :claim_token
   AND lease_expires_at > :now
+  AND (CAST(:lease_owner AS TEXT) IS NULL OR lease_owner IS NULL OR lease_owner = :lease_owner)
 FOR UPDATE
 
 -- name: intent_fail_reopen
@@ -292,6 +299,8 @@ SET status = 'open',
     error = :error,
     claim_token = NULL,
     lease_expires_at = NULL,
+    done_token_hash = :token_hash,
+    done_kind = 'fail',
     updated_at = :now
 WHERE id = :id
 RETURNING *
@@ -304,6 +313,8 @@ SET status = 'dead',
     completed_at = :now,
     claim_token = NULL,
     lease_expires_at = NULL,
+    done_token_hash = :token_hash,
+    done_kind = 'fail',
     updated_at = :now
 WHERE id = :id
 RETURNING *
@@ -317,6 +328,7 @@ WHERE id = :id
   AND status = 'claimed'
   AND claim_token = :claim_token
   AND lease_expires_at > :now
+  AND (CAST(:lease_owner AS TEXT) IS NULL OR lease_owner IS NULL OR lease_owner = :lease_owner)
 RETURNING *
 
 -- name: intent_get
@@ -331,13 +343,23 @@ WHERE id = :id
 -- replica when one reopened. Returns how many it settled.
 WITH settled AS (
     UPDATE intents
-    SET status = CASE WHEN claim_attempts < max_attempts THEN 'open' ELSE 'dead' END,
-        run_at = CASE WHEN claim_attempts < max_attempts THEN :now ELSE run_at END,
+    SET status = CASE
+        WHEN cancel_requested THEN 'cancelled'
+        WHEN claim_attempts < max_attempts THEN 'open'
+        ELSE 'dead'
+    END,
+        run_at = CASE
+        WHEN NOT cancel_requested AND claim_attempts < max_attempts THEN :now
+        ELSE run_at
+    END,
         error = CASE
-            WHEN claim_attempts < max_attempts THEN error
+            WHEN cancel_requested OR claim_attempts < max_attempts THEN error
             ELSE 'lease expired'
         END,
-        completed_at = CASE WHEN claim_attempts < max_attempts THEN NULL ELSE :now END,
+        completed_at = CASE
+        WHEN NOT cancel_requested AND claim_attempts < max_attempts THEN NULL
+        ELSE :now
+    END,
         claim_token = NULL,
         lease_expires_at = NULL,
         updated_at = :now
@@ -363,10 +385,23 @@ SELECT
 -- name: intent_settle_lease
 -- Settles one intent's lease if it has expired (see intent_settle_leases).
 UPDATE intents
-SET status = CASE WHEN claim_attempts < max_attempts THEN 'open' ELSE 'dead' END,
-    run_at = CASE WHEN claim_attempts < max_attempts THEN :now ELSE run_at END,
-    error = CASE WHEN claim_attempts < max_attempts THEN error ELSE 'lease expired' END,
-    completed_at = CASE WHEN claim_attempts < max_attempts THEN NULL ELSE :now END,
+SET status = CASE
+        WHEN cancel_requested THEN 'cancelled'
+        WHEN claim_attempts < max_attempts THEN 'open'
+        ELSE 'dead'
+    END,
+    run_at = CASE
+        WHEN NOT cancel_requested AND claim_attempts < max_attempts THEN :now
+        ELSE run_at
+    END,
+    error = CASE
+        WHEN cancel_requested OR claim_attempts < max_attempts THEN error
+        ELSE 'lease expired'
+    END,
+    completed_at = CASE
+        WHEN NOT cancel_requested AND claim_attempts < max_attempts THEN NULL
+        ELSE :now
+    END,
     claim_token = NULL,
     lease_expires_at = NULL,
     updated_at = :now
@@ -381,7 +416,7 @@ DELETE FROM intents
 WHERE seq IN (
     SELECT seq
     FROM intents
-    WHERE status IN ('fulfilled', 'dead')
+    WHERE status IN ('fulfilled', 'dead', 'cancelled')
       AND completed_at < :before
     LIMIT :limit
     FOR UPDATE SKIP LOCKED
@@ -421,6 +456,8 @@ SET status = 'open',
     result_type = NULL,
     claim_token = NULL,
     lease_expires_at = NULL,
+    done_token_hash = NULL,
+    done_kind = NULL,
     updated_at = :now
 WHERE id = :id
   AND status = 'dead'

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
+from typing import Any, Literal
 
 import psycopg
 from psycopg.rows import DictRow, dict_row
@@ -24,9 +24,11 @@ from psycopg_pool import AsyncConnectionPool
 
 from intent_bus.storage.base import (
     ApiKey,
+    BulkFilter,
     ClaimQuery,
     Idempotency,
     Intent,
+    IntentEvent,
     Lease,
     NewIntent,
     Poll,
@@ -35,9 +37,15 @@ from intent_bus.storage.base import (
     Role,
     StoredResponse,
 )
+from intent_bus.storage.completions import (
+    replayed_fail,
+    replayed_fulfill,
+    settled_refusal,
+)
 from intent_bus.storage.errors import Busy, Conflict, LeaseLost, NotFound
 from intent_bus.storage.params import (
     as_params,
+    bulk_params,
     claim_params,
     dead_list_params,
     extend_params,
@@ -307,9 +315,21 @@ class PostgresStore(PostgresSchedules):
         result: bytes | None,
         result_type: str,
         now: float,
+        *,
+        owner: str | None = None,
     ) -> Intent:
-        params = fulfill_params(intent_id, claim_token, result, result_type, now)
-        return await self._leased_update("intent_fulfill", intent_id, params)
+        params = fulfill_params(intent_id, claim_token, result, result_type, now, owner)
+        async with self._statement() as cur:
+            row = await (await self._run(cur, "intent_fulfill", params)).fetchone()
+            if row is not None:
+                return intent_from_row(row)
+            # No live lease: a retry of this token's own fulfill, or a stray.
+            earlier = await self._completed_by(cur, params)
+        return replayed_fulfill(intent_id, earlier, result, result_type)
+
+    async def _completed_by(self, cur: Cursor, params: dict[str, Any]) -> Intent | None:
+        row = await (await self._run(cur, "intent_completed_by", params)).fetchone()
+        return intent_from_row(row) if row else None
 
     async def intent_fail(
         self,
@@ -318,14 +338,20 @@ class PostgresStore(PostgresSchedules):
         error: str,
         retry_delay: RetryDelay,
         now: float,
+        *,
+        owner: str | None = None,
     ) -> Intent:
-        lease = held_params(intent_id, claim_token, now)
+        held_lease = held_params(intent_id, claim_token, now, owner)
+        params: dict[str, Any] = {**held_lease, "error": error}
         async with self._tx() as cur:
-            held = await (await self._run(cur, "intent_leased", lease)).fetchone()
+            held = await (await self._run(cur, "intent_leased", held_lease)).fetchone()
             if held is None:
-                raise LeaseLost(intent_id)
-            params: dict[str, Any] = {"id": intent_id, "error": error, "now": now}
-            if held["claim_attempts"] < held["max_attempts"]:
+                earlier = await self._completed_by(cur, held_lease)
+                return replayed_fail(intent_id, earlier, error)
+            if held["cancel_requested"]:
+                await self._run(cur, "intent_fail_cancel", params)
+                row = await cur.fetchone()
+            elif held["claim_attempts"] < held["max_attempts"]:
                 delay = retry_delay(held["claim_attempts"], held["backoff_base"])
                 await self._run(
                     cur, "intent_fail_reopen", {**params, "run_at": now + delay}
@@ -339,9 +365,15 @@ class PostgresStore(PostgresSchedules):
         return intent_from_row(row)
 
     async def intent_extend(
-        self, intent_id: str, claim_token: str, expires_at: float, now: float
+        self,
+        intent_id: str,
+        claim_token: str,
+        expires_at: float,
+        now: float,
+        *,
+        owner: str | None = None,
     ) -> Intent:
-        params = extend_params(intent_id, claim_token, expires_at, now)
+        params = extend_params(intent_id, claim_token, expires_at, now, owner)
         return await self._leased_update("intent_extend", intent_id, params)
 
     async def intent_get(self, intent_id: str, now: float) -> Intent | None:
@@ -400,6 +432,70 @@ class PostgresStore(PostgresSchedules):
         if row is None:
             raise NotFound(intent_id)
         return intent_from_row(row)
+
+    # -- control writes -----------------------------------------------------------
+    async def intent_cancel(
+        self, intent_id: str, owner: str | None, now: float
+    ) -> Intent:
+        params = {"id": intent_id, "owner": owner, "now": now}
+        async with self._tx() as cur:
+            # A lease that expired unseen is settled first: its intent is
+            # open (cancel it now), or dead already.
+            await self._run(cur, "intent_settle_lease", params)
+            for name in ("intent_cancel_open", "intent_cancel_claimed"):
+                row = await (await self._run(cur, name, params)).fetchone()
+                if row is not None:
+                    return intent_from_row(row)
+            seen = await (await self._run(cur, "intent_visible", params)).fetchone()
+        raise settled_refusal(intent_id, intent_from_row(seen) if seen else None)
+
+    async def intent_reopen(
+        self, intent_id: str, owner: str | None, now: float
+    ) -> Intent:
+        params = {"id": intent_id, "owner": owner, "now": now}
+        async with self._tx() as cur:
+            row = await (await self._run(cur, "intent_reopen", params)).fetchone()
+            if row is not None:
+                await self._notify(cur)
+                return intent_from_row(row)
+            seen = await (await self._run(cur, "intent_visible", params)).fetchone()
+        raise settled_refusal(intent_id, intent_from_row(seen) if seen else None)
+
+    async def intent_bulk_count(self, match: BulkFilter) -> int:
+        async with self._statement() as cur:
+            row = await (
+                await self._run(cur, "intent_bulk_count", bulk_params(match))
+            ).fetchone()
+        return int(row["n"]) if row else 0
+
+    async def intent_bulk_step(
+        self,
+        action: Literal["requeue", "cancel"],
+        match: BulkFilter,
+        now: float,
+        limit: int,
+    ) -> int:
+        params = {**bulk_params(match), "now": now, "limit": limit}
+        async with self._tx() as cur:
+            await self._run(cur, f"intent_bulk_{action}", params)
+            changed = max(cur.rowcount, 0)
+            if changed and action == "requeue":
+                await self._notify(cur)
+        return changed
+
+    # -- events -------------------------------------------------------------------
+    async def intent_events(
+        self, intent_id: str, owner: str | None
+    ) -> list[IntentEvent] | None:
+        params = {"id": intent_id, "owner": owner}
+        async with self._tx() as cur:
+            if (
+                await (await self._run(cur, "intent_visible", params)).fetchone()
+                is None
+            ):
+                return None
+            rows = await (await self._run(cur, "intent_event_list", params)).fetchall()
+        return [IntentEvent(**row) for row in rows]
 
     async def idempotency_purge(self, before: float) -> int:
         return await self._purge("idempotency_purge", {"before": before}, PURGE_BATCH)

@@ -63,7 +63,7 @@ def claim(
                 best = rank
     if best is None:
         return None
-    granted = {**lease_params(lease, now), "seq": best[2]}
+    granted = {**lease_params(lease, now), "seq": best[2], "owner": query.owner}
     return fetch_intents(conn, "intent_claim_chosen", granted)[0]
 
 

@@ -119,10 +119,23 @@ WHERE id = :id;
 -- Reopens up to :limit intents whose lease expired (oldest expiry first), or kills
 -- them when their attempts are spent.
 UPDATE intents
-SET status = CASE WHEN claim_attempts < max_attempts THEN 'open' ELSE 'dead' END,
-    run_at = CASE WHEN claim_attempts < max_attempts THEN :now ELSE run_at END,
-    error = CASE WHEN claim_attempts < max_attempts THEN error ELSE 'lease expired' END,
-    completed_at = CASE WHEN claim_attempts < max_attempts THEN NULL ELSE :now END,
+SET status = CASE
+        WHEN cancel_requested THEN 'cancelled'
+        WHEN claim_attempts < max_attempts THEN 'open'
+        ELSE 'dead'
+    END,
+    run_at = CASE
+        WHEN NOT cancel_requested AND claim_attempts < max_attempts THEN :now
+        ELSE run_at
+    END,
+    error = CASE
+        WHEN cancel_requested OR claim_attempts < max_attempts THEN error
+        ELSE 'lease expired'
+    END,
+    completed_at = CASE
+        WHEN NOT cancel_requested AND claim_attempts < max_attempts THEN NULL
+        ELSE :now
+    END,
     claim_token = NULL,
     lease_expires_at = NULL,
     updated_at = :now
@@ -138,10 +151,23 @@ WHERE seq IN (
 -- name: intent_settle_lease
 -- Settles one intent's lease if it has expired (see intent_settle_leases).
 UPDATE intents
-SET status = CASE WHEN claim_attempts < max_attempts THEN 'open' ELSE 'dead' END,
-    run_at = CASE WHEN claim_attempts < max_attempts THEN :now ELSE run_at END,
-    error = CASE WHEN claim_attempts < max_attempts THEN error ELSE 'lease expired' END,
-    completed_at = CASE WHEN claim_attempts < max_attempts THEN NULL ELSE :now END,
+SET status = CASE
+        WHEN cancel_requested THEN 'cancelled'
+        WHEN claim_attempts < max_attempts THEN 'open'
+        ELSE 'dead'
+    END,
+    run_at = CASE
+        WHEN NOT cancel_requested AND claim_attempts < max_attempts THEN :now
+        ELSE run_at
+    END,
+    error = CASE
+        WHEN cancel_requested OR claim_attempts < max_attempts THEN error
+        ELSE 'lease expired'
+    END,
+    completed_at = CASE
+        WHEN NOT cancel_requested AND claim_attempts < max_attempts THEN NULL
+        ELSE :now
+    END,
     claim_token = NULL,
     lease_expires_at = NULL,
     updated_at = :now
@@ -239,6 +265,9 @@ SET status = 'claimed',
     claim_token = :claim_token,
     lease_expires_at = :lease_expires_at,
     worker_id = :worker_id,
+    lease_owner = :owner,
+    done_token_hash = NULL,
+    done_kind = NULL,
     claim_attempts = claim_attempts + 1,
     updated_at = :now
 WHERE seq = :seq
@@ -298,17 +327,20 @@ WHERE status = 'open'
 -- name: intent_fulfill
 -- Completes a live lease with its result.
 UPDATE intents
-SET status = 'fulfilled',
-    result = :result,
-    result_type = :result_type,
+SET status = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'fulfilled' END,
+    result = CASE WHEN cancel_requested THEN NULL ELSE :result END,
+    result_type = CASE WHEN cancel_requested THEN NULL ELSE :result_type END,
     completed_at = :now,
     claim_token = NULL,
     lease_expires_at = NULL,
+    done_token_hash = :token_hash,
+    done_kind = 'fulfill',
     updated_at = :now
 WHERE id = :id
   AND status = 'claimed'
   AND claim_token = :claim_token
   AND lease_expires_at > :now
+  AND (:lease_owner IS NULL OR lease_owner IS NULL OR lease_owner = :lease_owner)
 RETURNING *;
 
 -- name: intent_leased
@@ -318,7 +350,8 @@ FROM intents
 WHERE id = :id
   AND status = 'claimed'
   AND claim_token = :claim_token
-  AND lease_expires_at > :now;
+  AND lease_expires_at > :now
+  AND (:lease_owner IS NULL OR lease_owner IS NULL OR lease_owner = :lease_owner);
 
 -- name: intent_fail_reopen
 -- Returns a failed intent to open, due again at run_at.
@@ -328,6 +361,8 @@ SET status = 'open',
     error = :error,
     claim_token = NULL,
     lease_expires_at = NULL,
+    done_token_hash = :token_hash,
+    done_kind = 'fail',
     updated_at = :now
 WHERE id = :id
 RETURNING *;
@@ -340,6 +375,8 @@ SET status = 'dead',
     completed_at = :now,
     claim_token = NULL,
     lease_expires_at = NULL,
+    done_token_hash = :token_hash,
+    done_kind = 'fail',
     updated_at = :now
 WHERE id = :id
 RETURNING *;
@@ -353,6 +390,7 @@ WHERE id = :id
   AND status = 'claimed'
   AND claim_token = :claim_token
   AND lease_expires_at > :now
+  AND (:lease_owner IS NULL OR lease_owner IS NULL OR lease_owner = :lease_owner)
 RETURNING *;
 
 -- name: intent_purge
@@ -363,7 +401,7 @@ WHERE seq IN (
     FROM intents INDEXED BY intents_completed
     WHERE completed_at IS NOT NULL
       AND completed_at < :before
-      AND status IN ('fulfilled', 'dead')
+      AND status IN ('fulfilled', 'dead', 'cancelled')
     LIMIT :limit
 );
 
@@ -401,6 +439,8 @@ SET status = 'open',
     result = NULL,
     result_type = NULL,
     run_at = :now,
+    done_token_hash = NULL,
+    done_kind = NULL,
     updated_at = :now
 WHERE id = :id
   AND status = 'dead'

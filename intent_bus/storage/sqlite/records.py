@@ -30,6 +30,7 @@ _INTENT_REALS: Final = frozenset(
     }
 )
 _KEY_REALS: Final = frozenset({"created_at", "revoked_at"})
+_INTENT_BOOL: Final = _INTENT_FIELDS.index("cancel_requested")
 _SCHEDULE_FIELDS: Final = tuple(f.name for f in dataclasses.fields(Schedule))
 _SCHEDULE_REALS: Final = frozenset(
     {"next_fire_at", "created_at", "updated_at", "last_scheduled_for"}
@@ -89,8 +90,23 @@ def _records(
     return records
 
 
+def _intent(*values: Any) -> Intent:
+    """An Intent from a row; SQLite keeps booleans as 0 and 1."""
+    if type(values[_INTENT_BOOL]) is int:
+        values = (
+            *values[:_INTENT_BOOL],
+            bool(values[_INTENT_BOOL]),
+            *values[_INTENT_BOOL + 1 :],
+        )
+    return Intent(*values)
+
+
 def fetch_intents(conn: sqlite3.Connection, name: str, params: Any) -> list[Intent]:
-    return _records(conn, name, params, Intent, _INTENT_FIELDS, _INTENT_REALS)
+    return _records(conn, name, params, _intent, _INTENT_FIELDS, _INTENT_REALS)
+
+
+def first(records: list[Intent]) -> Intent | None:
+    return records[0] if records else None
 
 
 def fetch_keys(conn: sqlite3.Connection, name: str, params: Any) -> list[ApiKey]:

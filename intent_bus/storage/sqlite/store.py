@@ -14,13 +14,15 @@ import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 from intent_bus.storage.base import (
     ApiKey,
+    BulkFilter,
     ClaimQuery,
     Idempotency,
     Intent,
+    IntentEvent,
     Lease,
     NewIntent,
     Poll,
@@ -29,10 +31,16 @@ from intent_bus.storage.base import (
     Role,
     StoredResponse,
 )
+from intent_bus.storage.completions import (
+    replayed_fail,
+    replayed_fulfill,
+    settled_refusal,
+)
 from intent_bus.storage.errors import Conflict, LeaseLost, NotFound
 from intent_bus.storage.migrate import Migration, load_migrations, migrations_dir
 from intent_bus.storage.params import (
     as_params,
+    bulk_params,
     dead_list_params,
     extend_params,
     fulfill_params,
@@ -42,7 +50,13 @@ from intent_bus.storage.params import (
 )
 from intent_bus.storage.sqlite.claim import claim, next_due
 from intent_bus.storage.sqlite.migrate import apply_migrations
-from intent_bus.storage.sqlite.records import Q, fetch_intents, fetch_keys, fetch_rows
+from intent_bus.storage.sqlite.records import (
+    Q,
+    fetch_intents,
+    fetch_keys,
+    fetch_rows,
+    first,
+)
 from intent_bus.storage.sqlite.schedules import SqliteSchedules
 from intent_bus.storage.sqlite.url import (
     DEFAULT_CACHE_MIB,
@@ -255,9 +269,19 @@ class SqliteStore(SqliteSchedules):
         result: bytes | None,
         result_type: str,
         now: float,
+        *,
+        owner: str | None = None,
     ) -> Intent:
-        params = fulfill_params(intent_id, claim_token, result, result_type, now)
-        return await self._leased_update("intent_fulfill", intent_id, params)
+        params = fulfill_params(intent_id, claim_token, result, result_type, now, owner)
+
+        def op(conn: sqlite3.Connection) -> Intent:
+            done = fetch_intents(conn, "intent_fulfill", params)
+            if done:
+                return done[0]
+            earlier = fetch_intents(conn, "intent_completed_by", params)
+            return replayed_fulfill(intent_id, first(earlier), result, result_type)
+
+        return await self._run(op)
 
     async def intent_fail(
         self,
@@ -266,15 +290,20 @@ class SqliteStore(SqliteSchedules):
         error: str,
         retry_delay: RetryDelay,
         now: float,
+        *,
+        owner: str | None = None,
     ) -> Intent:
+        held = held_params(intent_id, claim_token, now, owner)
+
         def op(conn: sqlite3.Connection) -> Intent:
-            leased = fetch_intents(
-                conn, "intent_leased", held_params(intent_id, claim_token, now)
-            )
+            leased = fetch_intents(conn, "intent_leased", held)
             if not leased:
-                raise LeaseLost(f"no live lease on {intent_id!r} for that token")
+                earlier = fetch_intents(conn, "intent_completed_by", held)
+                return replayed_fail(intent_id, first(earlier), error)
             intent = leased[0]
-            params: dict[str, Any] = {"id": intent_id, "error": error, "now": now}
+            params: dict[str, Any] = {**held, "error": error}
+            if intent.cancel_requested:
+                return fetch_intents(conn, "intent_fail_cancel", params)[0]
             if intent.claim_attempts < intent.max_attempts:
                 delay = retry_delay(intent.claim_attempts, intent.backoff_base)
                 params["run_at"] = now + delay
@@ -284,9 +313,15 @@ class SqliteStore(SqliteSchedules):
         return await self._run(op)
 
     async def intent_extend(
-        self, intent_id: str, claim_token: str, expires_at: float, now: float
+        self,
+        intent_id: str,
+        claim_token: str,
+        expires_at: float,
+        now: float,
+        *,
+        owner: str | None = None,
     ) -> Intent:
-        params = extend_params(intent_id, claim_token, expires_at, now)
+        params = extend_params(intent_id, claim_token, expires_at, now, owner)
         return await self._leased_update("intent_extend", intent_id, params)
 
     async def intent_get(self, intent_id: str, now: float) -> Intent | None:
@@ -340,6 +375,72 @@ class SqliteStore(SqliteSchedules):
             return requeued[0]
 
         return await self._run(op)
+
+    # -- control writes -----------------------------------------------------------
+    async def intent_cancel(
+        self, intent_id: str, owner: str | None, now: float
+    ) -> Intent:
+        params = {"id": intent_id, "owner": owner, "now": now}
+
+        def op(conn: sqlite3.Connection) -> Intent:
+            # A lease that expired unseen is settled first: its intent is
+            # open (cancel it now), or dead already.
+            conn.execute(Q["intent_settle_lease"], params)
+            for name in ("intent_cancel_open", "intent_cancel_claimed"):
+                done = fetch_intents(conn, name, params)
+                if done:
+                    return done[0]
+            raise settled_refusal(
+                intent_id, first(fetch_intents(conn, "intent_visible", params))
+            )
+
+        return await self._run(op)
+
+    async def intent_reopen(
+        self, intent_id: str, owner: str | None, now: float
+    ) -> Intent:
+        params = {"id": intent_id, "owner": owner, "now": now}
+
+        def op(conn: sqlite3.Connection) -> Intent:
+            done = fetch_intents(conn, "intent_reopen", params)
+            if done:
+                return done[0]
+            raise settled_refusal(
+                intent_id, first(fetch_intents(conn, "intent_visible", params))
+            )
+
+        return await self._run(op)
+
+    async def intent_bulk_count(self, match: BulkFilter) -> int:
+        params = bulk_params(match)
+        return await self._read_snapshot(
+            lambda conn: int(fetch_rows(conn, "intent_bulk_count", params)[0][0])
+        )
+
+    async def intent_bulk_step(
+        self,
+        action: Literal["requeue", "cancel"],
+        match: BulkFilter,
+        now: float,
+        limit: int,
+    ) -> int:
+        params = {**bulk_params(match), "now": now, "limit": limit}
+        name = f"intent_bulk_{action}"
+        return await self._run(lambda conn: conn.execute(Q[name], params).rowcount)
+
+    # -- events -------------------------------------------------------------------
+    async def intent_events(
+        self, intent_id: str, owner: str | None
+    ) -> list[IntentEvent] | None:
+        params = {"id": intent_id, "owner": owner}
+
+        def op(conn: sqlite3.Connection) -> list[IntentEvent] | None:
+            if not fetch_rows(conn, "intent_visible", params):
+                return None
+            rows = fetch_rows(conn, "intent_event_list", params)
+            return [IntentEvent(*row) for row in rows]
+
+        return await self._read_snapshot(op)
 
     async def idempotency_purge(self, before: float) -> int:
         return await self._purge("idempotency_purge", {"before": before})

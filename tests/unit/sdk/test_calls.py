@@ -292,11 +292,21 @@ def test_kv_get_gives_default_when_missing() -> None:
         calls.kv_get("k").parse(respond(200, {}), False)
 
 
-def test_lease_404_after_a_lost_answer_counts_as_done() -> None:
-    parse = calls.fulfill("i1", "tok", None, "json").parse
-    assert parse(respond(404, envelope("lease_lost")), True)["uncertain"] is True
-    with pytest.raises(IntentBusLeaseLostError):
-        parse(respond(404, envelope("lease_lost")), False)
+def test_lease_404_is_lease_lost_even_after_a_lost_answer() -> None:
+    """The server answers a retried completion it stored with 200 (issue 14,
+    item 2), so a 404 after a retry is no longer taken for success."""
+    for call in (
+        calls.fulfill("i1", "tok", None, "json"),
+        calls.fail("i1", "tok", "boom"),
+    ):
+        for uncertain in (True, False):
+            with pytest.raises(IntentBusLeaseLostError):
+                call.parse(respond(404, envelope("lease_lost")), uncertain)
+    done = calls.fulfill("i1", "tok", None, "json").parse
+    assert done(respond(200, {"id": "i1", "status": "fulfilled"}), True) == {
+        "id": "i1",
+        "status": "fulfilled",
+    }
     extend = calls.extend_claim("i1", "tok", 5).parse
     with pytest.raises(IntentBusLeaseLostError):
         extend(respond(404, envelope("lease_lost")), True)

@@ -15,6 +15,7 @@ from intent_bus.server import schemas
     ("literal", "values"),
     [
         (schemas.StatusName, protocol.STATUSES),
+        (schemas.EventType, protocol.EVENT_TYPES),
         (schemas.Visibility, protocol.VISIBILITIES),
         (schemas.ResultType, protocol.RESULT_TYPES),
         (schemas.RoleName, protocol.ROLES),

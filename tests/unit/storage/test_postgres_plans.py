@@ -33,6 +33,8 @@ PARAMS: dict[str, Any] = {
     "capabilities": ["gpu"],
     "now": 30_000.0,
     "claim_token": "t",
+    "lease_owner": "acme",
+    "token_hash": "h",
     "lease_expires_at": 30_060.0,
     "origin": "test",
     "id": "x",

@@ -28,6 +28,8 @@ PARAMS = {
     "seq": 1,
     "id": "x",
     "claim_token": "t",
+    "lease_owner": "acme",
+    "token_hash": "h",
     "lease_expires_at": 1060.0,
     "expires_at": 1060.0,
     "result": None,
