@@ -7,6 +7,7 @@ in how they lock and which statements they send.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from intent_bus.storage.base import NewIntent, Schedule, Tick
@@ -23,6 +24,12 @@ def advance_params(
         "last_scheduled_for": last[0].scheduled_for if last else None,
         "last_intent_id": last[1].id if last else None,
     }
+
+
+def tick_event_params(tick: Tick) -> dict[str, Any]:
+    """The `published` event's detail of a tick's intent: which schedule and tick."""
+    at = datetime.fromtimestamp(tick.scheduled_for, timezone.utc).isoformat()
+    return {"intent_id": tick.intent_id, "detail": f"schedule {tick.name}, tick {at}"}
 
 
 def schedule_key(owner: str, name: str) -> dict[str, Any]:

@@ -299,3 +299,16 @@ async def test_a_tick_triggered_at_its_own_time_is_not_published_again(
     assert after.next_fire_at == T0 + 60  # advanced: not stuck on the tick
     assert after.last_intent_id == manual.intent_id
     assert [t.scheduled_for for t in await fire(store, T0 + 60)] == [T0 + 60]
+
+
+async def test_the_published_event_names_the_schedule_and_tick(store: Store) -> None:
+    await store.schedule_put(schedule())
+    tick = (await fire(store, T0))[0]
+    manual = await store.schedule_trigger(
+        "acme", "nightly", lambda s, at: new_intent(owner=s.owner), T0 + 0.5
+    )
+
+    for fired, at in ((tick, "00"), (manual, "00.500000")):
+        events = await store.intent_events(fired.intent_id, "acme")
+        assert events is not None and events[0].type == "published"
+        assert events[0].detail == f"schedule nightly, tick 2023-11-14T22:14:{at}+00:00"

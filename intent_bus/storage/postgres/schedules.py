@@ -18,7 +18,11 @@ from psycopg.rows import DictRow
 
 from intent_bus.storage.base import FirePlan, NewIntent, Schedule, Tick, TickIntent
 from intent_bus.storage.errors import Conflict, NotFound
-from intent_bus.storage.firing import advance_params, schedule_key
+from intent_bus.storage.firing import (
+    advance_params,
+    schedule_key,
+    tick_event_params,
+)
 from intent_bus.storage.params import as_params
 from intent_bus.storage.postgres.records import schedule_from_row, tick_from_row
 
@@ -63,6 +67,7 @@ class PostgresSchedules:
                 continue  # published before
             params = {**as_params(intent), "now": now, "origin": self._origin}
             await self._run(cur, "intent_insert_notify", params)
+            await self._run(cur, "schedule_tick_event", tick_event_params(tick))
             published.append((tick, intent))
         return published
 

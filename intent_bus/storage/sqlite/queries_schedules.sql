@@ -80,6 +80,13 @@ VALUES (:owner, :name, :scheduled_for, :intent_id, :fired_at)
 ON CONFLICT (owner, name, scheduled_for) DO NOTHING
 RETURNING intent_id;
 
+-- name: schedule_tick_event
+-- Says in the intent's `published` event which schedule and tick published it.
+UPDATE intent_events
+SET detail = :detail
+WHERE intent_seq = (SELECT seq FROM intents WHERE id = :intent_id)
+  AND type = 'published';
+
 -- name: schedule_advance
 -- Moves a schedule to its next tick and remembers the last one it published.
 UPDATE schedules

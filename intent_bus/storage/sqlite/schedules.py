@@ -13,7 +13,11 @@ from typing import Any, Final, TypeVar
 
 from intent_bus.storage.base import FirePlan, NewIntent, Schedule, Tick, TickIntent
 from intent_bus.storage.errors import Conflict, NotFound
-from intent_bus.storage.firing import advance_params, schedule_key
+from intent_bus.storage.firing import (
+    advance_params,
+    schedule_key,
+    tick_event_params,
+)
 from intent_bus.storage.params import as_params
 from intent_bus.storage.sqlite.records import (
     Q,
@@ -40,6 +44,7 @@ def _publish_ticks(
         tick = Tick(schedule.owner, schedule.name, scheduled_for, intent.id, now)
         if fetch_rows(conn, "schedule_tick_insert", as_params(tick)):
             conn.execute(Q["intent_insert"], {**as_params(intent), "now": now})
+            conn.execute(Q["schedule_tick_event"], tick_event_params(tick))
             published.append((tick, intent))
     return published
 
