@@ -132,6 +132,9 @@ def test_trigger_publishes_one_intent_now(tenant: Api) -> None:
         "open",
     )
     assert tenant.get("/schedules/manual").json()["last_intent_id"] == tick["intent_id"]
+    events = tenant.get(f"/intents/{tick['intent_id']}/events").json()["events"]
+    assert events[0]["type"] == "published"
+    assert events[0]["detail"].startswith("schedule manual, tick 20")
     assert tenant.post("/schedules/nope/trigger").status_code == 404
 
 
