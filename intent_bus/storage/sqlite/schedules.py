@@ -1,8 +1,8 @@
 """The SQLite backend's schedule methods (the `Store` block `-- schedules --`).
 
 Each method is one writer operation, so one transaction: firing a schedule
-publishes its intents, records their ticks and advances it atomically, and the
-primary key of `schedule_ticks` refuses a tick recorded before.
+records its ticks, publishes their intents and advances it atomically, and a
+tick already in `schedule_ticks` (its primary key) is not published again.
 """
 
 from __future__ import annotations
