@@ -28,6 +28,8 @@ if TYPE_CHECKING:
         ClaimResponse,
         IntentResult,
         IntentStatus,
+        Schedule,
+        ScheduleTick,
     )
     from intent_bus.worker.context import JobContext, current_job
     from intent_bus.worker.runtime import WorkerRuntime
@@ -39,6 +41,8 @@ _EXPORTS = {
     "ClaimResponse": "intent_bus.sdk.models",
     "IntentResult": "intent_bus.sdk.models",
     "IntentStatus": "intent_bus.sdk.models",
+    "Schedule": "intent_bus.sdk.models",
+    "ScheduleTick": "intent_bus.sdk.models",
     "IntentBusError": "intent_bus.sdk.exceptions",
     "IntentBusAuthError": "intent_bus.sdk.exceptions",
     "IntentBusRateLimitError": "intent_bus.sdk.exceptions",
@@ -64,6 +68,8 @@ __all__ = [
     "IntentResult",
     "IntentStatus",
     "JobContext",
+    "Schedule",
+    "ScheduleTick",
     "WorkerRuntime",
     "__version__",
     "current_job",

@@ -236,6 +236,46 @@ TEXT_PATTERN: Final = "^[^\\x00]*$"
 header values) matches this: PostgreSQL text cannot hold NUL, so a NUL is
 refused (400 invalid_request) on every backend alike."""
 
+# -- schedules ----------------------------------------------------------------
+SCHEDULE_NAME_MAX_CHARS: Final = 128
+SCHEDULE_NAME_PATTERN: Final = r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$"
+"""A schedule's name: 1..128 of A-Z a-z 0-9 . _ -, not starting with . or -."""
+CRON_MAX_CHARS: Final = 256
+TIMEZONE_MAX_CHARS: Final = 64
+DEFAULT_TIMEZONE: Final = "UTC"
+OVERLAP_ALLOW: Final = "allow"
+OVERLAP_SKIP: Final = "skip"
+OVERLAPS: Final = (OVERLAP_ALLOW, OVERLAP_SKIP)
+CATCH_UP_NONE: Final = "none"
+CATCH_UP_LATEST: Final = "latest"
+CATCH_UP_ALL: Final = "all"
+CATCH_UPS: Final = (CATCH_UP_NONE, CATCH_UP_LATEST, CATCH_UP_ALL)
+SCHEDULE_CATCH_UP_MAX: Final = 100
+"""catch_up "all" publishes at most this many missed ticks per schedule (the latest)."""
+SCHEDULE_GRACE_SECONDS: Final = 60.0
+"""A tick fired later than this after its time was missed (catch_up decides)."""
+SCHEDULE_NEXT_FIRES: Final = 5
+"""How many upcoming fire times GET /schedules/{name} shows."""
+SCHEDULE_FIELDS: Final = (
+    "name",
+    "owner",
+    "cron",
+    "timezone",
+    "intent",
+    "overlap",
+    "catch_up",
+    "paused",
+    "next_fire_at",
+    "next_fire_times",
+    "last_scheduled_for",
+    "last_intent_id",
+    "created_at",
+    "updated_at",
+)
+"""What GET /schedules/{name} answers (and PUT, and each item of GET /schedules)."""
+TICK_FIELDS: Final = ("schedule", "owner", "scheduled_for", "intent_id", "fired_at")
+"""What POST /schedules/{name}/trigger answers: the tick it published."""
+
 
 def _encode(text: str) -> str:
     # quote() keeps only RFC 3986 unreserved characters when safe is empty.

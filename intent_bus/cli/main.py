@@ -25,6 +25,7 @@ from intent_bus.cli import (
     listen,
     publish,
     queues,
+    schedule,
     server,
     status,
 )
@@ -44,7 +45,18 @@ from intent_bus.sdk.exceptions import IntentBusError
 __all__ = ["build_parser", "main"]
 
 PROG = "intent-bus"
-_GROUPS = (listen, publish, status, intents, queues, kv, keys, dead, server)
+_GROUPS = (
+    listen,
+    publish,
+    status,
+    intents,
+    queues,
+    kv,
+    schedule,
+    keys,
+    dead,
+    server,
+)
 
 
 def build_parser() -> Parser:

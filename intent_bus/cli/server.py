@@ -61,6 +61,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 # The extra that brings each third-party module the server and storage import
 # (tests/unit/cli/test_server_extras_map.py keeps this list and theirs equal).
 _EXTRAS = {
+    "croniter": "server",
     "cryptography": "server",
     "httptools": "server",
     "msgspec": "server",

@@ -42,6 +42,7 @@ __all__ = [
     "kv_set",
     "lease_of",
     "publish",
+    "publish_body",
     "version_mismatch",
 ]
 
@@ -49,7 +50,7 @@ __all__ = [
 # ---------------------------------------------------------------- intents
 
 
-def publish(
+def publish_body(
     goal: Any,
     payload: Any,
     *,
@@ -61,11 +62,9 @@ def publish(
     backoff_base: Any = protocol.DEFAULT_BACKOFF_BASE,
     target_worker: Any = None,
     required_capability: Any = None,
-    idempotency_key: Any = None,
     public: Any = None,
-) -> Call[IntentStatus]:
-    """POST /intent. The idempotency key (generated when not given) is part of the
-    call, so the call's own retries can never create a second intent."""
+) -> dict[str, Any]:
+    """The checked body of a publish (also what a schedule publishes)."""
     if public is not None:
         if not isinstance(public, bool):
             raise IntentBusError("public must be True or False")
@@ -101,6 +100,39 @@ def publish(
         body["required_capability"] = args.text(
             "required_capability", required_capability, protocol.CAPABILITY_MAX_CHARS
         )
+    return body
+
+
+def publish(
+    goal: Any,
+    payload: Any,
+    *,
+    namespace: Any = protocol.DEFAULT_NAMESPACE,
+    visibility: Any = protocol.VISIBILITY_PRIVATE,
+    priority: Any = protocol.DEFAULT_PRIORITY,
+    delay: Any = 0.0,
+    max_attempts: Any = protocol.DEFAULT_MAX_ATTEMPTS,
+    backoff_base: Any = protocol.DEFAULT_BACKOFF_BASE,
+    target_worker: Any = None,
+    required_capability: Any = None,
+    idempotency_key: Any = None,
+    public: Any = None,
+) -> Call[IntentStatus]:
+    """POST /intent. The idempotency key (generated when not given) is part of the
+    call, so the call's own retries can never create a second intent."""
+    body = publish_body(
+        goal,
+        payload,
+        namespace=namespace,
+        visibility=visibility,
+        priority=priority,
+        delay=delay,
+        max_attempts=max_attempts,
+        backoff_base=backoff_base,
+        target_worker=target_worker,
+        required_capability=required_capability,
+        public=public,
+    )
     if idempotency_key is None:
         idempotency_key = uuid.uuid4().hex
     key = args.header_text(

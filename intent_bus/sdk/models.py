@@ -17,7 +17,14 @@ from typing import Any, Final
 from intent_bus import protocol
 from intent_bus.sdk.exceptions import IntentBusProtocolError
 
-__all__ = ["ClaimResponse", "ClaimedIntent", "IntentResult", "IntentStatus"]
+__all__ = [
+    "ClaimResponse",
+    "ClaimedIntent",
+    "IntentResult",
+    "IntentStatus",
+    "Schedule",
+    "ScheduleTick",
+]
 
 _EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
 
@@ -70,6 +77,16 @@ def _check(model: str, name: str, kind: str, value: Any) -> Any:
         if isinstance(value, dict):
             return MappingProxyType(value)
         raise _bad(model, name, "a JSON object", value)
+    if kind == "obj":
+        if isinstance(value, dict):
+            return MappingProxyType(value)
+        raise _bad(model, name, "an object", value)
+    if kind == "nums":
+        if isinstance(value, list) and all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in value
+        ):
+            return tuple(float(v) for v in value)
+        raise _bad(model, name, "a list of numbers", value)
     # "opt_num": a time or a duration in seconds.
     if value is None:
         return None
@@ -129,6 +146,23 @@ _KINDS: Final[Mapping[str, str]] = {
     "owner": "opt_str",
     "worker": "opt_str",
     "cancel_requested": "bool",
+    # schedules
+    "name": "str",
+    "cron": "str",
+    "timezone": "str",
+    "intent": "obj",
+    "overlap": "str",
+    "catch_up": "str",
+    "paused": "bool",
+    "next_fire_at": "opt_num",
+    "next_fire_times": "nums",
+    "last_scheduled_for": "opt_num",
+    "last_intent_id": "opt_str",
+    "updated_at": "opt_num",
+    "schedule": "str",
+    "scheduled_for": "opt_num",
+    "intent_id": "str",
+    "fired_at": "opt_num",
 }
 
 
@@ -285,3 +319,64 @@ class ClaimResponse:
                 f"{name!r}; test `if job:` before using it"
             )
         return getattr(intent, name)
+
+
+_SCHEDULE_REQUIRED: Final = frozenset(
+    ("name", "owner", "cron", "timezone", "intent", "overlap", "catch_up", "paused")
+)
+_SCHEDULE_SPEC: Final = spec_of(protocol.SCHEDULE_FIELDS, _SCHEDULE_REQUIRED)
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A cron schedule: ``set_schedule``, ``get_schedule`` and ``list_schedules``
+    return it.
+
+    ``intent`` is the publish body each tick publishes (read-only mapping);
+    ``next_fire_times`` the next few ticks (Unix seconds; empty while
+    ``paused``); ``last_intent_id`` the intent the last tick published.
+    """
+
+    name: str
+    owner: str
+    cron: str
+    timezone: str
+    intent: Mapping[str, Any]
+    overlap: str
+    catch_up: str
+    paused: bool
+    next_fire_at: float | None = None
+    next_fire_times: tuple[float, ...] = ()
+    last_scheduled_for: float | None = None
+    last_intent_id: str | None = None
+    created_at: float | None = None
+    updated_at: float | None = None
+    extra: Mapping[str, Any] = field(
+        default_factory=lambda: _EMPTY, compare=False, repr=False
+    )
+
+    @classmethod
+    def from_json(cls, data: Any) -> Schedule:
+        return cls(**fields_of("schedule", _SCHEDULE_SPEC, data))
+
+
+_TICK_SPEC: Final = spec_of(protocol.TICK_FIELDS, frozenset(protocol.TICK_FIELDS))
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleTick:
+    """What ``trigger_schedule`` returns: the intent one tick published, and
+    the time it was published for."""
+
+    schedule: str
+    owner: str
+    scheduled_for: float
+    intent_id: str
+    fired_at: float
+    extra: Mapping[str, Any] = field(
+        default_factory=lambda: _EMPTY, compare=False, repr=False
+    )
+
+    @classmethod
+    def from_json(cls, data: Any) -> ScheduleTick:
+        return cls(**fields_of("schedule tick", _TICK_SPEC, data))

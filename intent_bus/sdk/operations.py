@@ -15,13 +15,19 @@ import time
 from typing import Any
 
 from intent_bus import protocol
-from intent_bus.sdk import admin_calls, calls
+from intent_bus.sdk import admin_calls, calls, schedule_calls
 from intent_bus.sdk.admin_models import ApiKey, CreatedKey, QueueStats
 from intent_bus.sdk.call import Call
 from intent_bus.sdk.control_ops import ControlOperations
 from intent_bus.sdk.exceptions import IntentBusError
 from intent_bus.sdk.leases import LeaseMemory
-from intent_bus.sdk.models import ClaimResponse, IntentResult, IntentStatus
+from intent_bus.sdk.models import (
+    ClaimResponse,
+    IntentResult,
+    IntentStatus,
+    Schedule,
+    ScheduleTick,
+)
 from intent_bus.sdk.plan import Pause, Plan, Step, describe
 
 __all__ = ["Operations", "Pause", "Plan", "Step", "describe"]
@@ -223,6 +229,91 @@ class Operations(ControlOperations):
         """The value stored under ``key``, or ``default`` when missing or expired."""
         value: Any = yield calls.kv_get(key, default)
         return value
+
+    # ------------------------------------------------------------ schedules
+
+    def set_schedule(
+        self,
+        /,
+        name: str,
+        cron: str,
+        goal: str,
+        payload: Any = None,
+        *,
+        timezone: str = protocol.DEFAULT_TIMEZONE,
+        overlap: str = protocol.OVERLAP_ALLOW,
+        catch_up: str = protocol.CATCH_UP_LATEST,
+        paused: bool = False,
+        namespace: str = protocol.DEFAULT_NAMESPACE,
+        visibility: str = protocol.VISIBILITY_PRIVATE,
+        priority: int = protocol.DEFAULT_PRIORITY,
+        delay: float = 0.0,
+        max_attempts: int = protocol.DEFAULT_MAX_ATTEMPTS,
+        backoff_base: float = protocol.DEFAULT_BACKOFF_BASE,
+        target_worker: str | None = None,
+        required_capability: str | None = None,
+        owner: str | None = None,
+    ) -> Plan[Schedule]:
+        """Creates or replaces the schedule ``name``: at every tick of ``cron``
+        (5 fields, or 6 with leading seconds) read in ``timezone``, the server
+        publishes ``goal`` with ``payload`` and the publish arguments given.
+
+        ``overlap="skip"`` skips ticks while the last published intent is not
+        finished; ``catch_up`` ("none", "latest", "all") says which ticks
+        missed while no server ran are still published. Safe to retry. A bad
+        cron or zone is ``IntentBusError`` (400) naming the field::
+
+            client.set_schedule("nightly", "30 2 * * *", "report", {"full": True},
+                                timezone="Europe/Berlin")
+        """
+        intent = calls.publish_body(
+            goal,
+            payload,
+            namespace=namespace,
+            visibility=visibility,
+            priority=priority,
+            delay=delay,
+            max_attempts=max_attempts,
+            backoff_base=backoff_base,
+            target_worker=target_worker,
+            required_capability=required_capability,
+        )
+        schedule: Schedule = yield schedule_calls.set_schedule(
+            name,
+            cron,
+            intent,
+            timezone=timezone,
+            overlap=overlap,
+            catch_up=catch_up,
+            paused=paused,
+            owner=owner,
+        )
+        return schedule
+
+    def list_schedules(self, /, owner: str | None = None) -> Plan[list[Schedule]]:
+        """Your tenant's schedules by name (with an admin key: everyone's, or
+        ``owner``'s)."""
+        found: list[Schedule] = yield schedule_calls.list_schedules(owner)
+        return found
+
+    def get_schedule(self, /, name: str, owner: str | None = None) -> Plan[Schedule]:
+        """The schedule with its next fire times; ``IntentBusError`` (404) when
+        it does not exist or is another tenant's."""
+        schedule: Schedule = yield schedule_calls.get_schedule(name, owner)
+        return schedule
+
+    def delete_schedule(self, /, name: str, owner: str | None = None) -> Plan[None]:
+        """Deletes the schedule (intents it published stay); ``IntentBusError``
+        (404) when it does not exist. Safe to retry."""
+        yield schedule_calls.delete_schedule(name, owner)
+
+    def trigger_schedule(
+        self, /, name: str, owner: str | None = None
+    ) -> Plan[ScheduleTick]:
+        """Publishes one tick of the schedule now, even when paused; returns the
+        tick (``intent_id``). Not retried once the request may have arrived."""
+        tick: ScheduleTick = yield schedule_calls.trigger_schedule(name, owner)
+        return tick
 
     # ------------------------------------------------------------ admin
 

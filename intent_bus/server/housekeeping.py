@@ -1,9 +1,10 @@
 """Cleanup without a cron: a background task of the server, off the request path.
 
-Every `housekeeping_interval` it reaps expired leases (waking long-pollers when
-that reopened work); every `purge_interval` it deletes expired KV entries, stale
-nonces, old idempotency records and terminal intents past retention. Errors are
-logged and the loop carries on: housekeeping must never take the server down.
+Every `housekeeping_interval` it fires due schedules and reaps expired leases
+(waking long-pollers when either made work); every `purge_interval` it deletes
+expired KV entries, stale nonces, old idempotency records, and terminal intents
+and schedule ticks past retention. Errors are logged and the loop carries on:
+housekeeping must never take the server down.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import time
 
 from intent_bus import protocol
+from intent_bus.server.firing import fire_due
 from intent_bus.server.settings import Settings
 from intent_bus.server.wakeup import WakeHub
 from intent_bus.storage.base import Store
@@ -41,6 +43,13 @@ class Housekeeper:
             self._hub.wake_all()
         return reopened
 
+    async def fire(self, now: float) -> int:
+        ticks = await fire_due(self._store, now)
+        if ticks:
+            # Each tick's intent is known only by id here: wake everyone once.
+            self._hub.wake_all()
+        return len(ticks)
+
     async def purge(self, now: float) -> dict[str, int]:
         settings = self._settings
         store = self._store
@@ -54,6 +63,7 @@ class Housekeeper:
             ),
             "intents": await store.intent_purge(now - settings.retention_seconds),
             "workers": await store.worker_purge(now - protocol.WORKER_KEEP_SECONDS),
+            "ticks": await store.schedule_tick_purge(now - settings.retention_seconds),
         }
 
     async def run(self) -> None:
@@ -62,6 +72,12 @@ class Housekeeper:
         while True:
             await asyncio.sleep(self._settings.housekeeping_interval)
             now = time.time()
+            try:
+                await self.fire(now)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.warning("firing schedules failed", exc_info=True)
             try:
                 await self.reap(now)
                 if now - last_purge >= self._settings.purge_interval:

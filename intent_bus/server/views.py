@@ -21,14 +21,23 @@ from intent_bus.server.schemas import (
     FulfillResponse,
     KeyView,
     ResultView,
+    ScheduleView,
     StatusView,
+    TickView,
 )
 from intent_bus.server.schemas_control import (
     IntentDetail,
     IntentRow,
     PauseView,
 )
-from intent_bus.storage.base import ApiKey, Intent, NewIntent, Pause
+from intent_bus.storage.base import (
+    ApiKey,
+    Intent,
+    NewIntent,
+    Pause,
+    Schedule,
+    Tick,
+)
 
 _NULL = Raw(b"null")
 
@@ -199,4 +208,34 @@ def pause_view(pause: Pause) -> PauseView:
         goal=pause.goal,
         owner=pause.owner,
         paused_at=pause.paused_at,
+    )
+
+
+def schedule_view(schedule: Schedule, next_fire_times: list[float]) -> ScheduleView:
+    """A paused schedule shows no next fire time: it will not fire."""
+    return ScheduleView(
+        name=schedule.name,
+        owner=schedule.owner,
+        cron=schedule.cron,
+        timezone=schedule.timezone,
+        intent=Raw(schedule.intent),
+        overlap=schedule.overlap,
+        catch_up=schedule.catch_up,
+        paused=schedule.paused,
+        next_fire_at=None if schedule.paused else schedule.next_fire_at,
+        next_fire_times=[] if schedule.paused else next_fire_times,
+        last_scheduled_for=schedule.last_scheduled_for,
+        last_intent_id=schedule.last_intent_id,
+        created_at=schedule.created_at,
+        updated_at=schedule.updated_at,
+    )
+
+
+def tick_view(tick: Tick) -> TickView:
+    return TickView(
+        schedule=tick.name,
+        owner=tick.owner,
+        scheduled_for=tick.scheduled_for,
+        intent_id=tick.intent_id,
+        fired_at=tick.fired_at,
     )

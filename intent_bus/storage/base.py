@@ -260,6 +260,54 @@ class PlainBox:
         return sealed.decode()
 
 
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A tenant's cron schedule. `intent` is the publish body it fires (JSON
+    bytes, validated by the server); `next_fire_at` is the next tick not yet
+    handled, the one thing firing advances."""
+
+    owner: str
+    name: str
+    cron: str
+    timezone: str
+    intent: bytes
+    overlap: Literal["allow", "skip"]
+    catch_up: Literal["none", "latest", "all"]
+    paused: bool
+    next_fire_at: float
+    created_at: float
+    updated_at: float
+    last_scheduled_for: float | None = None
+    last_intent_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """One published tick: the intent schedule `name` published for the time
+    `scheduled_for`. (owner, name, scheduled_for) is unique in the store."""
+
+    owner: str
+    name: str
+    scheduled_for: float
+    intent_id: str
+    fired_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Firing:
+    """What firing one due schedule publishes, as (scheduled_for, intent)
+    pairs oldest first, and the tick it waits for next."""
+
+    intents: Sequence[tuple[float, NewIntent]]
+    next_fire_at: float
+
+
+# (schedule, whether its last published intent is still not terminal) -> Firing.
+FirePlan = Callable[[Schedule, bool], Firing]
+# (schedule, scheduled_for) -> the intent a manual trigger publishes.
+TickIntent = Callable[[Schedule, float], NewIntent]
+
+
 class Store(Protocol):
     """The one interface every storage backend implements."""
 
@@ -502,3 +550,35 @@ class Store(Protocol):
 
     async def intent_open_public(self, limit: int) -> list[Intent]:
         """Returns up to `limit` open public intents, in claim order."""
+
+    # -- schedules --------------------------------------------------------------
+    async def schedule_put(self, schedule: Schedule) -> bool:
+        """Creates the owner's schedule or replaces its definition (keeping
+        created_at and the last tick); returns True when it was created."""
+
+    async def schedule_get(self, owner: str, name: str) -> Schedule | None:
+        """Returns the owner's schedule of that name, or None."""
+
+    async def schedule_list(self, owner: str | None) -> list[Schedule]:
+        """Returns the owner's schedules (everyone's for None), by owner, name."""
+
+    async def schedule_delete(self, owner: str, name: str) -> None:
+        """Deletes the schedule and its tick records; raises NotFound."""
+
+    async def schedule_fire(self, plan: FirePlan, limit: int, now: float) -> list[Tick]:
+        """Fires up to `limit` unpaused schedules due at `now`: for each, in one
+        transaction, records each tick `plan` returns and publishes its intent
+        unless the tick was recorded before (never twice), and advances
+        next_fire_at. Schedules another replica is firing are skipped."""
+
+    async def schedule_trigger(
+        self, owner: str, name: str, build: TickIntent, now: float
+    ) -> Tick:
+        """Publishes one tick scheduled for `now` at once, whatever the cron,
+        pause or overlap; raises NotFound, or Conflict if that tick exists."""
+
+    async def schedule_tick_of(self, intent_id: str) -> Tick | None:
+        """Returns the tick that published the intent, or None."""
+
+    async def schedule_tick_purge(self, before: float) -> int:
+        """Deletes tick records fired before `before`; returns how many."""

@@ -30,6 +30,7 @@ EVERY_CLIENT_COMMAND = [
     ("listen", "g", "--once"),
     ("keys", "list"),
     ("dead", "list"),
+    ("schedule", "list"),
 ]
 
 

@@ -3,6 +3,7 @@ refuses a tenant key with it, and migration 0005 moved any that existed."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import psycopg
@@ -41,9 +42,18 @@ async def test_sqlite_migration_moves_a_tenant_named_admin(tmp_path: Path) -> No
     shipped = load_migrations(migrations_dir("sqlite"))
     old = SqliteStore(path, migrations=[m for m in shipped if m.version < 5])
     await old.start()
-    await old.key_create(key("tenant", protocol.ADMIN_OWNER))
-    await old.key_create(key("admin", protocol.ADMIN_OWNER, "admin"))
     await old.close()
+    # Rows as that schema holds them: today's store code writes later columns.
+    with sqlite3.connect(path) as conn:
+        conn.executemany(
+            "INSERT INTO api_keys (id, secret, owner, role, created_at)"
+            " VALUES (?, ?, ?, ?, 0)",
+            [
+                ("tenant", "secret_tenant", protocol.ADMIN_OWNER, "tenant"),
+                ("admin", "secret_admin", protocol.ADMIN_OWNER, "admin"),
+            ],
+        )
+    conn.close()
 
     new = SqliteStore(path)
     await new.start()

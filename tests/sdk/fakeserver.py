@@ -60,7 +60,7 @@ def fake_server(*replies: Reply) -> Iterator[FakeServer]:
             if reply.status not in (204, 304):
                 self.wfile.write(reply.body)
 
-        do_GET = do_POST = _answer
+        do_GET = do_POST = do_PUT = do_DELETE = _answer
 
         def log_message(self, format: str, *args: object) -> None:
             pass

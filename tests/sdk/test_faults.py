@@ -126,3 +126,22 @@ def test_extend_claim_recovers_from_a_drop(
     proxy.inject("/extend_claim/", "drop", "lose")
     assert faulty.extend_claim(claimed.id, seconds=120)["id"] == claimed.id
     faulty.fail(claimed.id, error="done testing")
+
+
+def test_schedule_delete_through_a_lost_response_is_done(
+    faulty: Any, proxy: FaultProxy, direct: IntentClient
+) -> None:
+    direct.set_schedule("lost", "0 * * * *", "g")
+    proxy.inject("/schedules/", "lose")
+    assert faulty.delete_schedule("lost") is None
+    assert direct.list_schedules() == []
+
+
+def test_schedule_trigger_with_lost_response_is_not_repeated(
+    faulty: Any, proxy: FaultProxy, direct: IntentClient
+) -> None:
+    direct.set_schedule("once", "0 * * * *", "g", namespace="triggered")
+    proxy.inject("/schedules/", "lose")
+    with pytest.raises(IntentBusNetworkError):
+        faulty.trigger_schedule("once")
+    assert len(open_intents(direct, "triggered")) == 1

@@ -83,6 +83,9 @@ class Api:
     def delete(self, url: str, **kw: Any) -> httpx.Response:
         return self.request("DELETE", url, **kw)
 
+    def put(self, url: str, json: Any = None, **kw: Any) -> httpx.Response:
+        return self.request("PUT", url, json, **kw)
+
     # -- shortcuts for the common flows --------------------------------------
     def publish(self, goal: str = "job", **fields: Any) -> dict[str, Any]:
         response = self.post("/intent", {"goal": goal, "payload": None, **fields})

@@ -87,3 +87,12 @@ def test_storage_records_hold_the_protocol_fields() -> None:
     # A publish's `delay` is stored as `run_at`; every other field is kept as sent.
     published = set(protocol.PUBLISH_FIELDS) - {"delay"} | {"run_at"}
     assert published <= _model_fields(NewIntent) <= stored
+
+
+def test_schedule_fields_agree_in_every_layer() -> None:
+    from intent_bus.sdk.models import Schedule, ScheduleTick
+
+    assert _wire_fields(schemas.ScheduleView) == protocol.SCHEDULE_FIELDS
+    assert _wire_fields(schemas.TickView) == protocol.TICK_FIELDS
+    assert _model_fields(Schedule) == set(protocol.SCHEDULE_FIELDS)
+    assert _model_fields(ScheduleTick) == set(protocol.TICK_FIELDS)

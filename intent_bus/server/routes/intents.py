@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-
 from intent_bus import protocol
 from intent_bus.server.errors import not_found
-from intent_bus.server.http.bodies import canonical_hash, encode_value
+from intent_bus.server.http.bodies import canonical_hash
 from intent_bus.server.http.endpoint import Call, Endpoint
 from intent_bus.server.http.reply import Reply, json_reply
+from intent_bus.server.publish import new_intent
 from intent_bus.server.schemas import (
     ErrorBody,
     PublishHeaders,
@@ -18,7 +17,7 @@ from intent_bus.server.schemas import (
     encoder,
 )
 from intent_bus.server.views import new_status_view, result_view, status_view
-from intent_bus.storage.base import Idempotency, Intent, NewIntent, work_of
+from intent_bus.storage.base import Idempotency, Intent, work_of
 
 
 async def publish(call: Call, body: PublishRequest) -> Reply:
@@ -31,25 +30,6 @@ async def publish(call: Call, body: PublishRequest) -> Reply:
         return Reply(replay.status_code, replay.body)
     call.services.hub.wake(work_of(intent))
     return Reply(201, response)
-
-
-def new_intent(body: PublishRequest, owner: str, now: float) -> NewIntent:
-    """The record a publish stores; empty target and capability mean none."""
-    return NewIntent(
-        id=uuid.uuid4().hex,
-        owner=owner,
-        goal=body.goal,
-        payload=encode_value(body.payload),
-        namespace=body.namespace,
-        visibility=body.visibility,
-        priority=body.priority,
-        run_at=now + body.delay,
-        created_at=now,
-        max_attempts=body.max_attempts,
-        backoff_base=body.backoff_base,
-        target_worker=body.target_worker or None,
-        required_capability=body.required_capability or None,
-    )
 
 
 def idempotency_record(call: Call, response: bytes) -> Idempotency | None:

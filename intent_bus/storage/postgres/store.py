@@ -71,6 +71,7 @@ from intent_bus.storage.postgres.control import PostgresControl
 from intent_bus.storage.postgres.listener import WorkListener, work_payload
 from intent_bus.storage.postgres.migrate import migrate
 from intent_bus.storage.postgres.records import intent_from_row, key_from_row
+from intent_bus.storage.postgres.schedules import PostgresSchedules
 from intent_bus.storage.postgres.url import (
     PostgresOptions,
     split_url,
@@ -109,7 +110,7 @@ def _translated() -> Iterator[None]:
 Cursor = psycopg.AsyncCursor[DictRow]
 
 
-class PostgresStore(PostgresControl):
+class PostgresStore(PostgresControl, PostgresSchedules):
     """The `Store` on PostgreSQL. Construct with `from_url`, then `await start()`."""
 
     def __init__(

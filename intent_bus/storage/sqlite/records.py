@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
-from intent_bus.storage.base import ApiKey, Intent
+from intent_bus.storage.base import ApiKey, Intent, Schedule, Tick
 from intent_bus.storage.queries import load_queries
 
 Q: Final = load_queries("sqlite")
@@ -31,6 +31,12 @@ _INTENT_REALS: Final = frozenset(
 )
 _KEY_REALS: Final = frozenset({"created_at", "revoked_at"})
 _INTENT_BOOL: Final = _INTENT_FIELDS.index("cancel_requested")
+_SCHEDULE_FIELDS: Final = tuple(f.name for f in dataclasses.fields(Schedule))
+_SCHEDULE_REALS: Final = frozenset(
+    {"next_fire_at", "created_at", "updated_at", "last_scheduled_for"}
+)
+_TICK_FIELDS: Final = tuple(f.name for f in dataclasses.fields(Tick))
+_TICK_REALS: Final = frozenset({"scheduled_for", "fired_at"})
 
 R = TypeVar("R")
 
@@ -114,6 +120,16 @@ def fetch_keys(
 
 def _key_and_sealed(*values: Any) -> tuple[ApiKey, bytes | None]:
     return ApiKey(*values[:-1]), values[-1]
+
+
+def fetch_schedules(conn: sqlite3.Connection, name: str, params: Any) -> list[Schedule]:
+    rows = _records(conn, name, params, Schedule, _SCHEDULE_FIELDS, _SCHEDULE_REALS)
+    # SQLite has no boolean: `paused` comes back as 0 or 1.
+    return [dataclasses.replace(row, paused=bool(row.paused)) for row in rows]
+
+
+def fetch_ticks(conn: sqlite3.Connection, name: str, params: Any) -> list[Tick]:
+    return _records(conn, name, params, Tick, _TICK_FIELDS, _TICK_REALS)
 
 
 def fetch_rows(conn: sqlite3.Connection, name: str, params: Any = ()) -> list[Any]:

@@ -63,6 +63,7 @@ from intent_bus.storage.sqlite.records import (
     fetch_rows,
     first,
 )
+from intent_bus.storage.sqlite.schedules import SqliteSchedules
 from intent_bus.storage.sqlite.url import (
     DEFAULT_CACHE_MIB,
     DEFAULT_MMAP_MIB,
@@ -78,7 +79,7 @@ PURGE_BATCH: Final = 1000
 """Rows deleted (or reaped) per transaction by purges, so other writes interleave."""
 
 
-class SqliteStore(SqliteControl):
+class SqliteStore(SqliteControl, SqliteSchedules):
     """SQLite in WAL mode behind the `Store` protocol (single process)."""
 
     def __init__(

@@ -19,6 +19,8 @@ from intent_bus.server import schemas
         (schemas.Visibility, protocol.VISIBILITIES),
         (schemas.ResultType, protocol.RESULT_TYPES),
         (schemas.RoleName, protocol.ROLES),
+        (schemas.Overlap, protocol.OVERLAPS),
+        (schemas.CatchUp, protocol.CATCH_UPS),
     ],
 )
 def test_literal_types_are_the_protocol_tuples(
