@@ -369,10 +369,19 @@ def test_a_stale_lease_is_refused_on_every_replica(db_url: str, tmp_path: Path) 
             f"{c}/fulfill/{published.json()['id']}", json=fresh, headers=headers
         )
         assert done.status_code == 200, done.text
+        # The same completion retried (a lost answer) is answered as it was,
+        # on any replica; a different outcome with that token is still refused.
         again = httpx.post(
             f"{a}/fulfill/{published.json()['id']}", json=fresh, headers=headers
         )
-        assert again.status_code == 404
+        assert again.status_code == 200 and again.json() == done.json()
+        other = httpx.post(
+            f"{b}/fail/{published.json()['id']}",
+            json={"claim_token": fresh["claim_token"], "error": "late"},
+            headers=headers,
+        )
+        assert other.status_code == 404
+        assert other.json()["error"]["code"] == "lease_lost"
 
 
 def test_sigkill_of_a_replica_loses_nothing_acknowledged(
