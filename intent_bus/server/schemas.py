@@ -281,7 +281,7 @@ class CancelView(StatusView, kw_only=True):
     cancel_requested: bool
 
 
-ErrorFilter = Annotated[str, Meta(min_length=1, max_length=protocol.ERROR_MAX_CHARS)]
+ErrorFilter = Annotated[Text, Meta(min_length=1, max_length=protocol.ERROR_MAX_CHARS)]
 
 
 class BulkCancelRequest(Struct, kw_only=True, forbid_unknown_fields=True):

@@ -45,4 +45,4 @@ def test_stats_groups_counts_ages_completions_and_pauses(
     only_bob = admin.get("/stats?owner=bob").json()["groups"]
     assert [(g["owner"], g["goal"]) for g in only_bob] == [("bob", "secret")]
     refused = alice.get("/stats?owner=bob")
-    assert refused.status_code == 400 and error_code(refused) == "invalid_request"
+    assert refused.status_code == 403 and error_code(refused) == "forbidden"

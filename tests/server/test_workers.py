@@ -63,7 +63,7 @@ def test_claims_register_workers_per_tenant(
     only_bob = admin.get("/workers?owner=bob").json()["workers"]
     assert [w["worker_id"] for w in only_bob] == ["bob-w"]
     refused = alice.get("/workers?owner=bob")
-    assert refused.status_code == 400 and error_code(refused) == "invalid_request"
+    assert refused.status_code == 403 and error_code(refused) == "forbidden"
 
 
 def test_a_waiting_long_poll_counts_as_live(tenant: Api) -> None:
