@@ -28,14 +28,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from intent_bus import protocol
-from intent_bus.sdk.exceptions import (
-    IntentBusAuthError,
-    IntentBusError,
-    IntentBusRateLimitError,
-)
-from intent_bus.sdk.models import ClaimedIntent, ClaimResponse
+from intent_bus.sdk.exceptions import IntentBusAuthError
+from intent_bus.sdk.models import ClaimedIntent
 from intent_bus.worker import outcome as outcomes
-from intent_bus.worker.backoff import MAX_ERROR_BACKOFF, error_delay, idle_delay
+from intent_bus.worker.backoff import MAX_ERROR_BACKOFF
+from intent_bus.worker.claiming import Claiming
 from intent_bus.worker.client import WorkerClient
 from intent_bus.worker.context import JobContext, run_with, wants_context
 from intent_bus.worker.job import Job, Processed, finished_line
@@ -65,7 +62,7 @@ def default_worker_id() -> str:
     return worker_id[-protocol.WORKER_ID_MAX_CHARS :]
 
 
-class WorkerRuntime:
+class WorkerRuntime(Claiming):
     """Claims intents for one goal and runs a handler on each; see `listen`.
 
     ``client`` is an `IntentClient`, or anything with the methods of
@@ -280,87 +277,6 @@ class WorkerRuntime:
                     return
             self._slot_freed.wait(TICK)
             self._slot_freed.clear()
-
-    # -- claiming ---------------------------------------------------------
-
-    def _claim(
-        self,
-        goal: str | None,
-        namespace: str,
-        publisher: str | None,
-        wait: float | None,
-    ) -> ClaimResponse:
-        return self.client.claim(
-            goal=goal,
-            namespace=namespace,
-            worker_id=self.worker_id,
-            capabilities=self.capabilities or None,
-            publisher=publisher,
-            wait=wait,
-        )
-
-    def _claim_once(
-        self,
-        goal: str | None,
-        namespace: str,
-        publisher: str | None,
-        failures: int,
-        wait: float | None,
-    ) -> tuple[ClaimedIntent | None, int]:
-        """One claim attempt plus the pause that should follow it; returns the
-        claimed intent (or None) and the new count of consecutive failures."""
-        started = time.monotonic()
-        try:
-            response = self._claim(goal, namespace, publisher, wait)
-        except IntentBusAuthError:
-            raise
-        except IntentBusRateLimitError as exc:
-            failures += 1
-            delay = exc.retry_after or error_delay(
-                failures, self.max_backoff, self._rand.random
-            )
-            log.warning("rate limited by %s; pausing %.1f s", self._server, delay)
-            self._shutdown.sleep(delay)
-            return None, failures
-        except IntentBusError as exc:
-            if wait is not None and exc.status_code == 400:
-                # A server without long-poll may reject `wait`: plain polling.
-                log.info("server refused the long-poll claim (%s); polling", exc)
-                self._long_poll = None
-                return None, failures
-            failures += 1
-            delay = error_delay(failures, self.max_backoff, self._rand.random)
-            log.warning(
-                "claim failed at %s (%s); retrying in %.1f s",
-                self._server,
-                exc,
-                delay,
-            )
-            self._shutdown.sleep(delay)
-            return None, failures
-        if failures:
-            log.info(
-                "claiming from %s again after %d failed attempt(s)",
-                self._server,
-                failures,
-            )
-        if not self._announced:
-            # Said after the first answer, so a refused key or a wrong URL
-            # reports only its error.
-            self._announced = True
-            log.info(
-                "worker %s listening for goal %s in namespace %s",
-                self.worker_id,
-                goal or "(any)",
-                namespace,
-            )
-        if response.intent is None:
-            elapsed = time.monotonic() - started
-            self._shutdown.sleep(
-                idle_delay(response.retry_after, elapsed, self.poll_interval)
-            )
-            return None, 0
-        return response.intent, 0
 
     # -- handling ---------------------------------------------------------
 

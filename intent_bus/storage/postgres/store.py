@@ -14,51 +14,34 @@ heard by every replica's `WorkListener`.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any, Literal
+from typing import Any
 
 import psycopg
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from intent_bus.storage.base import (
-    ApiKey,
-    BulkFilter,
     ClaimQuery,
     Idempotency,
     Intent,
-    IntentEvent,
     Lease,
     NewIntent,
     PlainBox,
     Poll,
     QueueStats,
     RetryDelay,
-    Role,
     SecretBox,
     StoredResponse,
     Work,
     work_of,
 )
-from intent_bus.storage.completions import (
-    replayed_fail,
-    replayed_fulfill,
-    settled_refusal,
-)
-from intent_bus.storage.errors import (
-    Busy,
-    Conflict,
-    LeaseLost,
-    NotFound,
-    StorageFull,
-)
+from intent_bus.storage.completions import replayed_fail, replayed_fulfill
+from intent_bus.storage.errors import Busy, Conflict, LeaseLost, StorageFull
 from intent_bus.storage.params import (
     as_params,
-    bulk_params,
     claim_params,
-    dead_list_params,
     extend_params,
     fulfill_params,
     held_params,
@@ -68,9 +51,11 @@ from intent_bus.storage.params import (
     next_due_gate,
 )
 from intent_bus.storage.postgres.control import PostgresControl
+from intent_bus.storage.postgres.control_writes import PostgresControlWrites
+from intent_bus.storage.postgres.keys import PostgresKeys
 from intent_bus.storage.postgres.listener import WorkListener, work_payload
 from intent_bus.storage.postgres.migrate import migrate
-from intent_bus.storage.postgres.records import intent_from_row, key_from_row
+from intent_bus.storage.postgres.records import intent_from_row
 from intent_bus.storage.postgres.schedules import PostgresSchedules
 from intent_bus.storage.postgres.url import (
     PostgresOptions,
@@ -78,7 +63,6 @@ from intent_bus.storage.postgres.url import (
     with_lock_timeout,
 )
 from intent_bus.storage.queries import load_queries
-from intent_bus.storage.sealing import create_params, opened, resealed
 from intent_bus.storage.stats import queue_stats
 
 PURGE_BATCH = 5000
@@ -110,7 +94,9 @@ def _translated() -> Iterator[None]:
 Cursor = psycopg.AsyncCursor[DictRow]
 
 
-class PostgresStore(PostgresControl, PostgresSchedules):
+class PostgresStore(
+    PostgresKeys, PostgresControlWrites, PostgresControl, PostgresSchedules
+):
     """The `Store` on PostgreSQL. Construct with `from_url`, then `await start()`."""
 
     def __init__(
@@ -207,70 +193,9 @@ class PostgresStore(PostgresControl, PostgresSchedules):
             if deleted < batch:
                 return total
 
-    # -- keys ---------------------------------------------------------------
-    async def key_create(self, key: ApiKey) -> None:
-        async with self._statement() as cur:
-            await self._run(cur, "key_create", create_params(key, self.box))
-
-    async def key_get(self, secret: str) -> ApiKey | None:
-        params = {"secret": self.box.lookup(secret)}
-        async with self._statement() as cur:
-            row = await (await self._run(cur, "key_get", params)).fetchone()
-        if row is None:
-            return None
-        return dataclasses.replace(key_from_row(row)[0], secret=secret)
-
-    async def key_list(self, role: Role | None = None) -> list[ApiKey]:
-        async with self._statement() as cur:
-            rows = await (await self._run(cur, "key_list", {"role": role})).fetchall()
-        return [opened(*key_from_row(row), self.box) for row in rows]
-
-    async def key_revoke(self, key_id: str, now: float) -> ApiKey:
-        async with self._statement() as cur:
-            await self._run(cur, "key_revoke", {"id": key_id, "now": now})
-            row = await cur.fetchone()
-        if row is None:
-            raise NotFound(key_id)
-        return opened(*key_from_row(row), self.box)
-
-    # -- secrets at rest ----------------------------------------------------
-    async def key_seal(self) -> int:
-        return await self._reseal(self.box, only_plain=True)
-
-    async def key_reseal(self, box: SecretBox) -> int:
-        count = await self._reseal(box, only_plain=False)
-        self.box = box
-        return count
-
-    async def _reseal(self, box: SecretBox, *, only_plain: bool) -> int:
-        """Under row locks, so replicas starting together seal each key once."""
-        async with self._tx() as cur:
-            rows = await (await self._run(cur, "key_secret_rows", {})).fetchall()
-            triples = [(r["id"], r["secret"], r["secret_sealed"]) for r in rows]
-            updates = resealed(triples, self.box, box, only_plain=only_plain)
-            for params in updates:
-                await self._run(cur, "key_secret_set", params)
-        return len(updates)
-
-    # -- request replay and rate protection ---------------------------------
-    async def nonce_remember(self, key_id: str, nonce: str, now: float) -> bool:
-        async with self._statement() as cur:
-            params = {"key_id": key_id, "nonce": nonce, "now": now}
-            row = await (await self._run(cur, "nonce_remember", params)).fetchone()
-        return row is not None
-
+    # -- purges of replay nonces (taking them is in keys.py) ------------------
     async def nonce_purge(self, before: float) -> int:
         return await self._purge("nonce_purge", {"before": before}, PURGE_BATCH)
-
-    async def rate_hit(self, key_id: str, window_start: float) -> int:
-        async with self._statement() as cur:
-            params = {"key_id": key_id, "window_start": window_start}
-            row = await (await self._run(cur, "rate_hit", params)).fetchone()
-            assert row is not None
-            count = int(row["count"])
-            if count == 1:  # a new window: the key's older ones are finished
-                await self._run(cur, "rate_forget", params)
-        return count
 
     async def _leased_update(
         self, name: str, intent_id: str, params: dict[str, Any]
@@ -469,89 +394,6 @@ class PostgresStore(PostgresControl, PostgresSchedules):
             ((row["namespace"], row["status"], row["n"]) for row in rows),
             oldest["oldest"] if oldest else None,
         )
-
-    async def intent_list_dead(
-        self, owner: str | None, namespace: str | None, limit: int
-    ) -> list[Intent]:
-        params = dead_list_params(owner, namespace, limit)
-        async with self._statement() as cur:
-            rows = await (await self._run(cur, "intent_list_dead", params)).fetchall()
-        return [intent_from_row(row) for row in rows]
-
-    async def intent_requeue(self, intent_id: str, now: float) -> Intent:
-        async with self._tx() as cur:
-            params = {"id": intent_id, "now": now}
-            row = await (await self._run(cur, "intent_requeue", params)).fetchone()
-            if row is not None:
-                await self._notify(cur, work_of(intent_from_row(row)))
-        if row is None:
-            raise NotFound(intent_id)
-        return intent_from_row(row)
-
-    # -- control writes -----------------------------------------------------------
-    async def intent_cancel(
-        self, intent_id: str, owner: str | None, now: float
-    ) -> Intent:
-        params = {"id": intent_id, "owner": owner, "now": now}
-        async with self._tx() as cur:
-            # A lease that expired unseen is settled first: its intent is
-            # open (cancel it now), or dead already.
-            await self._run(cur, "intent_settle_lease", params)
-            for name in ("intent_cancel_open", "intent_cancel_claimed"):
-                row = await (await self._run(cur, name, params)).fetchone()
-                if row is not None:
-                    return intent_from_row(row)
-            seen = await (await self._run(cur, "intent_visible", params)).fetchone()
-        raise settled_refusal(intent_id, intent_from_row(seen) if seen else None)
-
-    async def intent_reopen(
-        self, intent_id: str, owner: str | None, now: float
-    ) -> Intent:
-        params = {"id": intent_id, "owner": owner, "now": now}
-        async with self._tx() as cur:
-            row = await (await self._run(cur, "intent_reopen", params)).fetchone()
-            if row is not None:
-                intent = intent_from_row(row)
-                await self._notify(cur, work_of(intent))
-                return intent
-            seen = await (await self._run(cur, "intent_visible", params)).fetchone()
-        raise settled_refusal(intent_id, intent_from_row(seen) if seen else None)
-
-    async def intent_bulk_count(self, match: BulkFilter) -> int:
-        async with self._statement() as cur:
-            row = await (
-                await self._run(cur, "intent_bulk_count", bulk_params(match))
-            ).fetchone()
-        return int(row["n"]) if row else 0
-
-    async def intent_bulk_step(
-        self,
-        action: Literal["requeue", "cancel"],
-        match: BulkFilter,
-        now: float,
-        limit: int,
-    ) -> int:
-        params = {**bulk_params(match), "now": now, "limit": limit}
-        async with self._tx() as cur:
-            await self._run(cur, f"intent_bulk_{action}", params)
-            changed = max(cur.rowcount, 0)
-            if changed and action == "requeue":
-                await self._notify(cur, None)  # many intents: wake every waiter
-        return changed
-
-    # -- events -------------------------------------------------------------------
-    async def intent_events(
-        self, intent_id: str, owner: str | None
-    ) -> list[IntentEvent] | None:
-        params = {"id": intent_id, "owner": owner}
-        async with self._tx() as cur:
-            if (
-                await (await self._run(cur, "intent_visible", params)).fetchone()
-                is None
-            ):
-                return None
-            rows = await (await self._run(cur, "intent_event_list", params)).fetchall()
-        return [IntentEvent(**row) for row in rows]
 
     async def idempotency_purge(self, before: float) -> int:
         return await self._purge("idempotency_purge", {"before": before}, PURGE_BATCH)

@@ -15,15 +15,13 @@ import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Final, Literal, TypeVar
+from typing import Any, Final, TypeVar
 
 from intent_bus.storage.base import (
     ApiKey,
-    BulkFilter,
     ClaimQuery,
     Idempotency,
     Intent,
-    IntentEvent,
     Lease,
     NewIntent,
     PlainBox,
@@ -35,17 +33,11 @@ from intent_bus.storage.base import (
     StoredResponse,
     Work,
 )
-from intent_bus.storage.completions import (
-    replayed_fail,
-    replayed_fulfill,
-    settled_refusal,
-)
+from intent_bus.storage.completions import replayed_fail, replayed_fulfill
 from intent_bus.storage.errors import Conflict, LeaseLost, NotFound
 from intent_bus.storage.migrate import Migration, load_migrations, migrations_dir
 from intent_bus.storage.params import (
     as_params,
-    bulk_params,
-    dead_list_params,
     extend_params,
     fulfill_params,
     held_params,
@@ -55,6 +47,7 @@ from intent_bus.storage.params import (
 from intent_bus.storage.sealing import create_params, opened, resealed
 from intent_bus.storage.sqlite.claim import claim, next_due
 from intent_bus.storage.sqlite.control import SqliteControl
+from intent_bus.storage.sqlite.control_writes import SqliteControlWrites
 from intent_bus.storage.sqlite.migrate import apply_migrations
 from intent_bus.storage.sqlite.records import (
     Q,
@@ -79,7 +72,7 @@ PURGE_BATCH: Final = 1000
 """Rows deleted (or reaped) per transaction by purges, so other writes interleave."""
 
 
-class SqliteStore(SqliteControl, SqliteSchedules):
+class SqliteStore(SqliteControlWrites, SqliteControl, SqliteSchedules):
     """SQLite in WAL mode behind the `Store` protocol (single process)."""
 
     def __init__(
@@ -387,93 +380,6 @@ class SqliteStore(SqliteControl, SqliteSchedules):
 
         # Counting scans the whole table (~0.7 s at a million rows): do it on a
         # snapshot beside the writer rather than hold every write behind it.
-        return await self._read_snapshot(op)
-
-    async def intent_list_dead(
-        self, owner: str | None, namespace: str | None, limit: int
-    ) -> list[Intent]:
-        params = dead_list_params(owner, namespace, limit)
-
-        def op(conn: sqlite3.Connection) -> list[Intent]:
-            return fetch_intents(conn, "intent_list_dead", params)
-
-        return await self._run(op)
-
-    async def intent_requeue(self, intent_id: str, now: float) -> Intent:
-        def op(conn: sqlite3.Connection) -> Intent:
-            requeued = fetch_intents(
-                conn, "intent_requeue", {"id": intent_id, "now": now}
-            )
-            if not requeued:
-                raise NotFound(f"no dead intent {intent_id!r}")
-            return requeued[0]
-
-        return await self._run(op)
-
-    # -- control writes -----------------------------------------------------------
-    async def intent_cancel(
-        self, intent_id: str, owner: str | None, now: float
-    ) -> Intent:
-        params = {"id": intent_id, "owner": owner, "now": now}
-
-        def op(conn: sqlite3.Connection) -> Intent:
-            # A lease that expired unseen is settled first: its intent is
-            # open (cancel it now), or dead already.
-            conn.execute(Q["intent_settle_lease"], params)
-            for name in ("intent_cancel_open", "intent_cancel_claimed"):
-                done = fetch_intents(conn, name, params)
-                if done:
-                    return done[0]
-            raise settled_refusal(
-                intent_id, first(fetch_intents(conn, "intent_visible", params))
-            )
-
-        return await self._run(op)
-
-    async def intent_reopen(
-        self, intent_id: str, owner: str | None, now: float
-    ) -> Intent:
-        params = {"id": intent_id, "owner": owner, "now": now}
-
-        def op(conn: sqlite3.Connection) -> Intent:
-            done = fetch_intents(conn, "intent_reopen", params)
-            if done:
-                return done[0]
-            raise settled_refusal(
-                intent_id, first(fetch_intents(conn, "intent_visible", params))
-            )
-
-        return await self._run(op)
-
-    async def intent_bulk_count(self, match: BulkFilter) -> int:
-        params = bulk_params(match)
-        return await self._read_snapshot(
-            lambda conn: int(fetch_rows(conn, "intent_bulk_count", params)[0][0])
-        )
-
-    async def intent_bulk_step(
-        self,
-        action: Literal["requeue", "cancel"],
-        match: BulkFilter,
-        now: float,
-        limit: int,
-    ) -> int:
-        params = {**bulk_params(match), "now": now, "limit": limit}
-        name = f"intent_bulk_{action}"
-        return await self._run(lambda conn: conn.execute(Q[name], params).rowcount)
-
-    # -- events -------------------------------------------------------------------
-    async def intent_events(
-        self, intent_id: str, owner: str | None
-    ) -> list[IntentEvent] | None:
-        params = {"id": intent_id, "owner": owner}
-
-        def op(conn: sqlite3.Connection) -> list[IntentEvent] | None:
-            if not fetch_rows(conn, "intent_visible", params):
-                return None
-            rows = fetch_rows(conn, "intent_event_list", params)
-            return [IntentEvent(*row) for row in rows]
-
         return await self._read_snapshot(op)
 
     async def idempotency_purge(self, before: float) -> int:
