@@ -12,6 +12,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from intent_bus import protocol
 from intent_bus.server.openapi import build_openapi
@@ -42,6 +43,11 @@ CONFIG = schemathesis.Config.from_dict(
     }
 )
 SCHEMA = schemathesis.openapi.from_dict(DOCUMENT, config=CONFIG)
+# What JSON Schema cannot say: whether a cron expression ("0", "99 * * * *") or
+# a time-zone name is real is decided by the cron library and the tz database.
+# Such a body is refused with 400 naming `cron` or `timezone`
+# (tests/server/test_schedules.py checks those answers one by one).
+BEYOND_SCHEMA = {"PUT /schedules/{name}": [positive_data_acceptance]}
 OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
 CASES = [
     pytest.param(operation, mode, id=f"{operation.label}-{mode.value}")
@@ -95,7 +101,10 @@ def test_operation(
     )
     def run(case: Any) -> None:
         case.call_and_validate(
-            base_url=live.url, headers={protocol.HEADER_API_KEY: key}, timeout=10
+            base_url=live.url,
+            headers={protocol.HEADER_API_KEY: key},
+            timeout=10,
+            excluded_checks=BEYOND_SCHEMA.get(operation.label, []),
         )
 
     try:

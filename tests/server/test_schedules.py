@@ -88,6 +88,8 @@ def test_bad_schedule_is_400_naming_the_field_and_creates_nothing(
 def test_bad_names_are_400(tenant: Api, name: str) -> None:
     response = tenant.put(f"/schedules/{name}", EVERY_FIVE_MINUTES)
     assert response.status_code == 400 and "name" in response.json()["error"]["message"]
+    # No schedule can have such a name: anywhere else it is simply not found.
+    assert tenant.get(f"/schedules/{name}").status_code == 404
 
 
 def test_other_tenants_schedules_are_404_and_absent_from_lists(
@@ -102,9 +104,14 @@ def test_other_tenants_schedules_are_404_and_absent_from_lists(
         other.get("/schedules/mine"),
         other.delete("/schedules/mine"),
         other.post("/schedules/mine/trigger"),
-        other.get("/schedules/mine?owner=sched-owner"),
     ):
         assert response.status_code == 404 and error_code(response) == "not_found"
+    # Naming an owner is for admin keys, as on every control route.
+    for response in (
+        other.get("/schedules/mine?owner=sched-owner"),
+        other.get("/schedules?owner=sched-owner"),
+    ):
+        assert response.status_code == 403 and error_code(response) == "forbidden"
     assert other.get("/schedules").json() == {"schedules": []}
 
     assert [s["owner"] for s in admin.get("/schedules").json()["schedules"]] == [

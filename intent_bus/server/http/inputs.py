@@ -48,15 +48,25 @@ def _convert_text(values: dict[str, Any], struct: type[T]) -> T:
     other.
     """
     result = convert(values, struct, strict=False)
-    for field in msgspec.structs.fields(struct):
-        if values.get(field.encode_name) != "null":
+    if "null" not in values.values():
+        return result
+    for encode_name, name, takes_text in _nullable_fields(struct):
+        if values.get(encode_name) != "null" or getattr(result, name) is not None:
             continue
-        if getattr(result, field.name) is not None:
-            continue
-        if not _takes_text(field.type):
-            raise invalid_request(f"{field.encode_name}: Expected a value, got `null`")
-        result = msgspec.structs.replace(result, **{field.name: "null"})
+        if not takes_text:
+            raise invalid_request(f"{encode_name}: Expected a value, got `null`")
+        result = msgspec.structs.replace(result, **{name: "null"})
     return result
+
+
+@cache
+def _nullable_fields(struct: type[msgspec.Struct]) -> tuple[tuple[str, str, bool], ...]:
+    """(wire name, attribute, whether it takes text) of each field; resolved
+    once per Struct, since resolving annotations costs more than a request."""
+    return tuple(
+        (field.encode_name, field.name, _takes_text(field.type))
+        for field in msgspec.structs.fields(struct)
+    )
 
 
 def _takes_text(annotation: Any) -> bool:

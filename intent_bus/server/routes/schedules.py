@@ -28,15 +28,21 @@ from intent_bus.server.schemas import (
     ScheduleView,
     TickView,
 )
+from intent_bus.server.tenancy import owner_forbidden
 from intent_bus.server.views import schedule_view, tick_view
 from intent_bus.storage.base import Schedule
 
 _NAME: Final = re.compile(protocol.SCHEDULE_NAME_PATTERN)
 
 
-def _name(call: Call) -> str:
+def _name(call: Call, *, creating: bool = False) -> str:
+    """The schedule's name. A name that breaks the rule is refused when a
+    schedule is created (400), and is simply not found anywhere else (404):
+    no schedule can have it."""
     name: str = call.params["name"]
     if not _NAME.fullmatch(name):
+        if not creating:
+            raise not_found("schedule not found")
         raise invalid_request(
             f"name: 1..{protocol.SCHEDULE_NAME_MAX_CHARS} characters of"
             " A-Z a-z 0-9 . _ -, not starting with . or -"
@@ -51,7 +57,7 @@ def _owner(call: Call, *, listing: bool = False) -> str | None:
     if key.role == protocol.ROLE_ADMIN:
         return query.owner or (None if listing else key.owner)
     if query.owner not in (None, key.owner):
-        raise not_found("schedule not found")
+        raise owner_forbidden()  # as on every control route: only admins name one
     return key.owner
 
 
@@ -100,7 +106,7 @@ def _next_fire_at(
 
 async def schedule_put(call: Call, body: ScheduleRequest) -> Reply:
     """Creates (201) or replaces (200) a schedule."""
-    name, owner = _name(call), _owner(call)
+    name, owner = _name(call, creating=True), _owner(call)
     assert owner is not None
     tz = _checked_zone(body)
     store = call.services.store
