@@ -52,15 +52,21 @@ def free_port() -> int:
         return port
 
 
-@contextmanager
-def servers(db_url: str, replicas: int, claim_timeout: int = 60) -> Iterator[list[int]]:
-    """Starts `replicas` server processes on one database; yields their ports."""
+def server_env() -> dict[str, str]:
+    """The environment a benchmark's server runs with: the bench's admin key and,
+    for PostgreSQL replicas, one shared key-encryption key (SQLite makes its own)."""
     env = dict(os.environ, INTENT_BUS_ADMIN_KEY=ADMIN_KEY)
-    # PostgreSQL replicas need one shared key-encryption key (SQLite makes its own).
     env.setdefault(
         "INTENT_BUS_KEK",
         base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("="),
     )
+    return env
+
+
+@contextmanager
+def servers(db_url: str, replicas: int, claim_timeout: int = 60) -> Iterator[list[int]]:
+    """Starts `replicas` server processes on one database; yields their ports."""
+    env = server_env()
     procs: list[subprocess.Popen[bytes]] = []
     ports: list[int] = []
     try:

@@ -34,7 +34,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from e2e import ADMIN_KEY, ROOT, free_port, pct, wait_healthy
+from e2e import ADMIN_KEY, ROOT, free_port, pct, server_env, wait_healthy
 from rawhttp import RawConnection
 
 LEVELS = (0, 10, 100, 1000)
@@ -162,8 +162,7 @@ def server(db_url: str) -> Iterator[tuple[int, int]]:
     port = free_port()
     cmd = [sys.executable, "-m", "intent_bus.server", "--host", "127.0.0.1"]
     cmd += ["--port", str(port), "--db", db_url]
-    env = dict(os.environ, INTENT_BUS_ADMIN_KEY=ADMIN_KEY)
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
+    proc = subprocess.Popen(cmd, env=server_env(), cwd=ROOT)
     try:
         wait_healthy(port)
         yield port, proc.pid
