@@ -178,12 +178,14 @@ class Reason:
 @dataclass(frozen=True, slots=True)
 class Explanation:
     """What ``explain`` answers: whether a worker could claim the intent now
-    and every reason it cannot (or, when terminal, how it ended)."""
+    and every reason it cannot (or, when terminal, how it ended). ``schedule``
+    is ``{"name", "scheduled_for"}`` when a schedule's tick published it."""
 
     id: str
     status: str
     claimable_now: bool
     reasons: tuple[Reason, ...]
+    schedule: Mapping[str, Any] | None = None
     extra: Mapping[str, Any] = field(default_factory=_extra, compare=False, repr=False)
 
     @classmethod
@@ -196,6 +198,7 @@ class Explanation:
             ("status", "str", True),
             ("claimable_now", "bool", True),
             ("reasons", "any", True),
+            ("schedule", "opt_object", False),
         )
         kwargs = fields_of("explanation", spec, data)
         kwargs["reasons"] = reasons

@@ -30,7 +30,8 @@ _EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
 
 # A field spec is (name, kind, required). Kinds: "str", "opt_str", "int",
 # "opt_int", "bool", "num", "opt_num", "strs" (a list of strings, kept as a
-# tuple), "object" (kept read-only), "any". Required fields must be present;
+# tuple), "object" (kept read-only), "opt_object" (the same, or null), "any".
+# Required fields must be present;
 # optional ones may be absent or null and then take the dataclass default.
 Spec = tuple[tuple[str, str, bool], ...]
 
@@ -73,7 +74,9 @@ def _check(model: str, name: str, kind: str, value: Any) -> Any:
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return tuple(value)
         raise _bad(model, name, "a list of strings", value)
-    if kind == "object":
+    if kind == "opt_object" and value is None:
+        return None
+    if kind in ("object", "opt_object"):
         if isinstance(value, dict):
             return MappingProxyType(value)
         raise _bad(model, name, "a JSON object", value)

@@ -127,18 +127,19 @@ def worker_reasons(
         w for w in candidates if worker_state(w.last_seen, w.in_flight, now) == LIVE
     ]
     if not live:
-        last = max((w.last_seen for w in candidates), default=None)
+        latest = max(candidates, key=lambda w: w.last_seen, default=None)
         reasons.append(
             _reason(
                 "no_live_worker",
                 "Waiting for a worker: none has polled this goal and namespace"
                 " in the last minute"
                 + (
-                    f"; one last did at {last}."
-                    if last is not None
+                    f"; {latest.worker_id!r} last did at {latest.last_seen}."
+                    if latest is not None
                     else "; none ever did."
                 ),
-                last_seen=last,
+                last_seen=None if latest is None else latest.last_seen,
+                last_worker=None if latest is None else latest.worker_id,
             )
         )
     elif intent.required_capability is not None and not any(

@@ -207,14 +207,24 @@ class ExplainReason(Struct, kw_only=True):
     details: dict[str, Any]
 
 
+class ScheduleOrigin(Struct, kw_only=True):
+    """The schedule tick that published an intent: the schedule's name and the
+    time the tick was scheduled for (a trigger's is the time of the trigger)."""
+
+    name: str
+    scheduled_for: float
+
+
 class ExplainView(Struct, kw_only=True):
     """GET /explain/{id}: whether a matching worker's claim would take it now
-    (open, due, not paused), and every reason it is not running."""
+    (open, due, not paused), and every reason it is not running. `schedule`
+    names the tick that published it, or is null for a plain publish."""
 
     id: str
     status: StatusName
     claimable_now: bool
     reasons: list[ExplainReason]
+    schedule: ScheduleOrigin | None = None
 
 
 class ClaimGroup(Struct, kw_only=True):

@@ -1,6 +1,7 @@
-"""The workers registry's write side on the claim path: each claim is a
-sighting, but a worker's row is written at most once per SEEN_INTERVAL per
-replica (an in-memory throttle), so the registry costs claims next to nothing.
+"""The workers registry's write side on the claim path: each claim and each
+lease extension is a sighting, but a worker's row is written at most once per
+SEEN_INTERVAL per replica (an in-memory throttle), so the registry costs claims
+next to nothing.
 
 A long-polling worker re-claims at least every MAX_WAIT_SECONDS, well inside
 the 60 s that count as live, so a waiting long-poll keeps its worker live.
@@ -12,7 +13,7 @@ from typing import Final
 
 from intent_bus import protocol
 from intent_bus.server.schemas import WorkerHeaders
-from intent_bus.storage.base import ClaimQuery, Store
+from intent_bus.storage.base import ClaimQuery, Intent, Store
 from intent_bus.storage.workers import WorkerSighting
 
 SEEN_INTERVAL: Final = 5.0
@@ -63,6 +64,30 @@ async def note_claim(
 ) -> None:
     seen = sighting(query, headers)
     if seen is not None and throttle.due(seen, now):
+        await store.worker_seen(seen, now)
+
+
+async def note_extension(
+    store: Store,
+    throttle: SightingThrottle,
+    owner: str,
+    intent: Intent,
+    now: float,
+) -> None:
+    """A lease extension keeps its worker seen: a worker deep in one long job
+    claims nothing for a while, yet it is alive. The worker is the one the
+    lease was granted to; what it can do and runs is left as its claims said."""
+    if intent.worker_id is None:
+        return
+    seen = WorkerSighting(
+        owner=owner,
+        worker_id=intent.worker_id,
+        capabilities=None,
+        goal=intent.goal,
+        namespace=intent.namespace,
+        client_version=None,
+    )
+    if throttle.due(seen, now):
         await store.worker_seen(seen, now)
 
 

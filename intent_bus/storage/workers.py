@@ -16,12 +16,14 @@ ANY_GOAL: Final = "*"
 
 @dataclass(frozen=True, slots=True)
 class WorkerSighting:
-    """One claim by a worker: who (claiming tenant + X-Worker-ID), what it can
-    do, what it asked for, and which client it runs."""
+    """One claim or lease extension by a worker: who (claiming tenant +
+    X-Worker-ID), what it can do, what it asked for or works on, and which
+    client it runs. An extension does not say what the worker can do
+    (capabilities None): the stored ones are kept."""
 
     owner: str
     worker_id: str
-    capabilities: tuple[str, ...]
+    capabilities: tuple[str, ...] | None
     goal: str | None
     namespace: str
     client_version: str | None
@@ -56,13 +58,19 @@ def upsert_params(
     (owner, worker_id, capabilities, goals, namespaces, client_version, last_seen)."""
     goals = json.loads(stored[3]) if stored else []
     namespaces = json.loads(stored[4]) if stored else []
+    capabilities, version = sighting.capabilities, sighting.client_version
+    if capabilities is not None:
+        caps_json = json.dumps(sorted(set(capabilities)))
+    else:  # an extension: what the worker can do and runs is as it last said
+        caps_json = stored[2] if stored else "[]"
+        version = stored[5] if stored else None
     return {
         "owner": sighting.owner,
         "worker_id": sighting.worker_id,
-        "capabilities": json.dumps(sorted(set(sighting.capabilities))),
+        "capabilities": caps_json,
         "goals": json.dumps(_merged(goals, sighting.goal or ANY_GOAL)),
         "namespaces": json.dumps(_merged(namespaces, sighting.namespace)),
-        "client_version": sighting.client_version,
+        "client_version": version,
         "now": now,
     }
 

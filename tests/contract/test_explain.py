@@ -95,12 +95,19 @@ async def test_paused(store: Store) -> None:
 async def test_no_live_worker_says_when_one_last_polled(store: Store) -> None:
     sent = await publish(store)
     never = await _explain(store, sent.id, NOW)
-    assert never[1]["no_live_worker"]["details"] == {"last_seen": None}
+    assert never[1]["no_live_worker"]["details"] == {
+        "last_seen": None,
+        "last_worker": None,
+    }
     await _worker(store, NOW - 120)
     await _worker(store, NOW - 1, "elsewhere", namespace="jobs")
     claimable_now, reasons = await _explain(store, sent.id, NOW)
     assert claimable_now is True  # a worker that comes would take it
-    assert reasons["no_live_worker"]["details"] == {"last_seen": NOW - 120}
+    assert reasons["no_live_worker"]["details"] == {
+        "last_seen": NOW - 120,
+        "last_worker": "w1",
+    }
+    assert "'w1' last did at" in reasons["no_live_worker"]["message"]
 
 
 async def test_capability_missing_lists_what_live_workers_offer(store: Store) -> None:

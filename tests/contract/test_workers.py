@@ -40,6 +40,19 @@ async def test_sightings_merge_goals_and_namespaces(store: Store) -> None:
     assert worker.in_flight == 0
 
 
+async def test_an_extension_sighting_keeps_what_the_claims_said(store: Store) -> None:
+    await store.worker_seen(seen(capabilities=("gpu",)), NOW)
+    extension = seen(goal="email", capabilities=None, client_version=None)
+    await store.worker_seen(extension, NOW + 30)
+
+    [worker] = await store.worker_list("acme", NOW - 60, NOW + 40)
+
+    assert worker.last_seen == NOW + 30
+    assert worker.capabilities == ("gpu",)
+    assert worker.client_version == "intent-bus/2.1.2"
+    assert worker.goals == ("resize", "email")
+
+
 async def test_list_is_per_tenant_and_since_a_time(store: Store) -> None:
     await store.worker_seen(seen("old"), NOW - 1000)
     await store.worker_seen(seen("new"), NOW)

@@ -20,7 +20,8 @@ def test_explain_answers_reasons_and_hides_other_tenants(
 
     assert response.status_code == 200, response.text
     body = response.json()
-    assert set(body) == {"id", "status", "claimable_now", "reasons"}
+    assert set(body) == {"id", "status", "claimable_now", "reasons", "schedule"}
+    assert body["schedule"] is None
     assert body["id"] == job["id"] and body["status"] == "open"
     assert body["claimable_now"] is False
     codes = {reason["code"]: reason for reason in body["reasons"]}

@@ -142,7 +142,15 @@ def test_trigger_publishes_one_intent_now(tenant: Api) -> None:
     events = tenant.get(f"/intents/{tick['intent_id']}/events").json()["events"]
     assert events[0]["type"] == "published"
     assert events[0]["detail"].startswith("schedule manual, tick 20")
+    origin = tenant.get(f"/explain/{tick['intent_id']}").json()["schedule"]
+    assert origin == {"name": "manual", "scheduled_for": tick["scheduled_for"]}
     assert tenant.post("/schedules/nope/trigger").status_code == 404
+
+
+def test_a_plain_publish_has_no_schedule_in_its_explanation(tenant: Api) -> None:
+    intent_id = tenant.post("/intent", {"goal": "plain", "payload": {}}).json()["id"]
+
+    assert tenant.get(f"/explain/{intent_id}").json()["schedule"] is None
 
 
 def test_a_seconds_schedule_fires_within_seconds(tenant: Api) -> None:

@@ -66,6 +66,26 @@ def test_claims_register_workers_per_tenant(
     assert refused.status_code == 403 and error_code(refused) == "forbidden"
 
 
+def test_a_lease_extension_keeps_its_worker_seen(tenant: Api) -> None:
+    tenant.publish(goal="render")
+    worker = {"X-Worker-ID": "long-job", "X-Worker-Capabilities": "gpu"}
+    lease = tenant.claim_ok("goal=render", **worker)
+    [claimed] = tenant.get("/workers").json()["workers"]
+    time.sleep(0.05)
+
+    extended = tenant.post(
+        f"/extend_claim/{lease['id']}", {"claim_token": lease["claim_token"]}
+    )
+
+    assert extended.status_code == 200, extended.text
+    # The claim's sighting was written moments ago; the throttle writes the
+    # extension's (a sighting of its own: capabilities unsaid) at once.
+    [seen] = tenant.get("/workers").json()["workers"]
+    assert seen["worker_id"] == "long-job"
+    assert seen["last_seen"] > claimed["last_seen"]
+    assert seen["capabilities"] == ["gpu"]
+
+
 def test_a_waiting_long_poll_counts_as_live(tenant: Api) -> None:
     answers: list[httpx.Response] = []
     waiting = threading.Thread(

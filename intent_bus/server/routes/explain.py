@@ -14,17 +14,23 @@ from intent_bus.server.schemas_control import (
     ClaimGroup,
     ExplainReason,
     ExplainView,
+    ScheduleOrigin,
 )
 
 
 async def explain(call: Call, _: None) -> Reply:
     intent = await visible_intent(call)
-    claimable_now, reasons = await explain_intent(call.services.store, intent, call.now)
+    store = call.services.store
+    claimable_now, reasons = await explain_intent(store, intent, call.now)
+    tick = await store.schedule_tick_of(intent.id)
     view = ExplainView(
         id=intent.id,
         status=intent.status,
         claimable_now=claimable_now,
         reasons=[ExplainReason(**reason) for reason in reasons],
+        schedule=None
+        if tick is None
+        else ScheduleOrigin(name=tick.name, scheduled_for=tick.scheduled_for),
     )
     return json_reply(200, view)
 

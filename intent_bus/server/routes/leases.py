@@ -27,7 +27,7 @@ from intent_bus.server.schemas import (
 from intent_bus.server.services import Services
 from intent_bus.server.views import claim_view, extend_view, fail_view, fulfill_view
 from intent_bus.server.wakeup import wait_for_wake
-from intent_bus.server.workers import note_claim
+from intent_bus.server.workers import note_claim, note_extension
 from intent_bus.storage.base import ClaimQuery, Lease, work_of
 
 
@@ -184,6 +184,10 @@ async def extend_claim(call: Call, body: ExtendRequest) -> Reply:
         policy.lease_expiry(call.now, seconds),
         call.now,
         owner=call.caller.owner,
+    )
+    services = call.services
+    await note_extension(
+        services.store, services.sightings, call.caller.owner, intent, call.now
     )
     return json_reply(200, extend_view(intent, call.now, seconds))
 

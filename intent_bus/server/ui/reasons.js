@@ -6,8 +6,9 @@ import { el, plural, when } from "./dom.js";
 
 const name = (value) => el("code", {}, value);
 
-function lastSeen(unix, never) {
-  return unix == null ? never : ["; the last one did ", when(unix)];
+function lastSeen(unix, never, worker) {
+  if (unix == null) return never;
+  return worker ? ["; ", name(worker), " was the last, ", when(unix)] : ["; the last one did ", when(unix)];
 }
 
 const WORDING = {
@@ -35,7 +36,7 @@ const WORDING = {
     " in namespace ",
     name(i.namespace),
     " in the last minute",
-    lastSeen(d.last_seen, "; none ever has"),
+    lastSeen(d.last_seen, "; none ever has", d.last_worker),
     ". Start one with ",
     el("code", { class: "command" }, `intent-bus listen ${i.goal}${i.namespace === "default" ? "" : ` --namespace ${i.namespace}`}`),
   ],

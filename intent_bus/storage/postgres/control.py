@@ -116,7 +116,14 @@ class PostgresControl:
 
     async def worker_seen(self, sighting: WorkerSighting, now: float) -> None:
         key = {"owner": sighting.owner, "worker_id": sighting.worker_id}
-        columns = ("owner", "worker_id", "capabilities", "goals", "namespaces")
+        columns = (
+            "owner",
+            "worker_id",
+            "capabilities",
+            "goals",
+            "namespaces",
+            "client_version",
+        )
         async with self._tx() as cur:
             row = await (await self._run(cur, "worker_get", key)).fetchone()
             stored = [row[c] for c in columns] if row else None
