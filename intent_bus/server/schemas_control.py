@@ -242,12 +242,3 @@ class ClaimExplainView(Struct, kw_only=True):
 
     claimable: int
     groups: list[ClaimGroup]
-
-
-REQUEST_TYPES: tuple[type[Struct], ...] = (
-    SearchParams,
-    PauseRequest,
-    PauseListParams,
-    StatsParams,
-    WorkerListParams,
-)

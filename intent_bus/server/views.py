@@ -21,15 +21,14 @@ from intent_bus.server.schemas import (
     FulfillResponse,
     KeyView,
     ResultView,
-    ScheduleView,
     StatusView,
-    TickView,
 )
 from intent_bus.server.schemas_control import (
     IntentDetail,
     IntentRow,
     PauseView,
 )
+from intent_bus.server.schemas_schedules import ScheduleView, TickView
 from intent_bus.storage.base import (
     ApiKey,
     Intent,

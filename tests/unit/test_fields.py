@@ -12,7 +12,7 @@ import msgspec
 
 from intent_bus import protocol
 from intent_bus.sdk.models import ClaimedIntent, IntentResult, IntentStatus
-from intent_bus.server import schemas
+from intent_bus.server import schemas, schemas_schedules
 from intent_bus.storage.base import Intent, NewIntent
 
 STORED_ONLY = frozenset(
@@ -92,7 +92,7 @@ def test_storage_records_hold_the_protocol_fields() -> None:
 def test_schedule_fields_agree_in_every_layer() -> None:
     from intent_bus.sdk.models import Schedule, ScheduleTick
 
-    assert _wire_fields(schemas.ScheduleView) == protocol.SCHEDULE_FIELDS
-    assert _wire_fields(schemas.TickView) == protocol.TICK_FIELDS
+    assert _wire_fields(schemas_schedules.ScheduleView) == protocol.SCHEDULE_FIELDS
+    assert _wire_fields(schemas_schedules.TickView) == protocol.TICK_FIELDS
     assert _model_fields(Schedule) == set(protocol.SCHEDULE_FIELDS)
     assert _model_fields(ScheduleTick) == set(protocol.TICK_FIELDS)

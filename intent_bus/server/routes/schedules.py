@@ -20,8 +20,8 @@ from intent_bus.server.errors import invalid_request, not_found
 from intent_bus.server.firing import tick_intent
 from intent_bus.server.http.endpoint import Call, Endpoint
 from intent_bus.server.http.reply import Reply, json_reply
-from intent_bus.server.schemas import (
-    ErrorBody,
+from intent_bus.server.schemas import ErrorBody
+from intent_bus.server.schemas_schedules import (
     ScheduleList,
     ScheduleParams,
     ScheduleRequest,
