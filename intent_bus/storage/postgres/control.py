@@ -23,6 +23,17 @@ from intent_bus.storage.workers import (
 
 Cursor = psycopg.AsyncCursor[DictRow]
 
+_WORKER_COLUMNS = (
+    "owner",
+    "worker_id",
+    "capabilities",
+    "goals",
+    "namespaces",
+    "client_version",
+    "last_seen",
+)
+"""A workers row in the order storage.workers reads it (worker_get, worker_list)."""
+
 _WALK_COLUMNS = (
     "seq",
     "id",
@@ -116,31 +127,14 @@ class PostgresControl:
 
     async def worker_seen(self, sighting: WorkerSighting, now: float) -> None:
         key = {"owner": sighting.owner, "worker_id": sighting.worker_id}
-        columns = (
-            "owner",
-            "worker_id",
-            "capabilities",
-            "goals",
-            "namespaces",
-            "client_version",
-        )
         async with self._tx() as cur:
             row = await (await self._run(cur, "worker_get", key)).fetchone()
-            stored = [row[c] for c in columns] if row else None
+            stored = [row[c] for c in _WORKER_COLUMNS] if row else None
             await self._run(cur, "worker_upsert", upsert_params(sighting, stored, now))
 
     async def worker_list(
         self, owner: str | None, since: float, now: float
     ) -> list[WorkerRecord]:
-        columns = (
-            "owner",
-            "worker_id",
-            "capabilities",
-            "goals",
-            "namespaces",
-            "client_version",
-            "last_seen",
-        )
         async with self._tx() as cur:
             params = {"owner": owner, "since": since}
             rows = await (await self._run(cur, "worker_list", params)).fetchall()
@@ -148,7 +142,7 @@ class PostgresControl:
                 await self._run(cur, "worker_leases", {"now": now})
             ).fetchall()
         return worker_records(
-            ([row[c] for c in columns] for row in rows),
+            ([row[c] for c in _WORKER_COLUMNS] for row in rows),
             ([r["worker_id"], r["owner"], r["visibility"], r["n"]] for r in leases),
         )
 
