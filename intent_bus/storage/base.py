@@ -141,9 +141,6 @@ class Store(Protocol):
         finds the next due time, in the same transaction: an empty long-poll
         round is one store call."""
 
-    async def intent_next_due(self, query: ClaimQuery, now: float) -> float | None:
-        """Returns the earliest future run_at among intents the query could take."""
-
     async def intent_fulfill(
         self,
         intent_id: str,

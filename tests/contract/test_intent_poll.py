@@ -38,7 +38,6 @@ async def test_empty_poll_says_when_the_next_intent_it_could_take_is_due(
 
     assert got.intent is None
     assert got.next_due == NOW + 20
-    assert got.next_due == await store.intent_next_due(claimer(), NOW)
 
 
 async def test_poll_that_claims_reports_no_next_due(store: Store) -> None:

@@ -7,9 +7,9 @@ import uuid
 
 import pytest
 
-from intent_bus.storage.base import Intent, Store
+from intent_bus.storage.base import ClaimQuery, Intent, Store
 from intent_bus.storage.errors import NotFound
-from tests.contract.conftest import NOW, claim, claimer, publish
+from tests.contract.conftest import NOW, claim, claimer, lease, publish
 
 pytestmark = pytest.mark.anyio
 
@@ -34,9 +34,18 @@ async def fulfilled(store: Store, now: float = NOW) -> Intent:
 
 
 # -- next_due -----------------------------------------------------------------
+async def next_due(store: Store, query: ClaimQuery) -> float | None:
+    """When the next intent the query could take falls due, as an empty poll
+    answers it (nothing here is due yet, so the poll claims nothing)."""
+    # The server leases in the claimer's name, as here.
+    polled = await store.intent_poll(query, lease(worker_id=query.worker_id), NOW)
+    assert polled.intent is None
+    return polled.next_due
+
+
 async def test_next_due_is_none_without_delayed_intents(store: Store) -> None:
-    await publish(store)  # due now, so not "future"
-    assert await store.intent_next_due(claimer(), NOW) is None
+    await publish(store, namespace="other")  # due now, so not "future"
+    assert await next_due(store, claimer()) is None
 
 
 async def test_next_due_is_the_earliest_future_run_at_the_claimer_could_take(
@@ -49,10 +58,10 @@ async def test_next_due_is_the_earliest_future_run_at_the_claimer_could_take(
     await publish(store, run_at=NOW + 7, target_worker="box-2")
     await publish(store, run_at=NOW + 8, required_capability="gpu")
 
-    assert await store.intent_next_due(claimer(), NOW) == NOW + 20
-    assert await store.intent_next_due(claimer(capabilities=("gpu",)), NOW) == NOW + 8
-    assert await store.intent_next_due(claimer(worker_id="box-2"), NOW) == NOW + 7
-    assert await store.intent_next_due(claimer(namespace="other"), NOW) == NOW + 6
+    assert await next_due(store, claimer()) == NOW + 20
+    assert await next_due(store, claimer(capabilities=("gpu",))) == NOW + 8
+    assert await next_due(store, claimer(worker_id="box-2")) == NOW + 7
+    assert await next_due(store, claimer(namespace="other")) == NOW + 6
 
 
 async def test_next_due_respects_goal_and_publisher(store: Store) -> None:
@@ -60,11 +69,11 @@ async def test_next_due_respects_goal_and_publisher(store: Store) -> None:
     await publish(store, run_at=NOW + 20, goal="b")
     await publish(store, run_at=NOW + 5, goal="b", owner="globex", visibility="public")
 
-    assert await store.intent_next_due(claimer(goal="a"), NOW) == NOW + 10
-    assert await store.intent_next_due(claimer(goal="b"), NOW) == NOW + 5
-    assert await store.intent_next_due(claimer(publisher="acme"), NOW) == NOW + 10
-    assert await store.intent_next_due(claimer(publisher="globex"), NOW) == NOW + 5
-    assert await store.intent_next_due(claimer(publisher="nobody"), NOW) is None
+    assert await next_due(store, claimer(goal="a")) == NOW + 10
+    assert await next_due(store, claimer(goal="b")) == NOW + 5
+    assert await next_due(store, claimer(publisher="acme")) == NOW + 10
+    assert await next_due(store, claimer(publisher="globex")) == NOW + 5
+    assert await next_due(store, claimer(publisher="nobody")) is None
 
 
 # -- stats --------------------------------------------------------------------

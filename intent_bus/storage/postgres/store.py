@@ -48,7 +48,6 @@ from intent_bus.storage.params import (
     kv_get_params,
     kv_set_params,
     lease_params,
-    next_due_gate,
 )
 from intent_bus.storage.postgres.control import PostgresControl
 from intent_bus.storage.postgres.control_writes import PostgresControlWrites
@@ -276,16 +275,6 @@ class PostgresStore(
                 ]
         found = [float(due) for due in dues if due is not None]
         return (intent_from_row(row) if row else None), min(found, default=None)
-
-    async def intent_next_due(self, query: ClaimQuery, now: float) -> float | None:
-        params = {**claim_params(query, now), **next_due_gate(None)}
-        dues: list[float] = []
-        async with self._statement() as cur:
-            for name in ("intent_next_due_private", "intent_next_due_public"):
-                row = await (await self._run(cur, name, params)).fetchone()
-                if row is not None and row["next_due"] is not None:
-                    dues.append(float(row["next_due"]))
-        return min(dues, default=None)
 
     async def intent_fulfill(
         self,

@@ -286,9 +286,6 @@ class SqliteStore(SqliteControlWrites, SqliteControl, SqliteSchedules):
 
         return await self._run(op)
 
-    async def intent_next_due(self, query: ClaimQuery, now: float) -> float | None:
-        return await self._run(lambda conn: next_due(conn, query, now, None))
-
     async def intent_fulfill(
         self,
         intent_id: str,
