@@ -48,8 +48,8 @@ WORKER = textwrap.dedent(
         log({"start": start, "checkpoint": job.checkpoint})
         for step in range(start, payload["steps"]):
             time.sleep(0.05)  # the work of one step
-            done = (step + 1) / payload["steps"]
-            saved = job.save_checkpoint({"next_step": step + 1}, progress=done, now=1)
+            done, step_after = (step + 1) / payload["steps"], {"next_step": step + 1}
+            saved = job.save_checkpoint(step_after, progress=done, now=True)
             log({"done": step, "saved": saved})
             if step + 1 == stall_after:
                 time.sleep(3600)  # killed here
