@@ -159,8 +159,10 @@ STATUS_FIELDS: Final = (
     "required_capability",
     "lease_expires_at",
     "completed_at",
+    "progress",
 )
-"""What GET /status answers (and POST /intent, GET /result extend)."""
+"""What GET /status answers (and POST /intent, GET /result extend). `progress`
+is absent unless the lease holder reported one (see PROGRESS_TEXT_MAX_CHARS)."""
 RESULT_FIELDS: Final = (*STATUS_FIELDS, "result", "result_type")
 """What GET /result answers for a terminal intent."""
 CLAIM_FIELDS: Final = (
@@ -177,8 +179,10 @@ CLAIM_FIELDS: Final = (
     "max_attempts",
     "lease_expires_at",
     "created_at",
+    "checkpoint",
 )
-"""What POST /claim answers: the leased intent and its token."""
+"""What POST /claim answers: the leased intent and its token. `checkpoint` is
+absent unless an earlier lease holder saved one (see CHECKPOINT_MAX_BYTES)."""
 
 # Field limits and defaults of POST /intent.
 DEFAULT_NAMESPACE: Final = "default"
@@ -206,6 +210,14 @@ KV_KEY_MAX_CHARS: Final = 256
 KV_DEFAULT_TTL: Final = 600
 KV_MAX_TTL: Final = 86400
 MAX_LEASE_SECONDS: Final = 3600
+PROGRESS_TEXT_MAX_CHARS: Final = 200
+"""`progress` of POST /extend_claim: a number from PROGRESS_MIN to PROGRESS_MAX,
+or a text of at most this many characters; anything else is 400 invalid_request."""
+PROGRESS_MIN: Final = 0.0
+PROGRESS_MAX: Final = 1.0
+CHECKPOINT_MAX_BYTES: Final = 64 * 1024
+"""`checkpoint` of POST /extend_claim: any JSON value of at most this many bytes
+(as the server re-encodes it, compact); larger is 413 payload_too_large."""
 DEFAULT_CLAIM_TIMEOUT: Final = 60
 MAX_WAIT_SECONDS: Final = 30.0
 """`wait` of POST /claim: 0 < wait <= MAX_WAIT_SECONDS; absent means no wait."""
@@ -329,8 +341,17 @@ def version_major(version: str) -> int | None:
 # -- control API: reads (intent search, pauses) ----------------------------------
 INTENT_ROW_FIELDS: Final = (*STATUS_FIELDS, "owner", "worker", "cancel_requested")
 """One row of GET /intents (the status view, its tenant and last claimer)."""
-INTENT_DETAIL_FIELDS: Final = (*INTENT_ROW_FIELDS, "payload", "result", "result_type")
-"""What GET /intents/<id> answers: the row plus what was asked and answered."""
+INTENT_DETAIL_FIELDS: Final = (
+    *INTENT_ROW_FIELDS,
+    "payload",
+    "result",
+    "result_type",
+    "progress_at",
+    "checkpoint_bytes",
+)
+"""What GET /intents/<id> answers: the row plus what was asked and answered, and
+when the lease holder last reported progress and how large its saved checkpoint
+is (null when none)."""
 INTENT_LIST_DEFAULT: Final = 50
 INTENT_LIST_MAX: Final = 200
 """`limit` of GET /intents: 1..INTENT_LIST_MAX, INTENT_LIST_DEFAULT when absent."""

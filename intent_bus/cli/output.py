@@ -27,7 +27,9 @@ __all__ = [
     "when",
 ]
 
-TIME_FIELDS = frozenset({"run_at", "created_at", "lease_expires_at", "completed_at"})
+TIME_FIELDS = frozenset(
+    {"run_at", "created_at", "lease_expires_at", "completed_at", "progress_at"}
+)
 """Epoch seconds on the wire; people read them as local times (not in --json)."""
 
 _lock = threading.Lock()

@@ -8,12 +8,14 @@ no round trip; the server stays the authority for everything else.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
 from intent_bus import protocol
+from intent_bus.sdk import strict_json
 from intent_bus.sdk.exceptions import IntentBusError
 from intent_bus.sdk.models import (
     ClaimedIntent,
@@ -24,10 +26,12 @@ from intent_bus.sdk.models import (
 
 __all__ = [
     "capabilities",
+    "checkpoint",
     "header_text",
     "integer",
     "intent_id",
     "number",
+    "progress",
     "segment",
     "text",
 ]
@@ -73,6 +77,39 @@ def number(
     if high is not None and value > high:
         raise IntentBusError(f"{name} must be at most {high:g}")
     return value
+
+
+def progress(value: Any) -> float | str:
+    """A fraction of the work done (0..1), or a short text."""
+    if isinstance(value, str):
+        if len(value) > protocol.PROGRESS_TEXT_MAX_CHARS:
+            raise IntentBusError(
+                f"progress must be at most {protocol.PROGRESS_TEXT_MAX_CHARS} "
+                "characters"
+            )
+        return value
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise IntentBusError(
+            f"progress must be a number or a string, got {type(value).__name__}"
+        )
+    if not math.isfinite(value) or not (
+        protocol.PROGRESS_MIN <= value <= protocol.PROGRESS_MAX
+    ):
+        raise IntentBusError(f"progress must be between 0 and 1, got {value}")
+    return value
+
+
+def checkpoint(value: Any) -> str:
+    """The checkpoint as the JSON text sent; its size is measured as the server
+    measures it (compact UTF-8), so what passes here is not refused there."""
+    text = strict_json.dumps(value, "checkpoint")
+    size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+    if size > protocol.CHECKPOINT_MAX_BYTES:
+        raise IntentBusError(
+            f"checkpoint is {size} bytes as JSON, more than "
+            f"{protocol.CHECKPOINT_MAX_BYTES}"
+        )
+    return text
 
 
 def intent_id(value: Any) -> str:

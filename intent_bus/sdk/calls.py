@@ -269,12 +269,22 @@ def fail(intent_id: str, claim_token: str, error: Any) -> Call[dict[str, Any]]:
 
 
 def extend_claim(
-    intent_id: str, claim_token: str, seconds: Any
+    intent_id: str,
+    claim_token: str,
+    seconds: Any,
+    progress: Any = None,
+    checkpoint: Any = None,
 ) -> Call[dict[str, Any]]:
     """POST /extend_claim/<id>: the lease runs `seconds` from now (the server may
-    grant less; the answer's ``claim_timeout`` says how much)."""
+    grant less; the answer's ``claim_timeout`` says how much); `progress` and
+    `checkpoint`, when not None, are saved with it."""
     seconds = args.number("seconds", seconds, positive=True)
-    body = {"claim_token": claim_token, "seconds": seconds}
+    body: dict[str, Any] = {"claim_token": claim_token, "seconds": seconds}
+    if progress is not None:
+        body["progress"] = args.progress(progress)
+    if checkpoint is not None:
+        args.checkpoint(checkpoint)
+        body["checkpoint"] = checkpoint
     return Call(
         "POST",
         f"/extend_claim/{args.segment(intent_id)}",

@@ -46,6 +46,12 @@ def _bad(model: str, name: str, expected: str, value: Any) -> IntentBusProtocolE
 def _check(model: str, name: str, kind: str, value: Any) -> Any:
     if kind == "any":
         return value
+    if kind == "progress":
+        if value is None or isinstance(value, str):
+            return value
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        raise _bad(model, name, "a number, a string or null", value)
     if kind == "str":
         if isinstance(value, str):
             return value
@@ -149,6 +155,10 @@ _KINDS: Final[Mapping[str, str]] = {
     "owner": "opt_str",
     "worker": "opt_str",
     "cancel_requested": "bool",
+    "progress": "progress",
+    "checkpoint": "any",
+    "progress_at": "opt_num",
+    "checkpoint_bytes": "opt_int",
     # schedules
     "name": "str",
     "cron": "str",
@@ -203,6 +213,9 @@ class IntentStatus:
     required_capability: str | None = None
     lease_expires_at: float | None = None
     completed_at: float | None = None
+    progress: float | str | None = None
+    """What the worker holding (or last holding) the lease reported: a
+    fraction 0..1 or a short text; None when none was reported."""
     extra: Mapping[str, Any] = field(
         default_factory=lambda: _EMPTY, compare=False, repr=False
     )
@@ -238,6 +251,7 @@ class IntentResult:
     target_worker: str | None = None
     required_capability: str | None = None
     lease_expires_at: float | None = None
+    progress: float | str | None = None
     extra: Mapping[str, Any] = field(
         default_factory=lambda: _EMPTY, compare=False, repr=False
     )
@@ -284,6 +298,10 @@ class ClaimedIntent:
     max_attempts: int | None = None
     lease_expires_at: float | None = None
     created_at: float | None = None
+    checkpoint: Any = None
+    """What an earlier worker saved with ``extend_claim(..., checkpoint=...)``
+    before it failed or lost the lease: resume from it. None when nothing was
+    saved (also from servers that do not keep checkpoints)."""
     extra: Mapping[str, Any] = field(
         default_factory=lambda: _EMPTY, compare=False, repr=False
     )

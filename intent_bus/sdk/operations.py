@@ -114,14 +114,35 @@ class Operations(ControlOperations):
         return claimed
 
     def extend_claim(
-        self, /, intent_id: Any, seconds: float = 60, claim_token: str | None = None
+        self,
+        /,
+        intent_id: Any,
+        seconds: float = 60,
+        claim_token: str | None = None,
+        *,
+        progress: float | str | None = None,
+        checkpoint: Any = None,
     ) -> Plan[dict[str, Any]]:
         """Extends the lease to ``seconds`` from now; returns the server's answer
         (``lease_expires_at``, ``claim_timeout``). ``IntentBusLeaseLostError``
-        when the lease is gone."""
+        when the lease is gone.
+
+        ``progress`` (a fraction 0..1 or a short text) shows in the intent's
+        status; ``checkpoint`` (any JSON, at most 64 KiB) is handed to the
+        next worker that claims the intent after a failure or a lost lease, as
+        ``ClaimedIntent.checkpoint``. Both are saved only while the lease is
+        held, and None leaves the saved value as it is::
+
+            job = client.claim(goal="encode", namespace="media")
+            for step in range((job.checkpoint or {}).get("step", 0), 10):
+                encode_part(job.payload, step)
+                client.extend_claim(job.id, 300, progress=step / 10,
+                                    checkpoint={"step": step + 1})
+        """
         intent, token = calls.lease_of(intent_id, claim_token, self.leases.tokens)
+        call = calls.extend_claim(intent, token, seconds, progress, checkpoint)
         try:
-            answer: dict[str, Any] = yield calls.extend_claim(intent, token, seconds)
+            answer: dict[str, Any] = yield call
         except IntentBusError as exc:
             self.leases.forget(intent, token, exc)
             raise

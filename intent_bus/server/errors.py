@@ -50,6 +50,10 @@ def invalid_request(message: str) -> ApiError:
     return ApiError(400, ErrorCode.INVALID_REQUEST, message)
 
 
+def payload_too_large(message: str) -> ApiError:
+    return ApiError(413, ErrorCode.PAYLOAD_TOO_LARGE, message)
+
+
 def not_found(message: str = "not found") -> ApiError:
     return ApiError(404, ErrorCode.NOT_FOUND, message)
 

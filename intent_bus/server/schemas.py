@@ -113,13 +113,6 @@ class FailRequest(Struct, kw_only=True):
     error: str = ""
 
 
-class ExtendRequest(Struct, kw_only=True):
-    """Body of POST /extend_claim/{id}; seconds default to the server's lease."""
-
-    claim_token: ClaimToken
-    seconds: Annotated[float, Meta(gt=0)] | None = None
-
-
 class KvSetRequest(Struct, kw_only=True):
     """Body of POST /set/{key}; ttl above the server maximum is lowered to it."""
 
@@ -227,8 +220,10 @@ class ErrorBody(Struct):
     error: ErrorDetail
 
 
-class StatusView(Struct, kw_only=True):
-    """What a publisher may know about its intent (POST /intent, GET /status)."""
+class StatusView(Struct, kw_only=True, omit_defaults=True):
+    """What a publisher may know about its intent (POST /intent, GET /status).
+    `progress` is left out unless the lease holder reported one (GET /status,
+    GET /result and GET /intents/{id} show it)."""
 
     id: str
     status: StatusName
@@ -245,6 +240,7 @@ class StatusView(Struct, kw_only=True):
     required_capability: str | None
     lease_expires_at: float | None
     completed_at: float | None
+    progress: float | str | None = None
 
 
 class CancelView(StatusView, kw_only=True):
@@ -315,7 +311,7 @@ class DeadIntentView(StatusView, kw_only=True):
     owner: str
 
 
-class ClaimResponse(Struct, kw_only=True):
+class ClaimResponse(Struct, kw_only=True, omit_defaults=True):
     """A leased intent; `claim_token` proves the lease on fulfill/fail/extend."""
 
     id: str
@@ -331,6 +327,8 @@ class ClaimResponse(Struct, kw_only=True):
     max_attempts: int
     lease_expires_at: float
     created_at: float
+    checkpoint: Raw | None = None
+    """What an earlier lease holder saved with /extend_claim; absent if nothing."""
 
 
 class FulfillResponse(Struct, kw_only=True):
@@ -350,16 +348,6 @@ class FailResponse(Struct, kw_only=True):
     run_at: float
     claim_attempts: int
     max_attempts: int
-
-
-class ExtendResponse(Struct, kw_only=True):
-    """`claim_timeout` is the number of seconds granted from now."""
-
-    id: str
-    lease_expires_at: float
-    claim_timeout: float
-    cancel_requested: bool
-    """True once the publisher cancelled: stop, then fulfill or fail."""
 
 
 class KvSetResponse(Struct, kw_only=True):

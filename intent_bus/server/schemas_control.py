@@ -124,6 +124,8 @@ class IntentDetail(IntentRow, kw_only=True):
     payload: Raw
     result: Raw | None
     result_type: str | None
+    progress_at: float | None
+    checkpoint_bytes: int | None
 
 
 class IntentList(Struct, kw_only=True):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from msgspec import Raw
 
 from intent_bus import protocol
@@ -16,7 +17,6 @@ from intent_bus.server.schemas import (
     CancelView,
     ClaimResponse,
     DeadIntentView,
-    ExtendResponse,
     FailResponse,
     FulfillResponse,
     KeyView,
@@ -28,10 +28,12 @@ from intent_bus.server.schemas_control import (
     IntentRow,
     PauseView,
 )
+from intent_bus.server.schemas_leases import ExtendResponse
 from intent_bus.server.schemas_schedules import ScheduleView, TickView
 from intent_bus.storage.base import (
     ApiKey,
     Intent,
+    IntentProgress,
     NewIntent,
     Pause,
     Schedule,
@@ -61,8 +63,16 @@ def _status_fields(intent: Intent) -> dict[str, Any]:
     }
 
 
-def status_view(intent: Intent) -> StatusView:
-    return StatusView(**_status_fields(intent))
+def _progress(saved: IntentProgress | None) -> float | str | None:
+    """The stored progress (a JSON number or string the server validated)."""
+    if saved is None or saved.progress is None:
+        return None
+    value: float | str = msgspec.json.decode(saved.progress)
+    return value
+
+
+def status_view(intent: Intent, saved: IntentProgress | None = None) -> StatusView:
+    return StatusView(**_status_fields(intent), progress=_progress(saved))
 
 
 def new_status_view(intent: NewIntent) -> StatusView:
@@ -87,7 +97,7 @@ def new_status_view(intent: NewIntent) -> StatusView:
     )
 
 
-def result_view(intent: Intent) -> ResultView:
+def result_view(intent: Intent, saved: IntentProgress | None = None) -> ResultView:
     result = None if intent.result is None else Raw(intent.result)
     # Always a string: the published 2.1.2 SDK refuses `"result_type": null`,
     # which a dead intent (never fulfilled) would otherwise carry.
@@ -96,6 +106,7 @@ def result_view(intent: Intent) -> ResultView:
         result_type = protocol.RESULT_TYPE_JSON
     return ResultView(
         **_status_fields(intent),
+        progress=_progress(saved),
         result=result,
         result_type=result_type,  # type: ignore[arg-type]  # narrowed just above
     )
@@ -111,7 +122,9 @@ def dead_view(intent: Intent) -> DeadIntentView:
     return DeadIntentView(**_status_fields(intent), owner=intent.owner)
 
 
-def claim_view(intent: Intent, claim_timeout: int) -> ClaimResponse:
+def claim_view(
+    intent: Intent, claim_timeout: int, checkpoint: bytes | None = None
+) -> ClaimResponse:
     assert intent.claim_token is not None and intent.lease_expires_at is not None
     return ClaimResponse(
         id=intent.id,
@@ -127,6 +140,7 @@ def claim_view(intent: Intent, claim_timeout: int) -> ClaimResponse:
         max_attempts=intent.max_attempts,
         lease_expires_at=intent.lease_expires_at,
         created_at=intent.created_at,
+        checkpoint=None if checkpoint is None else Raw(checkpoint),
     )
 
 
@@ -192,12 +206,18 @@ def _row_fields(intent: Intent) -> dict[str, Any]:
     }
 
 
-def intent_detail(intent: Intent) -> IntentDetail:
+def intent_detail(intent: Intent, saved: IntentProgress | None) -> IntentDetail:
+    """The intent in full, with its progress, when that was reported, and the
+    size of its saved checkpoint (not the checkpoint: the next claim gets it)."""
+    checkpoint = None if saved is None else saved.checkpoint
     return IntentDetail(
         **_row_fields(intent),
+        progress=_progress(saved),
         payload=Raw(intent.payload) if intent.payload else _NULL,
         result=None if intent.result is None else Raw(intent.result),
         result_type=intent.result_type,
+        progress_at=None if saved is None else saved.updated_at,
+        checkpoint_bytes=None if checkpoint is None else len(checkpoint),
     )
 
 

@@ -26,12 +26,14 @@ from intent_bus.storage.records import (
     Intent,
     IntentEvent,
     IntentPage,
+    IntentProgress,
     IntentStatusName,
     Lease,
     NewIntent,
     Pause,
     PlainBox,
     Poll,
+    ProgressReport,
     QueueStats,
     RetryDelay,
     Role,
@@ -56,12 +58,14 @@ __all__ = [
     "Intent",
     "IntentEvent",
     "IntentPage",
+    "IntentProgress",
     "IntentStatusName",
     "Lease",
     "NewIntent",
     "Pause",
     "PlainBox",
     "Poll",
+    "ProgressReport",
     "QueueStats",
     "RetryDelay",
     "Role",
@@ -137,8 +141,9 @@ class Store(Protocol):
         order) and counts the attempt, or returns None."""
 
     async def intent_poll(self, query: ClaimQuery, lease: Lease, now: float) -> Poll:
-        """Claims as `intent_claim` does and, when nothing is eligible, also
-        finds the next due time, in the same transaction: an empty long-poll
+        """Claims as `intent_claim` does, with the checkpoint the intent's
+        earlier lease holders saved, and, when nothing is eligible, finds the
+        next due time instead, in the same transaction: an empty long-poll
         round is one store call."""
 
     async def intent_fulfill(
@@ -185,9 +190,16 @@ class Store(Protocol):
         now: float,
         *,
         owner: str | None = None,
+        report: ProgressReport | None = None,
     ) -> Intent:
-        """Moves a live lease's expiry; raises LeaseLost unless the token holds
-        it and `owner` (when given) claimed it."""
+        """Moves a live lease's expiry and saves the holder's `report` with it;
+        raises LeaseLost, changing nothing, unless the token holds the lease
+        and `owner` (when given) claimed it."""
+
+    async def intent_progress_get(self, intent_id: str) -> IntentProgress | None:
+        """What the intent's lease holders last reported, or None. Fulfilling
+        the intent clears it; a fail, death, cancel or requeue keeps it, and
+        purging the intent removes it."""
 
     async def intent_get(self, intent_id: str, now: float) -> Intent | None:
         """Returns the intent, first settling its lease if that has expired."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from intent_bus.storage.base import BulkFilter, ClaimQuery, Lease
+from intent_bus.storage.base import BulkFilter, ClaimQuery, Lease, ProgressReport
 
 
 def as_params(record: Any) -> dict[str, Any]:
@@ -87,6 +87,17 @@ def extend_params(
         "lease_expires_at": expires_at,
         "now": now,
         "lease_owner": owner,
+    }
+
+
+def progress_params(
+    intent_id: str, report: ProgressReport, now: float
+) -> dict[str, Any]:
+    return {
+        "id": intent_id,
+        "progress": report.progress,
+        "checkpoint": report.checkpoint,
+        "now": now,
     }
 
 

@@ -162,6 +162,26 @@ class Poll:
 
     intent: Intent | None
     next_due: float | None = None
+    checkpoint: bytes | None = None
+    """The checkpoint an earlier lease holder of `intent` saved (JSON), if any."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressReport:
+    """What a lease holder reports with a lease extension, as JSON bytes the
+    server validated; None leaves the saved value as it is."""
+
+    progress: bytes | None = None
+    checkpoint: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IntentProgress:
+    """What an intent's lease holders last reported, and when (`updated_at`)."""
+
+    progress: bytes | None
+    checkpoint: bytes | None
+    updated_at: float
 
 
 @dataclass(frozen=True, slots=True)

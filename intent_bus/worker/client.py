@@ -18,8 +18,18 @@ __all__ = ["LeaseClient", "WorkerClient"]
 class LeaseClient(Protocol):
     """Renews leases; what `LeaseKeeper` uses."""
 
-    def extend_claim(self, intent_id: str, seconds: float, claim_token: str) -> Any:
-        """Extends the lease; raises `IntentBusLeaseLostError` once it is gone."""
+    def extend_claim(
+        self,
+        intent_id: str,
+        seconds: float,
+        claim_token: str,
+        *,
+        progress: float | str | None = ...,
+        checkpoint: Any = ...,
+    ) -> Any:
+        """Extends the lease, saving the handler's progress and checkpoint
+        when given (the keeper passes them only then); raises
+        `IntentBusLeaseLostError` once the lease is gone."""
         ...
 
 

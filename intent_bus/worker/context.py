@@ -10,6 +10,15 @@ runtime's ``timeout``, asks ``intent_bus.current_job()`` from its own thread
             if current_job().should_stop:
                 return None   # the intent ends cancelled (or failed, timed out)
             work(chunk)
+
+A long handler can also save a checkpoint, so that the worker that claims the
+intent after a crash, a lost lease or a failure resumes where it stopped::
+
+    def convert(payload, job):
+        start, pages = (job.checkpoint or {}).get("page", 0), payload["pages"]
+        for page in range(start, pages):
+            render(page)
+            job.save_checkpoint({"page": page + 1}, progress=(page + 1) / pages)
 """
 
 from __future__ import annotations
@@ -21,7 +30,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from intent_bus.sdk import args
 from intent_bus.sdk.models import ClaimedIntent
+from intent_bus.worker.lease import Lease, LeaseKeeper
 
 __all__ = ["JobContext", "current_job", "wants_context"]
 
@@ -37,9 +48,23 @@ class JobContext:
     handler's return value is ignored. ``wait_stop(seconds)`` sleeps until
     either happens (True) or the time is up (False), for handlers that pace
     themselves.
+
+    ``checkpoint`` is what an earlier worker saved before it stopped (None on
+    a first run), then what this handler saved last; ``save_checkpoint`` and
+    ``report_progress`` hand a new one to the server with the next lease
+    renewal (or at once, with ``now=True``).
     """
 
-    __slots__ = ("_stop", "cancel_requested", "intent", "started", "timed_out")
+    __slots__ = (
+        "_keeper",
+        "_lease",
+        "_stop",
+        "cancel_requested",
+        "checkpoint",
+        "intent",
+        "started",
+        "timed_out",
+    )
 
     def __init__(self, intent: ClaimedIntent) -> None:
         self.intent = intent
@@ -49,6 +74,47 @@ class JobContext:
         # Made by the first `wait_stop`: most handlers never wait, and an
         # Event per job would be a measurable share of the runtime's cost.
         self._stop: threading.Event | None = None
+        self.checkpoint: Any = intent.checkpoint
+        self._keeper: LeaseKeeper | None = None
+        self._lease: Lease | None = None
+
+    def bind(self, keeper: LeaseKeeper, lease: Lease) -> None:
+        """Called by the runtime: saves go with this lease's renewals."""
+        self._keeper, self._lease = keeper, lease
+
+    def save_checkpoint(
+        self,
+        checkpoint: Any,
+        *,
+        progress: float | str | None = None,
+        now: bool = False,
+    ) -> bool:
+        """Saves `checkpoint` (any JSON, at most 64 KiB; None saves nothing)
+        and, when given, `progress` (a fraction 0..1 or a short text).
+
+        They go to the server with the next lease renewal, or, with `now`,
+        before this returns. A fulfilled intent drops its checkpoint; a failed
+        one (returned False, raised) keeps the last one saved, which the
+        runtime sends before it reports the failure. Returns False when the
+        lease is lost (the save can never arrive), or, with `now`, when the
+        server could not be reached (it is sent with the next renewal). An
+        invalid value raises `IntentBusError` at once.
+        """
+        if checkpoint is not None:
+            args.checkpoint(checkpoint)
+            self.checkpoint = checkpoint
+        if progress is not None:
+            progress = args.progress(progress)
+        keeper, lease = self._keeper, self._lease
+        if keeper is None or lease is None or lease.lost:
+            return False
+        lease.report(progress, checkpoint)
+        return keeper.flush(lease) if now else True
+
+    def report_progress(self, progress: float | str, *, now: bool = False) -> bool:
+        """Reports how far the handler got (shown by ``get_status``); as
+        ``save_checkpoint`` without a checkpoint."""
+        return self.save_checkpoint(None, progress=progress, now=now)
 
     @property
     def should_stop(self) -> bool:

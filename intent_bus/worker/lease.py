@@ -11,6 +11,11 @@ server says a lease is gone the keeper stops renewing it and marks it lost,
 so the runtime knows its verdict will be refused; when a renewal's answer says
 the intent's cancel was requested, it stops renewing and tells the runtime.
 
+A handler's progress and checkpoint (`JobContext.save_checkpoint`) wait on
+the lease and travel with its next renewal, or at once through `flush`. Each
+lease's extend calls hold its `sending` lock and take the latest report when
+they start, so a later save never reaches the server before an earlier one.
+
 Renewals run one after another on the keeper thread. A lease is renewed with
 half of it left, which leaves room for the renewals queued before it and for
 a slow or retried extend call.
@@ -25,6 +30,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from intent_bus.sdk.exceptions import IntentBusError, IntentBusLeaseLostError
 from intent_bus.worker.client import LeaseClient
@@ -54,14 +60,17 @@ class Lease:
 
     __slots__ = (
         "cancel_requested",
+        "checkpoint",
         "deadline",
         "due",
         "intent_id",
         "lost",
         "on_cancel",
+        "progress",
         "released",
         "renewals",
         "seconds",
+        "sending",
         "timeout",
         "token",
     )
@@ -86,6 +95,37 @@ class Lease:
         self.cancel_requested = False
         self.on_cancel = on_cancel
         self.renewals = 0
+        # The handler's report not yet sent (None: nothing new), under `sending`.
+        self.sending = threading.Lock()
+        self.progress: float | str | None = None
+        self.checkpoint: Any = None
+
+    def report(self, progress: float | str | None, checkpoint: Any) -> None:
+        """Keeps the handler's latest report for the next extend call (a None
+        field keeps the one waiting)."""
+        with self.sending:
+            if progress is not None:
+                self.progress = progress
+            if checkpoint is not None:
+                self.checkpoint = checkpoint
+
+    def take_report(self) -> dict[str, Any]:
+        """The waiting report as extend_claim arguments, and none waits any
+        more; the caller holds `sending` and puts it back if the call fails."""
+        report: dict[str, Any] = {}
+        if self.progress is not None:
+            report["progress"] = self.progress
+        if self.checkpoint is not None:
+            report["checkpoint"] = self.checkpoint
+        self.progress = self.checkpoint = None
+        return report
+
+    def put_back(self, report: dict[str, Any]) -> None:
+        """After a failed call: the report waits again, unless a newer one came."""
+        if self.progress is None:
+            self.progress = report.get("progress")
+        if self.checkpoint is None:
+            self.checkpoint = report.get("checkpoint")
 
 
 class LeaseKeeper:
@@ -150,6 +190,38 @@ class LeaseKeeper:
                 self._heap = [e for e in self._heap if not e[2].released]
                 heapq.heapify(self._heap)
 
+    def flush(self, lease: Lease) -> bool:
+        """Sends the handler's waiting report now, on the caller's thread, with
+        an extension of the lease; True once the server has it (or nothing
+        waited), False when the lease is lost or the call failed (the report
+        then waits for the next renewal)."""
+        if lease.lost:
+            return False
+        with lease.sending:
+            report = lease.take_report()
+            if not report:
+                return True
+            try:
+                self._client.extend_claim(
+                    lease.intent_id,
+                    seconds=lease.seconds,
+                    claim_token=lease.token,
+                    **report,
+                )
+            except IntentBusLeaseLostError:
+                lease.lost = True
+                return False
+            except Exception as exc:
+                lease.put_back(report)
+                log.warning(
+                    "could not save the checkpoint of intent %s (%s); it goes "
+                    "with the next renewal",
+                    lease.intent_id,
+                    exc,
+                )
+                return False
+        return True
+
     def close(self, release_all: bool = False) -> None:
         """Let the thread end once no lease is watched; does not wait. With
         `release_all` (the abort path) every lease is released first, so the
@@ -212,10 +284,18 @@ class LeaseKeeper:
                 return lease
 
     def _renew(self, lease: Lease) -> None:
+        with lease.sending:
+            self._renew_sending(lease)
+
+    def _renew_sending(self, lease: Lease) -> None:
         started = time.monotonic()
+        report = lease.take_report()
         try:
             answer = self._client.extend_claim(
-                lease.intent_id, seconds=lease.seconds, claim_token=lease.token
+                lease.intent_id,
+                seconds=lease.seconds,
+                claim_token=lease.token,
+                **report,
             )
         except IntentBusLeaseLostError:
             lease.lost = True
@@ -228,6 +308,7 @@ class LeaseKeeper:
             # Transient (network, 5xx after the SDK's own retries; anything
             # else must not end the thread that renews every lease): try again
             # soon, while some of the lease is left.
+            lease.put_back(report)
             left = lease.deadline - time.monotonic()
             wait = max(MIN_RENEW_SECONDS, min(left / 3.0, renew_after(lease.timeout)))
             lease.due = time.monotonic() + wait

@@ -302,6 +302,7 @@ class WorkerRuntime(Claiming):
         lease = keeper.watch(
             intent.id, intent.claim_token, timeout, on_cancel=context.request_cancel
         )
+        context.bind(keeper, lease)
         job = Job(
             intent,
             handler,
@@ -342,6 +343,9 @@ class WorkerRuntime(Claiming):
                 if deadline is not None and self._watchdog is not None:
                     self._watchdog.finish(deadline)
                 job.keeper.release(job.lease)
+            if not verdict.fulfilled:
+                # The retry resumes from the last checkpoint saved, sent or not.
+                job.keeper.flush(job.lease)
             self._settle(job, verdict)
         finally:
             self._forget(job)

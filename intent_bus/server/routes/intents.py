@@ -17,7 +17,7 @@ from intent_bus.server.schemas import (
     encoder,
 )
 from intent_bus.server.views import new_status_view, result_view, status_view
-from intent_bus.storage.base import Idempotency, Intent, work_of
+from intent_bus.storage.base import Idempotency, Intent, IntentProgress, work_of
 
 
 async def publish(call: Call, body: PublishRequest) -> Reply:
@@ -57,16 +57,27 @@ async def visible_intent(call: Call) -> Intent:
     return intent
 
 
+async def progress_of(call: Call, intent: Intent) -> IntentProgress | None:
+    """What the intent's lease holders reported. An intent never claimed (no
+    lease owner: every claim records one, nothing clears it) has nothing, and
+    looking would cost a store call per status poll of a waiting intent."""
+    if intent.lease_owner is None:
+        return None
+    return await call.services.store.intent_progress_get(intent.id)
+
+
 async def status(call: Call, _: None) -> Reply:
-    return json_reply(200, status_view(await visible_intent(call)))
+    intent = await visible_intent(call)
+    return json_reply(200, status_view(intent, await progress_of(call, intent)))
 
 
 async def result(call: Call, _: None) -> Reply:
     """200 with the outcome once terminal; 202 with the status view before."""
     intent = await visible_intent(call)
+    saved = await progress_of(call, intent)
     if intent.status in protocol.TERMINAL_STATUSES:
-        return json_reply(200, result_view(intent))
-    return json_reply(202, status_view(intent))
+        return json_reply(200, result_view(intent, saved))
+    return json_reply(202, status_view(intent, saved))
 
 
 ENDPOINTS = (

@@ -8,7 +8,7 @@ from typing import Any
 
 from intent_bus import protocol
 from intent_bus.server import policy
-from intent_bus.server.errors import invalid_request, retry_after
+from intent_bus.server.errors import invalid_request, payload_too_large, retry_after
 from intent_bus.server.http.bodies import encode_value
 from intent_bus.server.http.endpoint import Call, Endpoint
 from intent_bus.server.http.reply import Receive, Reply, json_reply
@@ -16,19 +16,18 @@ from intent_bus.server.schemas import (
     ClaimParams,
     ClaimResponse,
     ErrorBody,
-    ExtendRequest,
-    ExtendResponse,
     FailRequest,
     FailResponse,
     FulfillRequest,
     FulfillResponse,
     WorkerHeaders,
 )
+from intent_bus.server.schemas_leases import ExtendRequest, ExtendResponse
 from intent_bus.server.services import Services
 from intent_bus.server.views import claim_view, extend_view, fail_view, fulfill_view
 from intent_bus.server.wakeup import wait_for_wake
 from intent_bus.server.workers import note_claim, note_extension
-from intent_bus.storage.base import ClaimQuery, Lease, work_of
+from intent_bus.storage.base import ClaimQuery, Lease, ProgressReport, work_of
 
 
 def parse_capabilities(header: str | None) -> tuple[str, ...]:
@@ -89,7 +88,8 @@ async def claim_until(
             services.metrics.claim_looks += 1
             if polled.intent is not None:
                 lease_seconds = services.settings.claim_timeout
-                return json_reply(200, claim_view(polled.intent, lease_seconds))
+                view = claim_view(polled.intent, lease_seconds, polled.checkpoint)
+                return json_reply(200, view)
             remaining = deadline - time.monotonic()
             if waiter is None or remaining <= 0:
                 return _empty(services, now, polled.next_due)
@@ -173,7 +173,27 @@ async def fail(call: Call, body: FailRequest) -> Reply:
     return json_reply(200, fail_view(intent))
 
 
+def progress_report(body: ExtendRequest) -> ProgressReport | None:
+    """What the holder reported with its extension, encoded for the store; a
+    checkpoint over the limit is refused before anything is written."""
+    if body.progress is None and body.checkpoint is None:
+        return None
+    checkpoint = None
+    if body.checkpoint is not None:
+        checkpoint = encode_value(body.checkpoint)
+        if len(checkpoint) > protocol.CHECKPOINT_MAX_BYTES:
+            raise payload_too_large(
+                f"checkpoint: {len(checkpoint)} bytes as JSON, more than "
+                f"{protocol.CHECKPOINT_MAX_BYTES}"
+            )
+    progress = None if body.progress is None else encode_value(body.progress)
+    return ProgressReport(progress=progress, checkpoint=checkpoint)
+
+
 async def extend_claim(call: Call, body: ExtendRequest) -> Reply:
+    """Moves the lease's expiry and saves the holder's progress and
+    checkpoint with it (all or nothing: a stale token changes neither)."""
+    report = progress_report(body)
     settings = call.services.settings
     seconds = policy.lease_seconds(
         body.seconds, settings.claim_timeout, settings.max_lease_seconds
@@ -184,6 +204,7 @@ async def extend_claim(call: Call, body: ExtendRequest) -> Reply:
         policy.lease_expiry(call.now, seconds),
         call.now,
         owner=call.caller.owner,
+        report=report,
     )
     services = call.services
     await note_extension(
@@ -224,8 +245,8 @@ ENDPOINTS = (
         "POST",
         "/extend_claim/{intent_id}",
         extend_claim,
-        "Extend a live lease",
+        "Extend a live lease, saving progress and a checkpoint with it",
         body=ExtendRequest,
-        responses={200: ExtendResponse, **_LEASE_ERRORS},
+        responses={200: ExtendResponse, 413: ErrorBody, **_LEASE_ERRORS},
     ),
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from intent_bus.server.http.endpoint import Call, Endpoint
 from intent_bus.server.http.reply import Reply, json_reply
-from intent_bus.server.routes.intents import visible_intent
+from intent_bus.server.routes.intents import progress_of, visible_intent
 from intent_bus.server.schemas import ErrorBody
 from intent_bus.server.schemas_control import (
     CURSOR_PREFIX,
@@ -50,7 +50,8 @@ async def search(call: Call, _: None) -> Reply:
 
 
 async def detail(call: Call, _: None) -> Reply:
-    return json_reply(200, intent_detail(await visible_intent(call)))
+    intent = await visible_intent(call)
+    return json_reply(200, intent_detail(intent, await progress_of(call, intent)))
 
 
 ENDPOINTS = (

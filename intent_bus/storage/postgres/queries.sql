@@ -160,6 +160,7 @@ FROM inserted
 -- Leases the best eligible intent: the better of the best private candidate
 -- (owner + namespace) and the best public one, each found by its own partial
 -- index and locked with SKIP LOCKED so concurrent claimers never meet on a row.
+-- Returns the checkpoint an earlier lease holder saved (null when none) too.
 WITH private_candidate AS (
     SELECT seq, priority, run_at
     FROM intents
@@ -218,7 +219,9 @@ SET status = 'claimed',
     updated_at = :now
 FROM best
 WHERE intents.seq = best.seq
-RETURNING intents.*
+RETURNING intents.*,
+    (SELECT p.checkpoint FROM intent_progress p WHERE p.intent_seq = intents.seq)
+        AS checkpoint
 
 -- name: intent_next_due_private
 -- Returns the earliest future run_at among the tenant's private intents in a namespace.

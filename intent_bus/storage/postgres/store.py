@@ -26,10 +26,12 @@ from intent_bus.storage.base import (
     ClaimQuery,
     Idempotency,
     Intent,
+    IntentProgress,
     Lease,
     NewIntent,
     PlainBox,
     Poll,
+    ProgressReport,
     QueueStats,
     RetryDelay,
     SecretBox,
@@ -48,6 +50,7 @@ from intent_bus.storage.params import (
     kv_get_params,
     kv_set_params,
     lease_params,
+    progress_params,
 )
 from intent_bus.storage.postgres.control import PostgresControl
 from intent_bus.storage.postgres.control_writes import PostgresControlWrites
@@ -61,6 +64,7 @@ from intent_bus.storage.postgres.url import (
     split_url,
     with_lock_timeout,
 )
+from intent_bus.storage.progress import intent_progress
 from intent_bus.storage.queries import load_queries
 from intent_bus.storage.stats import queue_stats
 
@@ -235,16 +239,14 @@ class PostgresStore(
     async def intent_claim(
         self, query: ClaimQuery, lease: Lease, now: float
     ) -> Intent | None:
-        claimed, _ = await self._claim(query, lease, now, with_next_due=False)
-        return claimed
+        return (await self._claim(query, lease, now, with_next_due=False)).intent
 
     async def intent_poll(self, query: ClaimQuery, lease: Lease, now: float) -> Poll:
-        claimed, next_due = await self._claim(query, lease, now, with_next_due=True)
-        return Poll(claimed, None if claimed else next_due)
+        return await self._claim(query, lease, now, with_next_due=True)
 
     async def _claim(
         self, query: ClaimQuery, lease: Lease, now: float, *, with_next_due: bool
-    ) -> tuple[Intent | None, float | None]:
+    ) -> Poll:
         """Settles expired leases, claims, and optionally reads the next due time.
 
         The statements go out as one pipeline on an autocommit connection: with
@@ -273,8 +275,10 @@ class PostgresStore(
                 dues = [
                     (await cur.fetchone() or {}).get("next_due") for cur in cursors[1:]
                 ]
+        if row is not None:
+            return Poll(intent_from_row(row), checkpoint=row["checkpoint"])
         found = [float(due) for due in dues if due is not None]
-        return (intent_from_row(row) if row else None), min(found, default=None)
+        return Poll(None, min(found, default=None))
 
     async def intent_fulfill(
         self,
@@ -341,9 +345,24 @@ class PostgresStore(
         now: float,
         *,
         owner: str | None = None,
+        report: ProgressReport | None = None,
     ) -> Intent:
         params = extend_params(intent_id, claim_token, expires_at, now, owner)
-        return await self._leased_update("intent_extend", intent_id, params)
+        if report is None:
+            return await self._leased_update("intent_extend", intent_id, params)
+        async with self._tx() as cur:
+            row = await (await self._run(cur, "intent_extend", params)).fetchone()
+            if row is None:
+                raise LeaseLost(intent_id)
+            saved = progress_params(intent_id, report, now)
+            await self._run(cur, "intent_progress_save", saved)
+        return intent_from_row(row)
+
+    async def intent_progress_get(self, intent_id: str) -> IntentProgress | None:
+        async with self._statement() as cur:
+            query = await self._run(cur, "intent_progress_get", {"id": intent_id})
+            row = await query.fetchone()
+        return None if row is None else intent_progress(tuple(row.values()))
 
     async def intent_get(self, intent_id: str, now: float) -> Intent | None:
         params = {"id": intent_id, "now": now}

@@ -13,7 +13,7 @@ import json
 import sqlite3
 from typing import Any, Final
 
-from intent_bus.storage.base import ClaimQuery, Intent, Lease
+from intent_bus.storage.base import ClaimQuery, Lease, Poll
 from intent_bus.storage.params import claim_params, lease_params, next_due_gate
 from intent_bus.storage.sqlite.records import Q, fetch_intents, fetch_rows
 
@@ -48,8 +48,9 @@ def _candidate_queries(query: ClaimQuery) -> list[str]:
 
 def claim(
     conn: sqlite3.Connection, query: ClaimQuery, lease: Lease, now: float
-) -> Intent | None:
-    """Settles expired leases, then leases the best candidate; one transaction."""
+) -> Poll:
+    """Settles expired leases, then leases the best candidate and reads the
+    checkpoint saved for it; one transaction. No next due time."""
     # Expired leases first: their intents may be the best candidates.
     conn.execute(Q["intent_settle_leases"], {"now": now, "limit": CLAIM_SETTLE_LIMIT})
     params = query_params(query, now)
@@ -62,9 +63,14 @@ def claim(
             if best is None or rank < best:
                 best = rank
     if best is None:
-        return None
+        return Poll(None)
     granted = {**lease_params(lease, now), "seq": best[2], "owner": query.owner}
-    return fetch_intents(conn, "intent_claim_chosen", granted)[0]
+    intent = fetch_intents(conn, "intent_claim_chosen", granted)[0]
+    # A primary-key lookup; it misses for nearly every intent.
+    saved = fetch_rows(conn, "intent_checkpoint", {"seq": best[2]})
+    return Poll(
+        intent, checkpoint=bytes(saved[0][0]) if saved and saved[0][0] else None
+    )
 
 
 def next_due(

@@ -22,10 +22,12 @@ from intent_bus.storage.base import (
     ClaimQuery,
     Idempotency,
     Intent,
+    IntentProgress,
     Lease,
     NewIntent,
     PlainBox,
     Poll,
+    ProgressReport,
     QueueStats,
     RetryDelay,
     Role,
@@ -43,7 +45,9 @@ from intent_bus.storage.params import (
     held_params,
     kv_get_params,
     kv_set_params,
+    progress_params,
 )
+from intent_bus.storage.progress import intent_progress
 from intent_bus.storage.sealing import create_params, opened, resealed
 from intent_bus.storage.sqlite.claim import claim, next_due
 from intent_bus.storage.sqlite.control import SqliteControl
@@ -275,13 +279,13 @@ class SqliteStore(SqliteControlWrites, SqliteControl, SqliteSchedules):
     async def intent_claim(
         self, query: ClaimQuery, lease: Lease, now: float
     ) -> Intent | None:
-        return await self._run(lambda conn: claim(conn, query, lease, now))
+        return (await self._run(lambda conn: claim(conn, query, lease, now))).intent
 
     async def intent_poll(self, query: ClaimQuery, lease: Lease, now: float) -> Poll:
         def op(conn: sqlite3.Connection) -> Poll:
-            intent = claim(conn, query, lease, now)
-            if intent is not None:
-                return Poll(intent)
+            polled = claim(conn, query, lease, now)
+            if polled.intent is not None:
+                return polled
             return Poll(None, next_due(conn, query, now, lease))
 
         return await self._run(op)
@@ -344,9 +348,29 @@ class SqliteStore(SqliteControlWrites, SqliteControl, SqliteSchedules):
         now: float,
         *,
         owner: str | None = None,
+        report: ProgressReport | None = None,
     ) -> Intent:
         params = extend_params(intent_id, claim_token, expires_at, now, owner)
-        return await self._leased_update("intent_extend", intent_id, params)
+        if report is None:
+            return await self._leased_update("intent_extend", intent_id, params)
+
+        def op(conn: sqlite3.Connection) -> Intent:
+            extended = fetch_intents(conn, "intent_extend", params)
+            if not extended:
+                raise LeaseLost(f"no live lease on {intent_id!r} for that token")
+            conn.execute(
+                Q["intent_progress_save"], progress_params(intent_id, report, now)
+            )
+            return extended[0]
+
+        return await self._run(op)
+
+    async def intent_progress_get(self, intent_id: str) -> IntentProgress | None:
+        def op(conn: sqlite3.Connection) -> IntentProgress | None:
+            rows = fetch_rows(conn, "intent_progress_get", {"id": intent_id})
+            return intent_progress(rows[0]) if rows else None
+
+        return await self._run(op)
 
     async def intent_get(self, intent_id: str, now: float) -> Intent | None:
         params = {"id": intent_id, "now": now}

@@ -9,6 +9,7 @@ import pytest
 
 from intent_bus import protocol
 from intent_bus.server import schemas
+from intent_bus.server.schemas_leases import ExtendRequest
 
 
 @pytest.mark.parametrize(
@@ -56,7 +57,7 @@ def test_claim_inputs_use_the_protocol_limits() -> None:
 
 
 def test_claim_tokens_and_owners_use_the_protocol_limits() -> None:
-    for struct in (schemas.FulfillRequest, schemas.FailRequest, schemas.ExtendRequest):
+    for struct in (schemas.FulfillRequest, schemas.FailRequest, ExtendRequest):
         token = _properties(struct)["claim_token"]
         assert token["maxLength"] == protocol.CLAIM_TOKEN_MAX_CHARS
     owner = _properties(schemas.KeyCreateRequest)["owner"]
