@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
+from intent_bus.storage import replay
 from intent_bus.storage.base import (
     ApiKey,
     ClaimQuery,
@@ -109,8 +110,26 @@ class SqliteStore(SqliteControlWrites, SqliteControl, SqliteSchedules):
         """Builds a store for ``sqlite:///PATH[?synchronous=full&cache_mib=16&mmap_mib=32]``."""
         return cls(path_from_url(url), **{**options_from_url(url), **options})
 
+    defers_nonces = True
+
     async def _run(self, operation: Callable[[sqlite3.Connection], T]) -> T:
-        return await self._writer.run(operation)
+        pending = replay.take_pending()
+        if pending is None:
+            return await self._writer.run(operation)
+        params = pending.params()
+
+        def guarded(conn: sqlite3.Connection) -> T:
+            if conn.execute(Q["nonce_remember"], params).rowcount != 1:
+                raise replay.Replayed("nonce already used")
+            return operation(conn)
+
+        try:
+            return await self._writer.run(guarded)
+        except replay.Replayed:
+            raise
+        except BaseException:
+            pending.release()
+            raise
 
     async def _read_snapshot(self, operation: Callable[[sqlite3.Connection], T]) -> T:
         """Runs a long read-only operation on its own connection and thread.
