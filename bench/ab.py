@@ -1,8 +1,9 @@
 """A/B benchmark of two checkouts in one run: jobs/s and server CPU per request.
 
-Each round starts one server per checkout (its own `.venv` and a fresh SQLite
-file), alternating A B A B, and drives each with the same client
-(`e2e.job_loop` and `e2e.health_loop`, unsigned and signed). The server's CPU
+One server per checkout runs throughout (its own `.venv` and a fresh SQLite
+file); every load phase runs on both back to back, A B then B A in the next
+round, with the same client (`e2e.job_loop` and `e2e.health_loop`, unsigned
+and signed); medians over the rounds are reported. The server's CPU
 time (user + system, from /proc) over each phase, divided by the requests
 served, is its cost per request, which the machine's noise disturbs less than
 throughput does.
@@ -23,6 +24,8 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -69,26 +72,20 @@ async def phase(
     return sum(counts) / elapsed, cpu / max(requests, 1) * 1e6
 
 
-def run_tree(tree: Path, args: argparse.Namespace) -> dict[str, tuple[float, float]]:
-    with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        python = tree / ".venv" / "bin" / "python"
-        cmd = [str(python), "-m", "intent_bus.server", "--host", "127.0.0.1"]
-        cmd += ["--port", str(port), "--db", f"sqlite:///{tmp}/ab.db"]
-        proc = subprocess.Popen(cmd, env=server_env(), cwd=tree)
-        try:
-            wait_healthy(port)
-            key = create_tenant(port)
-            out = {}
-            for loops in args.concurrency:
-                for kind in ("unsigned", "signed", "healthz"):
-                    out[f"{kind}@{loops}"] = asyncio.run(
-                        phase(proc.pid, port, key, loops, args.duration, kind)
-                    )
-            return out
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
+@contextmanager
+def server(tree: Path, tmp: str) -> Iterator[tuple[int, int, str]]:
+    """A server of `tree` on a fresh SQLite file; yields (pid, port, tenant key)."""
+    port = free_port()
+    python = tree / ".venv" / "bin" / "python"
+    cmd = [str(python), "-m", "intent_bus.server", "--host", "127.0.0.1"]
+    cmd += ["--port", str(port), "--db", f"sqlite:///{tmp}/{port}.db"]
+    proc = subprocess.Popen(cmd, env=server_env(), cwd=tree, stderr=subprocess.DEVNULL)
+    try:
+        wait_healthy(port)
+        yield proc.pid, port, create_tenant(port)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
 
 
 def main() -> None:
@@ -103,22 +100,40 @@ def main() -> None:
         default=[1, 4, 16],
     )
     args = parser.parse_args()
-    runs: dict[str, list[dict[str, tuple[float, float]]]] = {"a": [], "b": []}
-    for _ in range(args.rounds):
-        for side in ("a", "b"):
-            runs[side].append(run_tree(getattr(args, side).resolve(), args))
+    samples: dict[str, dict[str, list[tuple[float, float]]]] = defaultdict(
+        lambda: {"a": [], "b": []}
+    )
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        sides = {
+            side: stack.enter_context(server(getattr(args, side).resolve(), tmp))
+            for side in ("a", "b")
+        }
+        for round_ in range(args.rounds):
+            for loops in args.concurrency:
+                for kind in ("unsigned", "signed", "healthz"):
+                    # Both sides back to back, in alternating order, so that
+                    # the machine's other load falls on both alike.
+                    order = ("a", "b") if round_ % 2 == 0 else ("b", "a")
+                    for side in order:
+                        pid, port, key = sides[side]
+                        samples[f"{kind}@{loops}"][side].append(
+                            asyncio.run(
+                                phase(pid, port, key, loops, args.duration, kind)
+                            )
+                        )
     report: dict[str, Any] = {}
-    for name in runs["a"][0]:
-        a_rate = median(r[name][0] for r in runs["a"])
-        b_rate = median(r[name][0] for r in runs["b"])
-        a_cpu = median(r[name][1] for r in runs["a"])
-        b_cpu = median(r[name][1] for r in runs["b"])
+    for name, by_side in samples.items():
+        a_rate = median(rate for rate, _ in by_side["a"])
+        b_rate = median(rate for rate, _ in by_side["b"])
+        a_cpu = median(cpu for _, cpu in by_side["a"])
+        b_cpu = median(cpu for _, cpu in by_side["b"])
         report[name] = {
             "a_per_s": round(a_rate, 1),
             "b_per_s": round(b_rate, 1),
             "ratio_b_a": round(b_rate / a_rate, 3),
             "a_cpu_us_per_request": round(a_cpu),
             "b_cpu_us_per_request": round(b_cpu),
+            "cpu_ratio_b_a": round(b_cpu / a_cpu, 3),
         }
     print(json.dumps(report, indent=1))
 
