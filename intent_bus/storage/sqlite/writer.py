@@ -1,12 +1,21 @@
-"""The one thread that owns the SQLite connection, with group commit.
+"""The one SQLite connection, owned by a writer thread with group commit.
 
-Every Store call becomes an *operation*: a function of the connection, run on this
-thread, never on the event loop. The thread drains whatever operations are queued
-and runs them in ONE transaction, each inside its own SAVEPOINT, then commits once
-and only then resolves the callers' futures. So an acknowledged write is a
-committed write, and under load one WAL commit carries many requests. An operation
-that raises is rolled back to its savepoint alone; its exception (translated into
-a `StoreError`) goes to its caller and its neighbours commit normally.
+Every Store call becomes an *operation*: a function of the connection. The thread
+drains whatever operations are queued and runs them in ONE transaction, each
+inside its own SAVEPOINT, then commits once and only then resolves the callers'
+futures. So an acknowledged write is a committed write, and under load one WAL
+commit carries many requests. An operation that raises is rolled back to its
+savepoint alone; its exception (translated into a `StoreError`) goes to its
+caller and its neighbours commit normally.
+
+A *short* operation (the request path's: one indexed statement or a few) that
+finds the thread idle runs on the caller's thread instead, in a transaction of
+its own, committed before it returns. Handing it to the thread and back costs
+several times the SQL itself; group commit gains nothing when nothing else is
+queued. This is only done with synchronous=NORMAL, where a commit writes the
+WAL without waiting for the disk, and without waiting for the write lock: if
+another connection holds it, the operation goes to the thread after all, so
+the event loop never sleeps in `busy_timeout`.
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ Operation = Callable[[sqlite3.Connection], Any]
 log = logging.getLogger(__name__)
 
 _STOP: Final = object()
+_TO_THREAD: Final = object()
 _UNIQUE_ERRORS: Final = frozenset(
     {"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
 )
@@ -69,8 +79,10 @@ def connect(
     the last commits. That is the default promise. synchronous=FULL adds an
     fsync per commit (per batch, with group commit) and survives a power loss.
     """
+    # Shared by the writer thread and short operations on the event loop, one
+    # at a time under the writer's lock.
     conn = sqlite3.connect(
-        path, isolation_level=None, check_same_thread=True, cached_statements=256
+        path, isolation_level=None, check_same_thread=False, cached_statements=256
     )
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -154,8 +166,15 @@ class SqliteWriter:
         synchronous: str = "normal",
         cache_mib: int = DEFAULT_CACHE_MIB,
         mmap_mib: int = DEFAULT_MMAP_MIB,
+        inline: bool | None = None,
     ) -> None:
         self._path = path
+        self._inline = synchronous == "normal" if inline is None else inline
+        self._lock = threading.Lock()
+        """Held by whoever uses the connection: the thread for a batch, or a
+        short operation running inline."""
+        self._conn: sqlite3.Connection | None = None
+        self._busy_now = busy_timeout_ms
         self._synchronous = synchronous
         self._cache_mib = cache_mib
         self._mmap_mib = mmap_mib
@@ -179,18 +198,57 @@ class SqliteWriter:
         )
         self._thread.start()
 
-    async def run(self, operation: Callable[[sqlite3.Connection], T]) -> T:
+    async def run(
+        self, operation: Callable[[sqlite3.Connection], T], *, short: bool = False
+    ) -> T:
         """Runs `operation` in a committed transaction and returns its result.
 
         Raises what the operation raised (sqlite3 errors translated), or Busy
-        when the commit could not take the write lock in time.
+        when the commit could not take the write lock in time. A `short`
+        operation may run inline (see the module's docstring).
         """
         if self._thread is None or self._stopped.is_set():
             raise StoreError("the SQLite store is not running")
+        if short and self._inline and self._queue.empty():
+            result = self._try_inline(operation)
+            if result is not _TO_THREAD:
+                return result  # type: ignore[no-any-return]
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._queue.put(_Pending(operation, future, loop))
         return await future
+
+    def _try_inline(self, operation: Operation) -> Any:
+        """Runs `operation` here in its own transaction if the connection is
+        free; `_TO_THREAD` if it is not, or the write lock is taken."""
+        conn = self._conn
+        if conn is None or not self._lock.acquire(blocking=False):
+            return _TO_THREAD
+        try:
+            if self._conn is None:  # closed meanwhile
+                return _TO_THREAD
+            if self._busy_now != 0:
+                conn.execute("PRAGMA busy_timeout = 0")
+                self._busy_now = 0
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error:
+                return _TO_THREAD  # another connection writes: wait on the thread
+            self.operations += 1
+            try:
+                result = operation(conn)
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                error = translate(exc)
+                if error is exc:
+                    raise
+                raise error from exc
+            self.commits += 1
+            return result
+        finally:
+            self._lock.release()
 
     async def stop(self) -> None:
         """Finishes the queued operations, then closes the connection."""
@@ -214,6 +272,7 @@ class SqliteWriter:
             )
         except BaseException as exc:  # delivered to every caller below
             open_error = translate(exc)
+        self._conn = conn
         try:
             while True:
                 batch, stop = self._take()
@@ -222,14 +281,17 @@ class SqliteWriter:
                         for pending in batch:
                             pending.error = open_error
                     else:
-                        self._execute_safely(conn, batch)
+                        with self._lock:
+                            self._execute_safely(conn, batch)
                     self._resolve(batch)
                 if stop:
                     break
         finally:
             self._stopped.set()
-            if conn is not None:
-                conn.close()
+            with self._lock:
+                self._conn = None
+                if conn is not None:
+                    conn.close()
             self._refuse_leftovers()
 
     def _refuse_leftovers(self) -> None:
@@ -271,6 +333,9 @@ class SqliteWriter:
         return [item for item in items if item is not _STOP], stop
 
     def _execute(self, conn: sqlite3.Connection, batch: list[_Pending]) -> None:
+        if self._busy_now != self._busy_timeout_ms:  # inline work set it to 0
+            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
+            self._busy_now = self._busy_timeout_ms
         live = [p for p in batch if not p.future.cancelled()]
         if not self._group_commit or len(live) == 1:
             for pending in live:
