@@ -8,14 +8,14 @@ commit carries many requests. An operation that raises is rolled back to its
 savepoint alone; its exception (translated into a `StoreError`) goes to its
 caller and its neighbours commit normally.
 
-A *short* operation (the request path's: one indexed statement or a few) that
-finds the thread idle runs on the caller's thread instead, in a transaction of
-its own, committed before it returns. Handing it to the thread and back costs
-several times the SQL itself; group commit gains nothing when nothing else is
-queued. This is only done with synchronous=NORMAL, where a commit writes the
-WAL without waiting for the disk, and without waiting for the write lock: if
-another connection holds it, the operation goes to the thread after all, so
-the event loop never sleeps in `busy_timeout`.
+A *short* operation (the request path's: one indexed statement or a few) runs on
+the event loop instead when the thread is idle: those submitted during one loop
+iteration are run together at its end, as one batch like the thread's, and their
+futures resolved right there. Handing work to the thread and back costs several
+times the SQL itself. This is only done with synchronous=NORMAL, where a commit
+writes the WAL without waiting for the disk, and without waiting for the write
+lock: if another connection holds it, the batch goes to the thread after all,
+so the event loop never sleeps in `busy_timeout`.
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ Operation = Callable[[sqlite3.Connection], Any]
 log = logging.getLogger(__name__)
 
 _STOP: Final = object()
-_TO_THREAD: Final = object()
 _UNIQUE_ERRORS: Final = frozenset(
     {"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
 )
@@ -174,6 +173,7 @@ class SqliteWriter:
         """Held by whoever uses the connection: the thread for a batch, or a
         short operation running inline."""
         self._conn: sqlite3.Connection | None = None
+        self._inline_batches: dict[asyncio.AbstractEventLoop, list[_Pending]] = {}
         self._busy_now = busy_timeout_ms
         self._synchronous = synchronous
         self._cache_mib = cache_mib
@@ -209,46 +209,55 @@ class SqliteWriter:
         """
         if self._thread is None or self._stopped.is_set():
             raise StoreError("the SQLite store is not running")
-        if short and self._inline and self._queue.empty():
-            result = self._try_inline(operation)
-            if result is not _TO_THREAD:
-                return result  # type: ignore[no-any-return]
         loop = asyncio.get_running_loop()
+        if short and self._inline:
+            return await self._enqueue_inline(operation, loop)  # type: ignore[no-any-return]
         future: asyncio.Future[T] = loop.create_future()
         self._queue.put(_Pending(operation, future, loop))
         return await future
 
-    def _try_inline(self, operation: Operation) -> Any:
-        """Runs `operation` here in its own transaction if the connection is
-        free; `_TO_THREAD` if it is not, or the write lock is taken."""
+    def _enqueue_inline(
+        self, operation: Operation, loop: asyncio.AbstractEventLoop
+    ) -> asyncio.Future[Any]:
+        """Adds `operation` to this loop's inline batch, run at the end of the
+        current loop iteration (`_run_inline`)."""
+        future: asyncio.Future[Any] = loop.create_future()
+        batch = self._inline_batches.get(loop)
+        if batch is None:
+            batch = self._inline_batches[loop] = []
+            loop.call_soon(self._run_inline, loop)
+        batch.append(_Pending(operation, future, loop))
+        return future
+
+    def _run_inline(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Runs this loop iteration's short operations here, as one group-commit
+        batch, if the connection is free and the write lock can be had at once;
+        otherwise queues them for the thread."""
+        batch = self._inline_batches.pop(loop)
         conn = self._conn
-        if conn is None or not self._lock.acquire(blocking=False):
-            return _TO_THREAD
+        if conn is None or not self._queue.empty() or not self._lock.acquire(False):
+            self._to_thread(batch)
+            return
         try:
             if self._conn is None:  # closed meanwhile
-                return _TO_THREAD
+                self._to_thread(batch)
+                return
             if self._busy_now != 0:
                 conn.execute("PRAGMA busy_timeout = 0")
                 self._busy_now = 0
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error:
-                return _TO_THREAD  # another connection writes: wait on the thread
-            self.operations += 1
-            try:
-                result = operation(conn)
-                conn.execute("COMMIT")
-            except BaseException as exc:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                error = translate(exc)
-                if error is exc:
-                    raise
-                raise error from exc
-            self.commits += 1
-            return result
+                self._to_thread(batch)  # another connection writes: wait there
+                return
+            self._execute_safely(conn, batch, begun=True)
         finally:
             self._lock.release()
+        _deliver(batch)
+
+    def _to_thread(self, batch: list[_Pending]) -> None:
+        for pending in batch:
+            self._queue.put(pending)
 
     async def stop(self) -> None:
         """Finishes the queued operations, then closes the connection."""
@@ -307,10 +316,17 @@ class SqliteWriter:
                 leftovers.append(item)
         self._resolve(leftovers)
 
-    def _execute_safely(self, conn: sqlite3.Connection, batch: list[_Pending]) -> None:
-        """Runs a batch; a failure of the machinery itself fails the whole batch."""
+    def _execute_safely(
+        self, conn: sqlite3.Connection, batch: list[_Pending], *, begun: bool = False
+    ) -> None:
+        """Runs a batch; a failure of the machinery itself fails the whole batch.
+        `begun`: the caller has opened the transaction (the inline path)."""
         try:
-            self._execute(conn, batch)
+            if begun:
+                live = [p for p in batch if not p.future.cancelled()]
+                self._transaction(conn, live, savepoints=len(live) > 1, begun=True)
+            else:
+                self._execute(conn, batch)
         except BaseException as exc:
             log.exception("SQLite writer failed on a batch of %d", len(batch))
             try:
@@ -344,11 +360,17 @@ class SqliteWriter:
         self._transaction(conn, live, savepoints=True)
 
     def _transaction(
-        self, conn: sqlite3.Connection, batch: list[_Pending], *, savepoints: bool
+        self,
+        conn: sqlite3.Connection,
+        batch: list[_Pending],
+        *,
+        savepoints: bool,
+        begun: bool = False,
     ) -> None:
         """Runs `batch` in one transaction; sets each item's result or error."""
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            if not begun:
+                conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             for pending in batch:
                 pending.error = translate(exc)

@@ -1,4 +1,5 @@
-"""Short operations run inline on the caller's thread when the writer is idle:
+"""Short operations run on the event loop, batched per loop iteration, when the
+writer thread is idle:
 committed before they return, failures rolled back and translated, and never
 waiting for a write lock held elsewhere (they go to the thread instead)."""
 
@@ -98,3 +99,21 @@ async def test_synchronous_full_never_runs_inline(tmp_path: Path) -> None:
         assert ran_on != threading.get_ident()
     finally:
         await writer.stop()
+
+
+async def test_short_operations_of_one_loop_turn_share_a_commit_and_fail_alone(
+    writer: SqliteWriter, tmp_path: Path
+) -> None:
+    commits = writer.commits
+
+    def insert(key: str) -> object:
+        return lambda c: c.execute("INSERT INTO t VALUES (?)", (key,)).rowcount
+
+    outcomes = await asyncio.gather(
+        *(writer.run(insert(k), short=True) for k in ("a", "b", "a", "c")),
+        return_exceptions=True,
+    )
+    assert outcomes[:2] == [1, 1] and outcomes[3] == 1
+    assert isinstance(outcomes[2], Conflict)
+    assert writer.commits == commits + 1
+    assert count(tmp_path / "w.db") == 3
