@@ -127,13 +127,16 @@ def main() -> None:
         b_rate = median(rate for rate, _ in by_side["b"])
         a_cpu = median(cpu for _, cpu in by_side["a"])
         b_cpu = median(cpu for _, cpu in by_side["b"])
+        pairs = list(zip(by_side["a"], by_side["b"], strict=True))
         report[name] = {
             "a_per_s": round(a_rate, 1),
             "b_per_s": round(b_rate, 1),
-            "ratio_b_a": round(b_rate / a_rate, 3),
+            # Medians of each round's own ratio: the two runs of a round are
+            # back to back, so slow swings of the machine's load cancel out.
+            "ratio_b_a": round(median(b[0] / a[0] for a, b in pairs), 3),
             "a_cpu_us_per_request": round(a_cpu),
             "b_cpu_us_per_request": round(b_cpu),
-            "cpu_ratio_b_a": round(b_cpu / a_cpu, 3),
+            "cpu_ratio_b_a": round(median(b[1] / a[1] for a, b in pairs), 3),
         }
     print(json.dumps(report, indent=1))
 

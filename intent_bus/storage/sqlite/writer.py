@@ -242,10 +242,10 @@ class SqliteWriter:
             if self._conn is None:  # closed meanwhile
                 self._to_thread(batch)
                 return
-            if self._busy_now != 0:
-                conn.execute("PRAGMA busy_timeout = 0")
-                self._busy_now = 0
             try:
+                if self._busy_now != 0:
+                    conn.execute("PRAGMA busy_timeout = 0")
+                    self._busy_now = 0
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error:
                 self._to_thread(batch)  # another connection writes: wait there
