@@ -258,6 +258,8 @@ class SqliteWriter:
     def _to_thread(self, batch: list[_Pending]) -> None:
         for pending in batch:
             self._queue.put(pending)
+        if self._stopped.is_set():  # the thread is gone: nobody else drains
+            self._refuse_leftovers()
 
     async def stop(self) -> None:
         """Finishes the queued operations, then closes the connection."""

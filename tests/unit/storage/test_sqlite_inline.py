@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from intent_bus.storage.errors import Conflict
+from intent_bus.storage.errors import Conflict, StoreError
 from intent_bus.storage.sqlite.writer import SqliteWriter
 
 pytestmark = pytest.mark.anyio
@@ -117,3 +117,15 @@ async def test_short_operations_of_one_loop_turn_share_a_commit_and_fail_alone(
     assert isinstance(outcomes[2], Conflict)
     assert writer.commits == commits + 1
     assert count(tmp_path / "w.db") == 3
+
+
+async def test_short_operations_racing_a_stop_are_answered(tmp_path: Path) -> None:
+    writer = await started(tmp_path / "s.db")
+    late = asyncio.ensure_future(writer.run(lambda c: 1, short=True))
+    await asyncio.sleep(0)  # queued for the end of this loop turn
+    await writer.stop()
+    # Run before the stop or refused after it: either way, never left hanging.
+    try:
+        assert await asyncio.wait_for(late, 5) == 1
+    except StoreError:
+        pass
