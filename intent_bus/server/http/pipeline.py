@@ -54,21 +54,35 @@ class EndpointApp:
         send: Send,
         params: dict[str, str],
     ) -> None:
+        if self.endpoint.access == "public":  # no key, so no nonce
+            try:
+                reply = await self._run(scope, receive, params)
+            except Exception as exc:
+                reply = self._failure(scope, exc)
+        else:
+            reply = await self._run_keyed(scope, receive, params)
+        self.services.metrics.count(
+            self.endpoint.method, self.endpoint.path, reply.status
+        )
+        await send_reply(send, reply)
+
+    async def _run_keyed(
+        self, scope: dict[str, Any], receive: Receive, params: dict[str, str]
+    ) -> Reply:
+        """`_run`, then records a signed request's nonce if none of its store
+        operations did (see `storage.replay`)."""
         try:
             try:
                 reply = await self._run(scope, receive, params)
             except Exception as exc:
                 reply = self._failure(scope, exc)
-            try:  # a signed request's nonce, if none of its operations took it
+            try:
                 await self.services.auth.settle_nonce()
             except Exception as exc:
                 reply = self._failure(scope, exc)
         finally:
             replay.clear()
-        self.services.metrics.count(
-            self.endpoint.method, self.endpoint.path, reply.status
-        )
-        await send_reply(send, reply)
+        return reply
 
     async def _run(
         self, scope: dict[str, Any], receive: Receive, params: dict[str, str]
