@@ -79,7 +79,13 @@ def server(tree: Path, tmp: str) -> Iterator[tuple[int, int, str]]:
     python = tree / ".venv" / "bin" / "python"
     cmd = [str(python), "-m", "intent_bus.server", "--host", "127.0.0.1"]
     cmd += ["--port", str(port), "--db", f"sqlite:///{tmp}/{port}.db"]
-    proc = subprocess.Popen(cmd, env=server_env(), cwd=tree, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cmd,
+        env=server_env(),
+        cwd=tree,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_healthy(port)
         yield proc.pid, port, create_tenant(port)
