@@ -158,10 +158,10 @@ async def health_loop(conn: RawConnection, stop_at: float) -> int:
 
 
 async def throughput(
-    ports: list[int], key: str, concurrency: int, duration: float
+    ports: list[int], key: str, concurrency: int, duration: float, signed: bool = False
 ) -> dict[str, Any]:
     conns = [
-        RawConnection("127.0.0.1", ports[i % len(ports)], key)
+        RawConnection("127.0.0.1", ports[i % len(ports)], key, signed=signed)
         for i in range(concurrency)
     ]
     lat: dict[str, list[float]] = defaultdict(list)
@@ -354,14 +354,18 @@ def drop_db(url: str, admin_url: str) -> None:
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
-    report: dict[str, Any] = {"db": args.db.split("://")[0], "replicas": args.replicas}
+    report: dict[str, Any] = {
+        "db": args.db.split("://")[0],
+        "replicas": args.replicas,
+        "signed": args.signed,
+    }
     with tempfile.TemporaryDirectory() as tmp:
         db_url = fresh_db(args.db, Path(tmp))
         try:
             with servers(db_url, args.replicas) as ports:
                 key = create_tenant(ports[0])
                 report["throughput"] = [
-                    await throughput(ports, key, c, args.duration)
+                    await throughput(ports, key, c, args.duration, args.signed)
                     for c in args.concurrency
                 ]
                 report["pickup"] = await pickup(ports, key, args.pickup_rounds)
@@ -385,6 +389,9 @@ def main() -> None:
         default=[1, 4, 16],
     )
     parser.add_argument("--pickup-rounds", type=int, default=30)
+    parser.add_argument(
+        "--signed", action="store_true", help="sign every request (strict mode)"
+    )
     parser.add_argument(
         "--large",
         type=int,

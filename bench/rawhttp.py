@@ -10,16 +10,24 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
+import time
 from typing import Any
+from urllib.parse import parse_qsl
+
+from intent_bus import protocol
 
 
 class RawConnection:
     """One persistent connection; requests on it are sequential."""
 
-    def __init__(self, host: str, port: int, api_key: str) -> None:
+    def __init__(
+        self, host: str, port: int, api_key: str, *, signed: bool = False
+    ) -> None:
         self.host = host
         self.port = port
         self.api_key = api_key
+        self.signed = signed
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
 
@@ -41,8 +49,11 @@ class RawConnection:
             f"Host: {self.host}:{self.port}\r\n"
             f"X-API-KEY: {self.api_key}\r\n"
             "Content-Type: application/json\r\n"
-            f"Content-Length: {len(payload)}\r\n\r\n"
+            f"Content-Length: {len(payload)}\r\n"
         )
+        if self.signed:
+            head += self._signature(method, target, payload)
+        head += "\r\n"
         writer.write(head.encode() + payload)
         status_line = await reader.readline()
         if not status_line:
@@ -58,6 +69,18 @@ class RawConnection:
         length = int(headers.get("content-length", "0"))
         raw = await reader.readexactly(length) if length else b""
         return status, headers, (json.loads(raw) if raw else None)
+
+    def _signature(self, method: str, target: str, payload: bytes) -> str:
+        """Strict-mode headers, signed with the same code the SDK signs with."""
+        path, _, query = target.partition("?")
+        canonical = protocol.canonical_path(path, parse_qsl(query, True))
+        stamp, nonce = str(int(time.time())), secrets.token_hex(12)
+        sig = protocol.sign(self.api_key, method, canonical, stamp, nonce, payload)
+        return (
+            f"{protocol.HEADER_TIMESTAMP}: {stamp}\r\n"
+            f"{protocol.HEADER_NONCE}: {nonce}\r\n"
+            f"{protocol.HEADER_SIGNATURE}: {sig}\r\n"
+        )
 
     async def close(self) -> None:
         if self._writer is not None:

@@ -17,6 +17,7 @@ from intent_bus import protocol
 from intent_bus.protocol import ErrorCode
 from intent_bus.server.errors import ApiError
 from intent_bus.server.settings import Settings
+from intent_bus.storage import replay
 from intent_bus.storage.base import ApiKey, Store
 
 CACHE_SECONDS = 2.0
@@ -37,6 +38,10 @@ def unauthorized(message: str) -> ApiError:
 
 def invalid_signature(message: str) -> ApiError:
     return ApiError(403, ErrorCode.INVALID_SIGNATURE, message)
+
+
+def nonce_used() -> ApiError:
+    return invalid_signature("nonce already used")
 
 
 class KeyCache:
@@ -190,5 +195,23 @@ class Authenticator:
             for path in request_paths(scope)
         ):
             raise invalid_signature("signature does not match the request")
-        if not await self._store.nonce_remember(key.id, nonce, now):
-            raise invalid_signature("nonce already used")
+        if self._store.defers_nonces:  # recorded with the request's first write
+            replay.defer(key.id, nonce, now)
+        elif not await self._store.nonce_remember(key.id, nonce, now):
+            raise nonce_used()
+
+    async def settle_nonce(self) -> None:
+        """Records the request's nonce if no store operation of it did; raises
+        if it was used meanwhile. Call before answering a signed request."""
+        pending = replay.take_pending()
+        if pending is None:
+            return
+        try:
+            fresh = await self._store.nonce_remember(
+                pending.key_id, pending.nonce, pending.now
+            )
+        except BaseException:
+            pending.release()
+            raise
+        if not fresh:
+            raise nonce_used()

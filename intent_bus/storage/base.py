@@ -117,6 +117,10 @@ class Store(Protocol):
         transaction, then keeps using `box`; returns how many keys."""
 
     # -- request replay and rate protection --------------------------------
+    defers_nonces: bool
+    """Whether the store records a nonce left by `replay.defer` inside the
+    current request's first operation, in its transaction (see `replay`)."""
+
     async def nonce_remember(self, key_id: str, nonce: str, now: float) -> bool:
         """Records a nonce; returns False if that key used it already."""
 

@@ -17,6 +17,9 @@ the protocol's error envelope, then closes the connection:
 
 The body's deadline is enforced by the app (`bodies.read_body`), which can
 still answer in order on a live connection.
+
+uvicorn writes a response's head and body with one `transport.write` each, two
+`send` system calls per response; `CorkedTransport` joins them into one.
 """
 
 from __future__ import annotations
@@ -55,6 +58,52 @@ def _head(reply: Reply) -> bytes:
     return b"\r\n".join(lines) + b"\r\n\r\n"
 
 
+class CorkedTransport:
+    """The connection's transport, holding a write back until the next write
+    or the end of this event-loop iteration, whichever comes first.
+
+    A response is a head write then a body write, with no wait in between, so
+    they leave in one system call (and, usually, one TCP segment); a write that
+    nothing follows (a HEAD answer, a refusal) goes out a moment later on the
+    same loop turn. Everything else is the real transport's.
+    """
+
+    __slots__ = ("_held", "_loop", "_transport")
+
+    def __init__(
+        self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop
+    ) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._held: bytes | None = None
+
+    def write(self, data: bytes) -> None:
+        held = self._held
+        if held is not None:
+            self._held = None
+            self._transport.write(held + data)
+        elif data:
+            self._held = bytes(data)
+            self._loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        held = self._held
+        if held is not None:
+            self._held = None
+            self._transport.write(held)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def abort(self) -> None:
+        self._held = None
+        self._transport.abort()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with the limits above; one per connection."""
 
@@ -71,6 +120,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self.transport = CorkedTransport(transport, self.loop)  # type: ignore[assignment]
         if len(self.connections) > self.max_connections:
             self.refuse(
                 error_reply(

@@ -18,6 +18,7 @@ from typing import Any
 from intent_bus import protocol
 from intent_bus.protocol import ErrorCode
 from intent_bus.server import ratelimit
+from intent_bus.server.auth import nonce_used
 from intent_bus.server.errors import (
     ApiError,
     internal_error_reply,
@@ -27,6 +28,7 @@ from intent_bus.server.http import bodies, inputs
 from intent_bus.server.http.endpoint import Call, Endpoint
 from intent_bus.server.http.reply import Receive, Reply, Send, send_reply
 from intent_bus.server.services import Services
+from intent_bus.storage import replay
 from intent_bus.storage.base import ApiKey
 from intent_bus.storage.errors import StoreError
 
@@ -52,20 +54,35 @@ class EndpointApp:
         send: Send,
         params: dict[str, str],
     ) -> None:
-        try:
-            reply = await self._run(scope, receive, params)
-        except ApiError as exc:
-            reply = exc.reply()
-        except StoreError as exc:
-            reply = store_error_reply(exc)
-            if reply.status == 500:
-                reply = self._internal_error(scope, exc)
-        except Exception as exc:
-            reply = self._internal_error(scope, exc)
+        if self.endpoint.access == "public":  # no key, so no nonce
+            try:
+                reply = await self._run(scope, receive, params)
+            except Exception as exc:
+                reply = self._failure(scope, exc)
+        else:
+            reply = await self._run_keyed(scope, receive, params)
         self.services.metrics.count(
             self.endpoint.method, self.endpoint.path, reply.status
         )
         await send_reply(send, reply)
+
+    async def _run_keyed(
+        self, scope: dict[str, Any], receive: Receive, params: dict[str, str]
+    ) -> Reply:
+        """`_run`, then records a signed request's nonce if none of its store
+        operations did (see `storage.replay`)."""
+        try:
+            try:
+                reply = await self._run(scope, receive, params)
+            except Exception as exc:
+                reply = self._failure(scope, exc)
+            try:
+                await self.services.auth.settle_nonce()
+            except Exception as exc:
+                reply = self._failure(scope, exc)
+        finally:
+            replay.clear()
+        return reply
 
     async def _run(
         self, scope: dict[str, Any], receive: Receive, params: dict[str, str]
@@ -98,6 +115,17 @@ class EndpointApp:
             )
         call = Call(services, key, params, query, header_values, value, now, receive)
         return await endpoint.handler(call, body)
+
+    def _failure(self, scope: dict[str, Any], exc: Exception) -> Reply:
+        if isinstance(exc, ApiError):
+            return exc.reply()
+        if isinstance(exc, replay.Replayed):
+            return nonce_used().reply()
+        if isinstance(exc, StoreError):
+            reply = store_error_reply(exc)
+            if reply.status != 500:
+                return reply
+        return self._internal_error(scope, exc)
 
     def _internal_error(self, scope: dict[str, Any], exc: BaseException) -> Reply:
         # Logged with method and route path only: headers (the API key) and

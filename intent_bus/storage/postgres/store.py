@@ -102,6 +102,8 @@ class PostgresStore(
 ):
     """The `Store` on PostgreSQL. Construct with `from_url`, then `await start()`."""
 
+    defers_nonces = False
+
     def __init__(
         self,
         conninfo: str,

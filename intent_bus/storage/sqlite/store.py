@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
+from intent_bus.storage import replay
 from intent_bus.storage.base import (
     ApiKey,
     ClaimQuery,
@@ -113,8 +114,30 @@ class SqliteStore(SqliteControlWrites, SqliteControl, SqliteSchedules):
         """Builds a store for ``sqlite:///PATH[?synchronous=full&cache_mib=16&mmap_mib=32]``."""
         return cls(path_from_url(url), **{**options_from_url(url), **options})
 
-    async def _run(self, operation: Callable[[sqlite3.Connection], T]) -> T:
-        return await self._writer.run(operation)
+    defers_nonces = True
+
+    async def _run(
+        self, operation: Callable[[sqlite3.Connection], T], *, short: bool = False
+    ) -> T:
+        """Runs `operation` on the writer; `short` marks the request path's
+        operations (a few indexed statements), which may run inline."""
+        pending = replay.take_pending()
+        if pending is None:
+            return await self._writer.run(operation, short=short)
+        params = pending.params()
+
+        def guarded(conn: sqlite3.Connection) -> T:
+            if conn.execute(Q["nonce_remember"], params).rowcount != 1:
+                raise replay.Replayed("nonce already used")
+            return operation(conn)
+
+        try:
+            return await self._writer.run(guarded, short=short)
+        except replay.Replayed:
+            raise
+        except BaseException:
+            pending.release()
+            raise
 
     async def _read_snapshot(self, operation: Callable[[sqlite3.Connection], T]) -> T:
         """Runs a long read-only operation on its own connection and thread.
@@ -157,7 +180,7 @@ class SqliteStore(SqliteControlWrites, SqliteControl, SqliteSchedules):
         def op(conn: sqlite3.Connection) -> list[tuple[ApiKey, bytes | None]]:
             return fetch_keys(conn, "key_get", {"secret": lookup})
 
-        found = await self._run(op)
+        found = await self._run(op, short=True)
         return dataclasses.replace(found[0][0], secret=secret) if found else None
 
     async def key_list(self, role: Role | None = None) -> list[ApiKey]:
@@ -205,7 +228,7 @@ class SqliteStore(SqliteControlWrites, SqliteControl, SqliteSchedules):
             params = {"key_id": key_id, "nonce": nonce, "now": now}
             return conn.execute(Q["nonce_remember"], params).rowcount == 1
 
-        return await self._run(op)
+        return await self._run(op, short=True)
 
     async def nonce_purge(self, before: float) -> int:
         return await self._purge("nonce_purge", {"before": before})
@@ -218,7 +241,7 @@ class SqliteStore(SqliteControlWrites, SqliteControl, SqliteSchedules):
                 conn.execute(Q["rate_forget"], params)
             return count
 
-        return await self._run(op)
+        return await self._run(op, short=True)
 
     async def _purge(self, name: str, params: dict[str, Any]) -> int:
         """Runs a `:limit`ed statement in batches of PURGE_BATCH, one transaction
@@ -244,7 +267,7 @@ class SqliteStore(SqliteControlWrites, SqliteControl, SqliteSchedules):
                 raise LeaseLost(f"no live lease on {intent_id!r} for that token")
             return done[0]
 
-        return await self._run(op)
+        return await self._run(op, short=True)
 
     # -- intents --------------------------------------------------------------
     async def intent_publish(
@@ -274,12 +297,15 @@ class SqliteStore(SqliteControlWrites, SqliteControl, SqliteSchedules):
                 conn.execute(Q["idempotency_insert"], record)
             return None
 
-        return await self._run(op)
+        return await self._run(op, short=True)
 
     async def intent_claim(
         self, query: ClaimQuery, lease: Lease, now: float
     ) -> Intent | None:
-        return (await self._run(lambda conn: claim(conn, query, lease, now))).intent
+        polled = await self._run(
+            lambda conn: claim(conn, query, lease, now), short=True
+        )
+        return polled.intent
 
     async def intent_poll(self, query: ClaimQuery, lease: Lease, now: float) -> Poll:
         def op(conn: sqlite3.Connection) -> Poll:
@@ -288,7 +314,7 @@ class SqliteStore(SqliteControlWrites, SqliteControl, SqliteSchedules):
                 return polled
             return Poll(None, next_due(conn, query, now, lease))
 
-        return await self._run(op)
+        return await self._run(op, short=True)
 
     async def intent_fulfill(
         self,
@@ -309,7 +335,7 @@ class SqliteStore(SqliteControlWrites, SqliteControl, SqliteSchedules):
             earlier = fetch_intents(conn, "intent_completed_by", params)
             return replayed_fulfill(intent_id, first(earlier), result, result_type)
 
-        return await self._run(op)
+        return await self._run(op, short=True)
 
     async def intent_fail(
         self,
@@ -338,7 +364,7 @@ class SqliteStore(SqliteControlWrites, SqliteControl, SqliteSchedules):
                 return fetch_intents(conn, "intent_fail_reopen", params)[0]
             return fetch_intents(conn, "intent_fail_kill", params)[0]
 
-        return await self._run(op)
+        return await self._run(op, short=True)
 
     async def intent_extend(
         self,
@@ -386,7 +412,7 @@ class SqliteStore(SqliteControlWrites, SqliteControl, SqliteSchedules):
                 intent = fetch_intents(conn, "intent_get", params)[0]
             return intent
 
-        return await self._run(op)
+        return await self._run(op, short=True)
 
     async def intent_reap(self, now: float) -> int:
         return await self._purge("intent_settle_leases", {"now": now})
@@ -411,7 +437,7 @@ class SqliteStore(SqliteControlWrites, SqliteControl, SqliteSchedules):
         self, owner: str, key: str, value: bytes, expires_at: float, now: float
     ) -> None:
         params = kv_set_params(owner, key, value, expires_at, now)
-        await self._run(lambda conn: conn.execute(Q["kv_set"], params))
+        await self._run(lambda conn: conn.execute(Q["kv_set"], params), short=True)
 
     async def kv_get(self, owner: str, key: str, now: float) -> bytes | None:
         params = kv_get_params(owner, key, now)
@@ -420,7 +446,7 @@ class SqliteStore(SqliteControlWrites, SqliteControl, SqliteSchedules):
             rows = fetch_rows(conn, "kv_get", params)
             return bytes(rows[0][0]) if rows else None
 
-        return await self._run(op)
+        return await self._run(op, short=True)
 
     async def kv_purge(self, now: float) -> int:
         return await self._purge("kv_purge", {"now": now})

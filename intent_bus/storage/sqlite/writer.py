@@ -1,12 +1,21 @@
-"""The one thread that owns the SQLite connection, with group commit.
+"""The one SQLite connection, owned by a writer thread with group commit.
 
-Every Store call becomes an *operation*: a function of the connection, run on this
-thread, never on the event loop. The thread drains whatever operations are queued
-and runs them in ONE transaction, each inside its own SAVEPOINT, then commits once
-and only then resolves the callers' futures. So an acknowledged write is a
-committed write, and under load one WAL commit carries many requests. An operation
-that raises is rolled back to its savepoint alone; its exception (translated into
-a `StoreError`) goes to its caller and its neighbours commit normally.
+Every Store call becomes an *operation*: a function of the connection. The thread
+drains whatever operations are queued and runs them in ONE transaction, each
+inside its own SAVEPOINT, then commits once and only then resolves the callers'
+futures. So an acknowledged write is a committed write, and under load one WAL
+commit carries many requests. An operation that raises is rolled back to its
+savepoint alone; its exception (translated into a `StoreError`) goes to its
+caller and its neighbours commit normally.
+
+A *short* operation (the request path's: one indexed statement or a few) runs on
+the event loop instead when the thread is idle: those submitted during one loop
+iteration are run together at its end, as one batch like the thread's, and their
+futures resolved right there. Handing work to the thread and back costs several
+times the SQL itself. This is only done with synchronous=NORMAL, where a commit
+writes the WAL without waiting for the disk, and without waiting for the write
+lock: if another connection holds it, the batch goes to the thread after all,
+so the event loop never sleeps in `busy_timeout`.
 """
 
 from __future__ import annotations
@@ -69,8 +78,10 @@ def connect(
     the last commits. That is the default promise. synchronous=FULL adds an
     fsync per commit (per batch, with group commit) and survives a power loss.
     """
+    # Shared by the writer thread and short operations on the event loop, one
+    # at a time under the writer's lock.
     conn = sqlite3.connect(
-        path, isolation_level=None, check_same_thread=True, cached_statements=256
+        path, isolation_level=None, check_same_thread=False, cached_statements=256
     )
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -154,8 +165,16 @@ class SqliteWriter:
         synchronous: str = "normal",
         cache_mib: int = DEFAULT_CACHE_MIB,
         mmap_mib: int = DEFAULT_MMAP_MIB,
+        inline: bool | None = None,
     ) -> None:
         self._path = path
+        self._inline = synchronous == "normal" if inline is None else inline
+        self._lock = threading.Lock()
+        """Held by whoever uses the connection: the thread for a batch, or a
+        short operation running inline."""
+        self._conn: sqlite3.Connection | None = None
+        self._inline_batches: dict[asyncio.AbstractEventLoop, list[_Pending]] = {}
+        self._busy_now = busy_timeout_ms
         self._synchronous = synchronous
         self._cache_mib = cache_mib
         self._mmap_mib = mmap_mib
@@ -179,18 +198,68 @@ class SqliteWriter:
         )
         self._thread.start()
 
-    async def run(self, operation: Callable[[sqlite3.Connection], T]) -> T:
+    async def run(
+        self, operation: Callable[[sqlite3.Connection], T], *, short: bool = False
+    ) -> T:
         """Runs `operation` in a committed transaction and returns its result.
 
         Raises what the operation raised (sqlite3 errors translated), or Busy
-        when the commit could not take the write lock in time.
+        when the commit could not take the write lock in time. A `short`
+        operation may run inline (see the module's docstring).
         """
         if self._thread is None or self._stopped.is_set():
             raise StoreError("the SQLite store is not running")
         loop = asyncio.get_running_loop()
+        if short and self._inline:
+            return await self._enqueue_inline(operation, loop)  # type: ignore[no-any-return]
         future: asyncio.Future[T] = loop.create_future()
         self._queue.put(_Pending(operation, future, loop))
         return await future
+
+    def _enqueue_inline(
+        self, operation: Operation, loop: asyncio.AbstractEventLoop
+    ) -> asyncio.Future[Any]:
+        """Adds `operation` to this loop's inline batch, run at the end of the
+        current loop iteration (`_run_inline`)."""
+        future: asyncio.Future[Any] = loop.create_future()
+        batch = self._inline_batches.get(loop)
+        if batch is None:
+            batch = self._inline_batches[loop] = []
+            loop.call_soon(self._run_inline, loop)
+        batch.append(_Pending(operation, future, loop))
+        return future
+
+    def _run_inline(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Runs this loop iteration's short operations here, as one group-commit
+        batch, if the connection is free and the write lock can be had at once;
+        otherwise queues them for the thread."""
+        batch = self._inline_batches.pop(loop)
+        conn = self._conn
+        if conn is None or not self._queue.empty() or not self._lock.acquire(False):
+            self._to_thread(batch)
+            return
+        try:
+            if self._conn is None:  # closed meanwhile
+                self._to_thread(batch)
+                return
+            try:
+                if self._busy_now != 0:
+                    conn.execute("PRAGMA busy_timeout = 0")
+                    self._busy_now = 0
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error:
+                self._to_thread(batch)  # another connection writes: wait there
+                return
+            self._execute_safely(conn, batch, begun=True)
+        finally:
+            self._lock.release()
+        _deliver(batch)
+
+    def _to_thread(self, batch: list[_Pending]) -> None:
+        for pending in batch:
+            self._queue.put(pending)
+        if self._stopped.is_set():  # the thread is gone: nobody else drains
+            self._refuse_leftovers()
 
     async def stop(self) -> None:
         """Finishes the queued operations, then closes the connection."""
@@ -214,6 +283,7 @@ class SqliteWriter:
             )
         except BaseException as exc:  # delivered to every caller below
             open_error = translate(exc)
+        self._conn = conn
         try:
             while True:
                 batch, stop = self._take()
@@ -222,14 +292,17 @@ class SqliteWriter:
                         for pending in batch:
                             pending.error = open_error
                     else:
-                        self._execute_safely(conn, batch)
+                        with self._lock:
+                            self._execute_safely(conn, batch)
                     self._resolve(batch)
                 if stop:
                     break
         finally:
             self._stopped.set()
-            if conn is not None:
-                conn.close()
+            with self._lock:
+                self._conn = None
+                if conn is not None:
+                    conn.close()
             self._refuse_leftovers()
 
     def _refuse_leftovers(self) -> None:
@@ -245,10 +318,17 @@ class SqliteWriter:
                 leftovers.append(item)
         self._resolve(leftovers)
 
-    def _execute_safely(self, conn: sqlite3.Connection, batch: list[_Pending]) -> None:
-        """Runs a batch; a failure of the machinery itself fails the whole batch."""
+    def _execute_safely(
+        self, conn: sqlite3.Connection, batch: list[_Pending], *, begun: bool = False
+    ) -> None:
+        """Runs a batch; a failure of the machinery itself fails the whole batch.
+        `begun`: the caller has opened the transaction (the inline path)."""
         try:
-            self._execute(conn, batch)
+            if begun:
+                live = [p for p in batch if not p.future.cancelled()]
+                self._transaction(conn, live, savepoints=len(live) > 1, begun=True)
+            else:
+                self._execute(conn, batch)
         except BaseException as exc:
             log.exception("SQLite writer failed on a batch of %d", len(batch))
             try:
@@ -271,6 +351,9 @@ class SqliteWriter:
         return [item for item in items if item is not _STOP], stop
 
     def _execute(self, conn: sqlite3.Connection, batch: list[_Pending]) -> None:
+        if self._busy_now != self._busy_timeout_ms:  # inline work set it to 0
+            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
+            self._busy_now = self._busy_timeout_ms
         live = [p for p in batch if not p.future.cancelled()]
         if not self._group_commit or len(live) == 1:
             for pending in live:
@@ -279,11 +362,17 @@ class SqliteWriter:
         self._transaction(conn, live, savepoints=True)
 
     def _transaction(
-        self, conn: sqlite3.Connection, batch: list[_Pending], *, savepoints: bool
+        self,
+        conn: sqlite3.Connection,
+        batch: list[_Pending],
+        *,
+        savepoints: bool,
+        begun: bool = False,
     ) -> None:
         """Runs `batch` in one transaction; sets each item's result or error."""
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            if not begun:
+                conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             for pending in batch:
                 pending.error = translate(exc)
