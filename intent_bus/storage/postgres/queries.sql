@@ -117,13 +117,13 @@ SELECT pg_notify('intent_bus_work', :notify_payload)
 WITH inserted AS (
     INSERT INTO intents (
         id, owner, goal, payload, namespace, visibility, priority, run_at, created_at,
-        max_attempts, backoff_base, target_worker, required_capability, status,
-        claim_attempts, updated_at
+        max_attempts, backoff_base, target_worker, required_capability, concurrency_key,
+        status, claim_attempts, updated_at
     )
     VALUES (
         :id, :owner, :goal, :payload, :namespace, :visibility, :priority, :run_at,
         :created_at, :max_attempts, :backoff_base, :target_worker, :required_capability,
-        'open', 0, :now
+        :concurrency_key, 'open', 0, :now
     )
     RETURNING seq
 )
@@ -143,13 +143,13 @@ WITH recorded AS (
 inserted AS (
     INSERT INTO intents (
         id, owner, goal, payload, namespace, visibility, priority, run_at, created_at,
-        max_attempts, backoff_base, target_worker, required_capability, status,
-        claim_attempts, updated_at
+        max_attempts, backoff_base, target_worker, required_capability, concurrency_key,
+        status, claim_attempts, updated_at
     )
     SELECT
         :id, :owner, :goal, :payload, :namespace, :visibility, :priority, :run_at,
         :created_at, :max_attempts, :backoff_base, :target_worker, :required_capability,
-        'open', 0, :now
+        :concurrency_key, 'open', 0, :now
     FROM recorded
     RETURNING seq
 )
@@ -160,8 +160,12 @@ FROM inserted
 -- Leases the best eligible intent: the better of the best private candidate
 -- (owner + namespace) and the best public one, each found by its own partial
 -- index and locked with SKIP LOCKED so concurrent claimers never meet on a row.
+-- The one row returned has `deferred` set, and no intent, when the best one has
+-- a concurrency limit the caller has not locked (:limits_locked): its running
+-- count is only as fresh as this statement's snapshot, so the caller locks the
+-- limits and asks again (PostgresStore._claim). No row: nothing is eligible.
 WITH private_candidate AS (
-    SELECT seq, priority, run_at
+    SELECT seq, priority, run_at, owner, namespace, goal
     FROM intents
     WHERE status = 'open'
       AND visibility = 'private'
@@ -175,12 +179,22 @@ WITH private_candidate AS (
            OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
       AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
                       AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
+      AND NOT EXISTS (SELECT 1 FROM concurrency_limits l WHERE l.owner = intents.owner
+                      AND l.namespace = intents.namespace AND l.goal = intents.goal
+                      AND ((SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
+                            AND r.goal = l.goal AND r.namespace = l.namespace
+                            AND r.status = 'claimed') >= l.max_running
+                        OR (SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
+                            AND r.goal = l.goal AND r.namespace = l.namespace
+                            AND r.status = 'claimed'
+                            AND r.concurrency_key = intents.concurrency_key)
+                           >= l.max_per_key))
     ORDER BY priority DESC, run_at, seq
     LIMIT 1
     FOR UPDATE SKIP LOCKED
 ),
 public_candidate AS (
-    SELECT seq, priority, run_at
+    SELECT seq, priority, run_at, owner, namespace, goal
     FROM intents
     WHERE status = 'open'
       AND visibility = 'public'
@@ -192,33 +206,53 @@ public_candidate AS (
            OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
       AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
                       AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
+      AND NOT EXISTS (SELECT 1 FROM concurrency_limits l WHERE l.owner = intents.owner
+                      AND l.namespace = intents.namespace AND l.goal = intents.goal
+                      AND ((SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
+                            AND r.goal = l.goal AND r.namespace = l.namespace
+                            AND r.status = 'claimed') >= l.max_running
+                        OR (SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
+                            AND r.goal = l.goal AND r.namespace = l.namespace
+                            AND r.status = 'claimed'
+                            AND r.concurrency_key = intents.concurrency_key)
+                           >= l.max_per_key))
     ORDER BY priority DESC, run_at, seq
     LIMIT 1
     FOR UPDATE SKIP LOCKED
 ),
 best AS (
-    SELECT seq
+    SELECT seq,
+           NOT CAST(:limits_locked AS BOOLEAN) AND EXISTS (
+               SELECT 1 FROM concurrency_limits l WHERE l.owner = candidates.owner
+               AND l.namespace = candidates.namespace AND l.goal = candidates.goal
+           ) AS deferred
     FROM (
-        SELECT seq, priority, run_at FROM private_candidate
+        SELECT * FROM private_candidate
         UNION ALL
-        SELECT seq, priority, run_at FROM public_candidate
+        SELECT * FROM public_candidate
     ) AS candidates
     ORDER BY priority DESC, run_at, seq
     LIMIT 1
+),
+claimed AS (
+    UPDATE intents
+    SET status = 'claimed',
+        claim_attempts = claim_attempts + 1,
+        claim_token = :claim_token,
+        lease_expires_at = :lease_expires_at,
+        worker_id = :worker_id,
+        lease_owner = :owner,
+        done_token_hash = NULL,
+        done_kind = NULL,
+        updated_at = :now
+    FROM best
+    WHERE intents.seq = best.seq
+      AND NOT best.deferred
+    RETURNING intents.*
 )
-UPDATE intents
-SET status = 'claimed',
-    claim_attempts = claim_attempts + 1,
-    claim_token = :claim_token,
-    lease_expires_at = :lease_expires_at,
-    worker_id = :worker_id,
-    lease_owner = :owner,
-    done_token_hash = NULL,
-    done_kind = NULL,
-    updated_at = :now
+SELECT claimed.*, best.deferred
 FROM best
-WHERE intents.seq = best.seq
-RETURNING intents.*
+LEFT JOIN claimed ON claimed.seq = best.seq
 
 -- name: intent_next_due_private
 -- Returns the earliest future run_at among the tenant's private intents in a namespace.
@@ -267,23 +301,37 @@ WHERE status = 'open'
   )
 
 -- name: intent_fulfill
--- Completes the intent if the token holds its live lease.
-UPDATE intents
-SET status = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'fulfilled' END,
-    result = CASE WHEN cancel_requested THEN NULL ELSE CAST(:result AS BYTEA) END,
-    result_type = CASE WHEN cancel_requested THEN NULL ELSE CAST(:result_type AS TEXT) END,
-    completed_at = :now,
-    claim_token = NULL,
-    lease_expires_at = NULL,
-    done_token_hash = :token_hash,
-    done_kind = 'fulfill',
-    updated_at = :now
-WHERE id = :id
-  AND status = 'claimed'
-  AND claim_token = :claim_token
-  AND lease_expires_at > :now
-  AND (CAST(:lease_owner AS TEXT) IS NULL OR lease_owner IS NULL OR lease_owner = :lease_owner)
-RETURNING *
+-- Completes the intent if the token holds its live lease; when its group has a
+-- concurrency limit, wakes every replica's claimers for the slot it frees.
+WITH done AS (
+    UPDATE intents
+    SET status = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'fulfilled' END,
+        result = CASE WHEN cancel_requested THEN NULL ELSE CAST(:result AS BYTEA) END,
+        result_type = CASE WHEN cancel_requested THEN NULL
+                           ELSE CAST(:result_type AS TEXT) END,
+        completed_at = :now,
+        claim_token = NULL,
+        lease_expires_at = NULL,
+        done_token_hash = :token_hash,
+        done_kind = 'fulfill',
+        updated_at = :now
+    WHERE id = :id
+      AND status = 'claimed'
+      AND claim_token = :claim_token
+      AND lease_expires_at > :now
+      AND (CAST(:lease_owner AS TEXT) IS NULL OR lease_owner IS NULL
+           OR lease_owner = :lease_owner)
+    RETURNING *
+),
+freed AS (
+    SELECT pg_notify('intent_bus_work', :freed_origin)
+    FROM done
+    JOIN concurrency_limits l
+      ON l.owner = done.owner AND l.namespace = done.namespace AND l.goal = done.goal
+)
+SELECT done.*
+FROM done
+LEFT JOIN (SELECT COUNT(*) AS woken FROM freed) AS f ON TRUE
 
 -- name: intent_leased
 -- Reads and locks an intent if the token holds its live lease.
