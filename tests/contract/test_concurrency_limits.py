@@ -118,9 +118,7 @@ async def test_a_cancelled_lease_frees_its_slot_when_it_ends(store: Store) -> No
 
     await store.intent_cancel(took.id, "acme", NOW + 1)
     assert await claim(store, now=NOW + 1) is None  # it still runs until it ends
-    ended = await store.intent_fulfill(
-        took.id, took.claim_token, None, "json", NOW + 2
-    )
+    ended = await store.intent_fulfill(took.id, took.claim_token, None, "json", NOW + 2)
 
     assert ended.status == "cancelled"
     following = await claim(store, now=NOW + 2)

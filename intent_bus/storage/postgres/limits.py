@@ -90,7 +90,9 @@ class PostgresLimits:
 
     async def limit_list(self, owner: str | None) -> list[ConcurrencyLimit]:
         async with self._statement() as cur:
-            rows = await (await self._run(cur, "limit_list", {"owner": owner})).fetchall()
+            rows = await (
+                await self._run(cur, "limit_list", {"owner": owner})
+            ).fetchall()
         return [_limit(row) for row in rows]
 
     async def limit_usage(self, owner: str | None) -> LimitUsage:
@@ -102,7 +104,10 @@ class PostgresLimits:
             (_limit(row) for row in limits),
             (
                 RunningCount(
-                    r["owner"], r["namespace"], r["goal"], r["concurrency_key"],
+                    r["owner"],
+                    r["namespace"],
+                    r["goal"],
+                    r["concurrency_key"],
                     int(r["running"]),
                 )
                 for r in counts

@@ -329,9 +329,9 @@ freed AS (
     JOIN concurrency_limits l
       ON l.owner = done.owner AND l.namespace = done.namespace AND l.goal = done.goal
 )
-SELECT done.*
+SELECT done.*, freed_slots.woken
 FROM done
-LEFT JOIN (SELECT COUNT(*) AS woken FROM freed) AS f ON TRUE
+CROSS JOIN (SELECT COUNT(*) AS woken FROM freed) AS freed_slots
 
 -- name: intent_leased
 -- Reads and locks an intent if the token holds its live lease.
