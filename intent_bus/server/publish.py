@@ -14,7 +14,8 @@ from intent_bus.storage.base import NewIntent
 
 
 def new_intent(body: PublishRequest, owner: str, now: float) -> NewIntent:
-    """The record a publish stores; empty target, capability and concurrency key mean none."""
+    """The record a publish stores; an empty target, capability or concurrency
+    key means none."""
     return NewIntent(
         id=uuid.uuid4().hex,
         owner=owner,
