@@ -300,7 +300,7 @@ WHERE status = 'open'
       AND claim_token = :claim_token
   )
 
--- name: intent_fulfill
+-- name: intent_fulfill_notify
 -- Completes the intent if the token holds its live lease; when its group has a
 -- concurrency limit, wakes every replica's claimers for the slot it frees.
 WITH done AS (

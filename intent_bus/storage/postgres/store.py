@@ -317,7 +317,9 @@ class PostgresStore(
             "freed_origin": FREED_ORIGIN,
         }
         async with self._statement() as cur:
-            row = await (await self._run(cur, "intent_fulfill", params)).fetchone()
+            row = await (
+                await self._run(cur, "intent_fulfill_notify", params)
+            ).fetchone()
             if row is not None:
                 return intent_from_row(row)
             # No live lease: a retry of this token's own fulfill, or a stray.
