@@ -6,8 +6,10 @@ Why a lock: two replicas claiming at once each count the running intents in
 their own snapshot, and both could take the last slot. A claim whose best
 intent is limited therefore locks the limits it could meet (one order, so
 claimers never deadlock) and looks again in a fresh snapshot, which sees every
-claim committed by whoever held the lock before. Claims that meet no limit
-never take this path: the first look is the whole claim, as before.
+claim committed by whoever held the lock before (`intent_claim_limited`, which
+counts). Claims that meet no limit never take this path, and their first look
+(`intent_claim`) counts nothing: it costs what it did before limits, planning
+included (claims are not prepared statements).
 """
 
 from __future__ import annotations
@@ -119,11 +121,10 @@ class PostgresLimits:
         limits locked, the claim's fresh snapshot counts exactly."""
         async with self._tx() as cur:
             await self._run(cur, "limit_lock_for_claim", params)
-            locked = {**params, "limits_locked": True}
-            row = await (await self._run(cur, "intent_claim", locked)).fetchone()
-        if row is None or row["id"] is None:
-            return None
-        return intent_from_row(row)
+            row = await (
+                await self._run(cur, "intent_claim_limited", params)
+            ).fetchone()
+        return intent_from_row(row) if row else None
 
     async def _free_slot(self, cur: Cursor, intent: Intent) -> None:
         """Wakes every replica's claimers if the intent's lease held a slot."""

@@ -160,10 +160,10 @@ FROM inserted
 -- Leases the best eligible intent: the better of the best private candidate
 -- (owner + namespace) and the best public one, each found by its own partial
 -- index and locked with SKIP LOCKED so concurrent claimers never meet on a row.
--- The one row returned has `deferred` set, and no intent, when the best one has
--- a concurrency limit the caller has not locked (:limits_locked): its running
--- count is only as fresh as this statement's snapshot, so the caller locks the
--- limits and asks again (PostgresStore._claim). No row: nothing is eligible.
+-- Concurrency limits are not counted here, so a claim that meets none costs what
+-- it did before limits: when the best intent has a limit, the one row returned
+-- has `deferred` set and no intent, and the caller locks the limits and asks
+-- intent_claim_limited (storage/postgres/limits.py). No row: nothing is open.
 WITH private_candidate AS (
     SELECT seq, priority, run_at, owner, namespace, goal
     FROM intents
@@ -179,16 +179,6 @@ WITH private_candidate AS (
            OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
       AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
                       AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
-      AND NOT EXISTS (SELECT 1 FROM concurrency_limits l WHERE l.owner = intents.owner
-                      AND l.namespace = intents.namespace AND l.goal = intents.goal
-                      AND ((SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
-                            AND r.goal = l.goal AND r.namespace = l.namespace
-                            AND r.status = 'claimed') >= l.max_running
-                        OR (SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
-                            AND r.goal = l.goal AND r.namespace = l.namespace
-                            AND r.status = 'claimed'
-                            AND r.concurrency_key = intents.concurrency_key)
-                           >= l.max_per_key))
     ORDER BY priority DESC, run_at, seq
     LIMIT 1
     FOR UPDATE SKIP LOCKED
@@ -206,23 +196,13 @@ public_candidate AS (
            OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
       AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
                       AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
-      AND NOT EXISTS (SELECT 1 FROM concurrency_limits l WHERE l.owner = intents.owner
-                      AND l.namespace = intents.namespace AND l.goal = intents.goal
-                      AND ((SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
-                            AND r.goal = l.goal AND r.namespace = l.namespace
-                            AND r.status = 'claimed') >= l.max_running
-                        OR (SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
-                            AND r.goal = l.goal AND r.namespace = l.namespace
-                            AND r.status = 'claimed'
-                            AND r.concurrency_key = intents.concurrency_key)
-                           >= l.max_per_key))
     ORDER BY priority DESC, run_at, seq
     LIMIT 1
     FOR UPDATE SKIP LOCKED
 ),
 best AS (
     SELECT seq,
-           NOT CAST(:limits_locked AS BOOLEAN) AND EXISTS (
+           EXISTS (
                SELECT 1 FROM concurrency_limits l WHERE l.owner = candidates.owner
                AND l.namespace = candidates.namespace AND l.goal = candidates.goal
            ) AS deferred

@@ -59,3 +59,88 @@ WHERE (CAST(:goal AS TEXT) IS NULL OR goal = :goal)
   AND (CAST(:publisher AS TEXT) IS NULL OR owner = :publisher)
 ORDER BY owner, namespace, goal
 FOR UPDATE
+
+-- name: intent_claim_limited
+-- Leases the best eligible intent, concurrency limits counted: the second look
+-- of a claim whose best intent has a limit, run after limit_lock_for_claim so
+-- the counts are exact (READ COMMITTED: this statement's snapshot is taken after
+-- the lock, so it sees every claim committed under it). Otherwise as intent_claim.
+WITH private_candidate AS (
+    SELECT seq, priority, run_at, owner, namespace, goal
+    FROM intents
+    WHERE status = 'open'
+      AND visibility = 'private'
+      AND owner = :owner
+      AND namespace = :namespace
+      AND run_at <= :now
+      AND (CAST(:goal AS TEXT) IS NULL OR goal = :goal)
+      AND (CAST(:publisher AS TEXT) IS NULL OR owner = :publisher)
+      AND (target_worker IS NULL OR target_worker = :worker_id)
+      AND (required_capability IS NULL
+           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+      AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
+                      AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
+      AND NOT EXISTS (SELECT 1 FROM concurrency_limits l WHERE l.owner = intents.owner
+                      AND l.namespace = intents.namespace AND l.goal = intents.goal
+                      AND ((SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
+                            AND r.goal = l.goal AND r.namespace = l.namespace
+                            AND r.status = 'claimed') >= l.max_running
+                        OR (SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
+                            AND r.goal = l.goal AND r.namespace = l.namespace
+                            AND r.status = 'claimed'
+                            AND r.concurrency_key = intents.concurrency_key)
+                           >= l.max_per_key))
+    ORDER BY priority DESC, run_at, seq
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+),
+public_candidate AS (
+    SELECT seq, priority, run_at, owner, namespace, goal
+    FROM intents
+    WHERE status = 'open'
+      AND visibility = 'public'
+      AND run_at <= :now
+      AND (CAST(:goal AS TEXT) IS NULL OR goal = :goal)
+      AND (CAST(:publisher AS TEXT) IS NULL OR owner = :publisher)
+      AND (target_worker IS NULL OR target_worker = :worker_id)
+      AND (required_capability IS NULL
+           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+      AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
+                      AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
+      AND NOT EXISTS (SELECT 1 FROM concurrency_limits l WHERE l.owner = intents.owner
+                      AND l.namespace = intents.namespace AND l.goal = intents.goal
+                      AND ((SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
+                            AND r.goal = l.goal AND r.namespace = l.namespace
+                            AND r.status = 'claimed') >= l.max_running
+                        OR (SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
+                            AND r.goal = l.goal AND r.namespace = l.namespace
+                            AND r.status = 'claimed'
+                            AND r.concurrency_key = intents.concurrency_key)
+                           >= l.max_per_key))
+    ORDER BY priority DESC, run_at, seq
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+),
+best AS (
+    SELECT seq
+    FROM (
+        SELECT * FROM private_candidate
+        UNION ALL
+        SELECT * FROM public_candidate
+    ) AS candidates
+    ORDER BY priority DESC, run_at, seq
+    LIMIT 1
+)
+UPDATE intents
+SET status = 'claimed',
+    claim_attempts = claim_attempts + 1,
+    claim_token = :claim_token,
+    lease_expires_at = :lease_expires_at,
+    worker_id = :worker_id,
+    lease_owner = :owner,
+    done_token_hash = NULL,
+    done_kind = NULL,
+    updated_at = :now
+FROM best
+WHERE intents.seq = best.seq
+RETURNING intents.*

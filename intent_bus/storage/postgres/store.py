@@ -263,11 +263,7 @@ class PostgresStore(
         (`_claim_locked`).
         """
         settle = {"now": now, "limit": REAP_BATCH, "origin": self._origin}
-        params = {
-            **claim_params(query, now),
-            **lease_params(lease, now),
-            "limits_locked": False,
-        }
+        params = {**claim_params(query, now), **lease_params(lease, now)}
         names = ["intent_claim"]
         if with_next_due:
             names += ["intent_next_due_private", "intent_next_due_public"]
