@@ -257,6 +257,7 @@ class Operations(ControlOperations):
         target_worker: str | None = None,
         required_capability: str | None = None,
         owner: str | None = None,
+        concurrency_key: str | None = None,
     ) -> Plan[Schedule]:
         """Creates or replaces the schedule ``name``: at every tick of ``cron``
         (5 fields, or 6 with leading seconds) read in ``timezone``, the server
@@ -281,6 +282,7 @@ class Operations(ControlOperations):
             backoff_base=backoff_base,
             target_worker=target_worker,
             required_capability=required_capability,
+            concurrency_key=concurrency_key,
         )
         schedule: Schedule = yield schedule_calls.set_schedule(
             name,

@@ -50,3 +50,14 @@ def test_bad_limits_are_refused_before_sending(client: Any) -> None:
     ):
         with pytest.raises(IntentBusError):
             bad()
+
+
+def test_a_schedule_publishes_with_its_concurrency_key(client: Any) -> None:
+    client.set_schedule(
+        "keyed", "0 0 1 1 *", "render", {}, namespace="media", concurrency_key="c9"
+    )
+    tick = client.trigger_schedule("keyed")
+    client.set_limit("media", "render", 5, max_per_key=1)
+    assert client.claim(goal="render", namespace="media").id == tick.intent_id
+    client.trigger_schedule("keyed")
+    assert not client.claim(goal="render", namespace="media")  # same key: held
