@@ -141,6 +141,7 @@ PUBLISH_FIELDS: Final = (
     "backoff_base",
     "target_worker",
     "required_capability",
+    "concurrency_key",
 )
 """Body fields of POST /intent."""
 STATUS_FIELDS: Final = (
@@ -190,6 +191,8 @@ GOAL_MAX_CHARS: Final = 128
 NAMESPACE_MAX_CHARS: Final = 128
 TARGET_MAX_CHARS: Final = 64
 CAPABILITY_MAX_CHARS: Final = 64
+CONCURRENCY_KEY_MAX_CHARS: Final = 128
+"""`concurrency_key` of POST /intent (e.g. a customer id; see LIMIT_FIELDS)."""
 WORKER_ID_MAX_CHARS: Final = 128
 IDEMPOTENCY_KEY_MAX_CHARS: Final = 256
 OWNER_MAX_CHARS: Final = 128
@@ -361,6 +364,23 @@ SEARCH_SCAN_MAX: Final = 1000
 back short, with a `next_cursor` to continue the walk from where it stopped."""
 PAUSE_FIELDS: Final = ("namespace", "goal", "owner", "paused_at")
 """One pause, as POST /pause and GET /pauses answer it."""
+LIMIT_FIELDS: Final = (
+    "namespace",
+    "goal",
+    "owner",
+    "max_running",
+    "max_per_key",
+    "running",
+    "updated_at",
+)
+"""One concurrency limit, as PUT /limits and GET /limits answer it: at most
+`max_running` of the owner's intents of that namespace and goal are claimed at
+once, and at most `max_per_key` of them share a `concurrency_key` (null: no
+per-key limit). `running` is how many are claimed now."""
+LIMIT_MAX_RUNNING: Final = 100_000
+"""Upper bound of `max_running` and `max_per_key` (both at least 1)."""
+EXPLAIN_CONCURRENCY_LIMIT: Final = "concurrency_limit"
+"""The explain reason code of an intent a concurrency limit holds back."""
 WORKER_STATES: Final = ("live", "idle", "gone")
 """GET /workers: seen within 60 s (or holding a lease), within 10 min, older."""
 WORKER_LIVE_SECONDS: Final = 60

@@ -59,6 +59,11 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         "--capability", help="only workers with this capability may claim it"
     )
     p.add_argument(
+        "--concurrency-key",
+        metavar="KEY",
+        help="e.g. a customer id: a limit's --per-key caps intents sharing it",
+    )
+    p.add_argument(
         "--idempotency",
         metavar="KEY",
         help="idempotency key: publishing again with it creates no second intent",
@@ -82,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
             required_capability=args.capability,
             idempotency_key=args.idempotency,
             public=args.public,
+            concurrency_key=args.concurrency_key,
         )
         if args.wait is None:
             if args.json:

@@ -154,6 +154,9 @@ class AsyncIntentClient(ClientCore):
     pause = _awaitable(Operations.pause)
     resume = _awaitable(Operations.resume)
     list_pauses = _awaitable(Operations.list_pauses)
+    set_limit = _awaitable(Operations.set_limit)
+    limits = _awaitable(Operations.limits)
+    delete_limit = _awaitable(Operations.delete_limit)
     requeue_many = _awaitable(Operations.requeue_many)
     cancel_many = _awaitable(Operations.cancel_many)
 

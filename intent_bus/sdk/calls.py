@@ -63,6 +63,7 @@ def publish_body(
     target_worker: Any = None,
     required_capability: Any = None,
     public: Any = None,
+    concurrency_key: Any = None,
 ) -> dict[str, Any]:
     """The checked body of a publish (also what a schedule publishes)."""
     if public is not None:
@@ -100,6 +101,10 @@ def publish_body(
         body["required_capability"] = args.text(
             "required_capability", required_capability, protocol.CAPABILITY_MAX_CHARS
         )
+    if concurrency_key is not None:
+        body["concurrency_key"] = args.text(
+            "concurrency_key", concurrency_key, protocol.CONCURRENCY_KEY_MAX_CHARS
+        )
     return body
 
 
@@ -117,6 +122,7 @@ def publish(
     required_capability: Any = None,
     idempotency_key: Any = None,
     public: Any = None,
+    concurrency_key: Any = None,
 ) -> Call[IntentStatus]:
     """POST /intent. The idempotency key (generated when not given) is part of the
     call, so the call's own retries can never create a second intent."""
@@ -132,6 +138,7 @@ def publish(
         target_worker=target_worker,
         required_capability=required_capability,
         public=public,
+        concurrency_key=concurrency_key,
     )
     if idempotency_key is None:
         idempotency_key = uuid.uuid4().hex

@@ -157,6 +157,9 @@ class IntentClient(ClientCore):
     pause = _blocking(Operations.pause)
     resume = _blocking(Operations.resume)
     list_pauses = _blocking(Operations.list_pauses)
+    set_limit = _blocking(Operations.set_limit)
+    limits = _blocking(Operations.limits)
+    delete_limit = _blocking(Operations.delete_limit)
     requeue_many = _blocking(Operations.requeue_many)
     cancel_many = _blocking(Operations.cancel_many)
 

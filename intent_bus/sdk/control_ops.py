@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from intent_bus import protocol
-from intent_bus.sdk import control_calls
+from intent_bus.sdk import control_calls, limits
 from intent_bus.sdk.control_models import (
     BulkResult,
     ClaimExplanation,
@@ -26,6 +26,7 @@ from intent_bus.sdk.control_models import (
     QueuePause,
     WorkerInfo,
 )
+from intent_bus.sdk.limits import ConcurrencyLimit
 from intent_bus.sdk.plan import Plan
 
 __all__ = ["ITER_INTENTS_DOC", "ControlOperations"]
@@ -191,6 +192,41 @@ class ControlOperations:
         """The pauses in force (a ``goal`` of None pauses the namespace)."""
         pauses: list[QueuePause] = yield control_calls.list_pauses(owner)
         return pauses
+
+    def set_limit(
+        self,
+        /,
+        namespace: str,
+        goal: str,
+        max_running: int,
+        max_per_key: int | None = None,
+        owner: str | None = None,
+    ) -> Plan[ConcurrencyLimit]:
+        """Lets at most ``max_running`` of your intents of ``namespace`` and
+        ``goal`` be claimed at once, across every server replica, and at most
+        ``max_per_key`` of them with one ``concurrency_key`` (see ``publish``).
+        Replaces the limit set before; waiting workers are woken when it
+        rises. An admin key passes ``owner``::
+
+            client.set_limit("default", "render", 3, max_per_key=1)
+        """
+        limit: ConcurrencyLimit = yield limits.set_limit(
+            namespace, goal, max_running, max_per_key, owner
+        )
+        return limit
+
+    def limits(self, /, owner: str | None = None) -> Plan[list[ConcurrencyLimit]]:
+        """The concurrency limits in force, each with how many intents it
+        has ``running`` now."""
+        found: list[ConcurrencyLimit] = yield limits.limits(owner)
+        return found
+
+    def delete_limit(
+        self, /, namespace: str, goal: str, owner: str | None = None
+    ) -> Plan[None]:
+        """Removes the limit of ``namespace`` and ``goal`` and wakes waiting
+        workers; ``IntentBusError`` (404) when there is none."""
+        yield limits.delete_limit(namespace, goal, owner)
 
     def requeue_many(
         self,

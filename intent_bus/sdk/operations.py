@@ -60,6 +60,7 @@ class Operations(ControlOperations):
         idempotency_key: str | None = None,
         *,
         public: bool | None = None,
+        concurrency_key: str | None = None,
     ) -> Plan[IntentStatus]:
         """Publishes an intent and returns its status (``job.id``).
 
@@ -67,6 +68,8 @@ class Operations(ControlOperations):
         publish carries an idempotency key (generated unless given) that its
         retries reuse, so one call creates at most one intent even when a
         response is lost. ``public=True`` is short for ``visibility="public"``.
+        ``concurrency_key`` (e.g. a customer id) counts against the
+        ``max_per_key`` of a limit (``set_limit``).
         """
         status: IntentStatus = yield calls.publish(
             goal,
@@ -81,6 +84,7 @@ class Operations(ControlOperations):
             required_capability=required_capability,
             idempotency_key=idempotency_key,
             public=public,
+            concurrency_key=concurrency_key,
         )
         return status
 
@@ -274,6 +278,7 @@ class Operations(ControlOperations):
         target_worker: str | None = None,
         required_capability: str | None = None,
         owner: str | None = None,
+        concurrency_key: str | None = None,
     ) -> Plan[Schedule]:
         """Creates or replaces the schedule ``name``: at every tick of ``cron``
         (5 fields, or 6 with leading seconds) read in ``timezone``, the server
@@ -298,6 +303,7 @@ class Operations(ControlOperations):
             backoff_base=backoff_base,
             target_worker=target_worker,
             required_capability=required_capability,
+            concurrency_key=concurrency_key,
         )
         schedule: Schedule = yield schedule_calls.set_schedule(
             name,

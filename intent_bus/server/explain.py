@@ -12,7 +12,14 @@ from typing import Any, Final
 from intent_bus import protocol
 from intent_bus.server.workers import worker_state
 from intent_bus.storage.base import Intent, Store
-from intent_bus.storage.eligibility import PauseKey, is_due, is_paused, pause_keys
+from intent_bus.storage.eligibility import (
+    PauseKey,
+    held_by_limit,
+    is_due,
+    is_paused,
+    pause_keys,
+)
+from intent_bus.storage.limits import LimitBlock, LimitUsage
 from intent_bus.storage.workers import ANY_GOAL, WorkerRecord
 
 Reason = dict[str, Any]
@@ -49,12 +56,39 @@ def terminal_reasons(intent: Intent) -> list[Reason]:
     return [_reason(intent.status, f"It is {intent.status}; it will not run again.")]
 
 
+def limit_reason(block: LimitBlock) -> Reason:
+    """The concurrency_limit reason: which limit, and what runs against it."""
+    limit = block.limit
+    per_key = (
+        limit.max_per_key is not None
+        and block.running_with_key is not None
+        and block.running_with_key >= limit.max_per_key
+    )
+    message = (
+        f"{block.running_with_key} intent(s) with concurrency key "
+        f"{block.concurrency_key!r} are claimed; the limit is {limit.max_per_key}."
+        if per_key
+        else f"{block.running} intent(s) of goal {limit.goal!r} in namespace "
+        f"{limit.namespace!r} are claimed; the limit is {limit.max_running}."
+    )
+    return _reason(
+        protocol.EXPLAIN_CONCURRENCY_LIMIT,
+        message,
+        max_running=limit.max_running,
+        running=block.running,
+        max_per_key=limit.max_per_key,
+        concurrency_key=block.concurrency_key,
+        running_with_key=block.running_with_key,
+    )
+
+
 def explain(
     intent: Intent,
     pauses: set[PauseKey],
     workers: list[WorkerRecord],
     ahead: int,
     now: float,
+    usage: LimitUsage | None = None,
 ) -> tuple[bool, list[Reason]]:
     """(claimable_now, reasons) for one intent at `now`."""
     if intent.status in protocol.TERMINAL_STATUSES or intent.status not in (
@@ -104,8 +138,11 @@ def explain(
                 goal=intent.goal,
             )
         )
+    block = held_by_limit(intent, usage) if usage is not None else None
+    if block is not None:
+        reasons.append(limit_reason(block))
     reasons += worker_reasons(intent, workers, now)
-    claimable_now = is_due(intent, now) and not paused
+    claimable_now = is_due(intent, now) and not paused and block is None
     if claimable_now and ahead > 0:
         reasons.append(
             _reason(
@@ -182,4 +219,5 @@ async def explain_intent(
     )
     waiting = intent.status == protocol.STATUS_OPEN and is_due(intent, now)
     ahead = await store.intent_ahead(intent.id, now) if waiting else 0
-    return explain(intent, pauses, workers, ahead, now)
+    usage = await store.limit_usage(intent.owner) if waiting else None
+    return explain(intent, pauses, workers, ahead, now, usage)

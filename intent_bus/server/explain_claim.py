@@ -13,10 +13,12 @@ from intent_bus import protocol
 from intent_bus.storage.base import ClaimQuery, Intent, Store
 from intent_bus.storage.eligibility import (
     PauseKey,
+    held_by_limit,
     is_due,
     is_paused,
     pause_keys,
 )
+from intent_bus.storage.limits import GroupKey, LimitUsage
 from intent_bus.storage.search import IntentFilter
 
 SAMPLE: Final = 1000
@@ -25,6 +27,9 @@ SAMPLE: Final = 1000
 _MESSAGES: Final = {
     "other_namespace": "Open intents of your tenant wait in another namespace.",
     "paused": "Claims of these intents are paused.",
+    protocol.EXPLAIN_CONCURRENCY_LIMIT: (
+        "A concurrency limit is reached for these (see details)."
+    ),
     "delayed": "These are not due yet (earliest at details.until).",
     "targeted_elsewhere": "These are targeted at another worker.",
     "capability_missing": "These need a capability this worker did not offer.",
@@ -33,7 +38,11 @@ _MESSAGES: Final = {
 
 
 def classify(
-    intent: Intent, query: ClaimQuery, pauses: set[PauseKey], now: float
+    intent: Intent,
+    query: ClaimQuery,
+    pauses: set[PauseKey],
+    now: float,
+    usage: LimitUsage | None = None,
 ) -> str | None:
     """Why a claim would skip this intent ("claimable" if it would not); None
     when the claim's goal or publisher filter excludes it anyway."""
@@ -50,6 +59,8 @@ def classify(
         return "paused"
     if not is_due(intent, now):
         return "delayed"
+    if usage is not None and held_by_limit(intent, usage) is not None:
+        return protocol.EXPLAIN_CONCURRENCY_LIMIT
     if intent.target_worker is not None and intent.target_worker != query.worker_id:
         return "targeted_elsewhere"
     if (
@@ -61,13 +72,18 @@ def classify(
 
 
 def explain_claim(
-    intents: list[Intent], query: ClaimQuery, pauses: set[PauseKey], now: float
+    intents: list[Intent],
+    query: ClaimQuery,
+    pauses: set[PauseKey],
+    now: float,
+    usage: LimitUsage | None = None,
 ) -> tuple[int, list[dict[str, Any]]]:
-    """(claimable count, groups of the others with their code and count)."""
-    counts: Counter[tuple[str, str | None]] = Counter()
+    """(claimable count, groups of the others with their code and count); the
+    intents a concurrency limit holds back are grouped per limit."""
+    counts: Counter[tuple[str, str | None, GroupKey | None]] = Counter()
     until: float | None = None
     for intent in intents:
-        code = classify(intent, query, pauses, now)
+        code = classify(intent, query, pauses, now, usage)
         if code is None:
             continue
         if code == "delayed":
@@ -75,15 +91,24 @@ def explain_claim(
         capability = (
             intent.required_capability if code == "capability_missing" else None
         )
-        counts[(code, capability)] += 1
-    claimable = counts.pop(("claimable", None), 0)
+        limited = (
+            (intent.owner, intent.namespace, intent.goal)
+            if code == protocol.EXPLAIN_CONCURRENCY_LIMIT
+            else None
+        )
+        counts[(code, capability, limited)] += 1
+    claimable = counts.pop(("claimable", None, None), 0)
     groups: list[dict[str, Any]] = []
-    for (code, capability), count in sorted(counts.items(), key=lambda kv: kv[0][0]):
+    for (code, capability, limited), count in sorted(
+        counts.items(), key=lambda kv: (kv[0][0], kv[0][2] or ())
+    ):
         details: dict[str, Any] = {}
         if code == "delayed":
             details["until"] = until
         if capability is not None:
             details["capability"] = capability
+        if limited is not None and usage is not None:
+            details |= _limit_details(limited, usage)
         groups.append(
             {
                 "code": code,
@@ -104,6 +129,17 @@ def explain_claim(
     return claimable, groups
 
 
+def _limit_details(group: GroupKey, usage: LimitUsage) -> dict[str, Any]:
+    limit = usage.limits[group]
+    return {
+        "namespace": limit.namespace,
+        "goal": limit.goal,
+        "max_running": limit.max_running,
+        "running": usage.running[group],
+        "max_per_key": limit.max_per_key,
+    }
+
+
 async def explain_claim_query(
     store: Store, query: ClaimQuery, now: float
 ) -> tuple[int, list[dict[str, Any]]]:
@@ -117,4 +153,5 @@ async def explain_claim_query(
     pauses: set[PauseKey] = set()
     for owner in sorted(owners):
         pauses |= pause_keys(await store.pause_list(owner))
-    return explain_claim(list(seen.values()), query, pauses, now)
+    usage = await store.limit_usage(None)  # public intents: any owner's limits
+    return explain_claim(list(seen.values()), query, pauses, now, usage)

@@ -14,7 +14,8 @@ from intent_bus.storage.base import NewIntent
 
 
 def new_intent(body: PublishRequest, owner: str, now: float) -> NewIntent:
-    """The record a publish stores; empty target and capability mean none."""
+    """The record a publish stores; an empty target, capability or concurrency
+    key means none."""
     return NewIntent(
         id=uuid.uuid4().hex,
         owner=owner,
@@ -29,4 +30,5 @@ def new_intent(body: PublishRequest, owner: str, now: float) -> NewIntent:
         backoff_base=body.backoff_base,
         target_worker=body.target_worker or None,
         required_capability=body.required_capability or None,
+        concurrency_key=body.concurrency_key or None,
     )

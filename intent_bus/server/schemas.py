@@ -24,6 +24,13 @@ Goal = Annotated[Text, Meta(min_length=1, max_length=protocol.GOAL_MAX_CHARS)]
 Namespace = Annotated[Text, Meta(min_length=1, max_length=protocol.NAMESPACE_MAX_CHARS)]
 Target = Annotated[Text, Meta(max_length=protocol.TARGET_MAX_CHARS)]
 Capability = Annotated[Text, Meta(max_length=protocol.CAPABILITY_MAX_CHARS)]
+ConcurrencyKey = Annotated[
+    Text,
+    Meta(
+        max_length=protocol.CONCURRENCY_KEY_MAX_CHARS,
+        description="Claimed intents sharing it count against a limit's max_per_key",
+    ),
+]
 Priority = Annotated[int, Meta(ge=protocol.PRIORITY_MIN, le=protocol.PRIORITY_MAX)]
 Delay = Annotated[float, Meta(ge=0, le=protocol.MAX_DELAY_SECONDS)]
 MaxAttempts = Annotated[int, Meta(ge=1, le=protocol.MAX_ATTEMPTS_LIMIT)]
@@ -80,6 +87,7 @@ class PublishRequest(Struct, kw_only=True):
     backoff_base: BackoffBase = protocol.DEFAULT_BACKOFF_BASE
     target_worker: Target | None = None
     required_capability: Capability | None = None
+    concurrency_key: ConcurrencyKey | None = None
 
 
 class FulfillRequest(Struct, kw_only=True):

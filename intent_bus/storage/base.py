@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Literal, Protocol
 
 from intent_bus.storage.group_stats import GroupStats
+from intent_bus.storage.limits import ConcurrencyLimit, LimitUsage
 from intent_bus.storage.records import (
     ApiKey,
     BulkFilter,
@@ -90,8 +91,9 @@ class Store(Protocol):
         """Releases connections; pending acknowledged writes are durable."""
 
     def on_work(self, callback: Callable[[Work | None], None]) -> None:
-        """Registers a callback for work made available by another process;
-        it gets the work, or None when unknown (wake every waiter once)."""
+        """Registers a callback for work made available by another process, or
+        by a lease of a concurrency-limited group ending in any process; it gets
+        the work, or None when unknown (wake every waiter once)."""
 
     # -- keys -------------------------------------------------------------
     async def key_create(self, key: ApiKey) -> None:
@@ -301,6 +303,30 @@ class Store(Protocol):
 
     async def pause_list(self, owner: str | None) -> list[Pause]:
         """Returns the pauses of one owner (None: all), oldest first."""
+
+    # -- concurrency limits --------------------------------------------------
+    async def limit_set(
+        self,
+        owner: str,
+        namespace: str,
+        goal: str,
+        max_running: int,
+        max_per_key: int | None,
+        now: float,
+    ) -> ConcurrencyLimit:
+        """Sets or replaces the limit on the owner's claimed intents of that
+        namespace and goal, announces it to every replica (a raised limit lets
+        waiting work run), and returns it with its running count."""
+
+    async def limit_clear(self, owner: str, namespace: str, goal: str) -> None:
+        """Deletes that limit and announces it; raises NotFound if none."""
+
+    async def limit_list(self, owner: str | None) -> list[ConcurrencyLimit]:
+        """Returns the limits of one owner (None: all) with running counts."""
+
+    async def limit_usage(self, owner: str | None) -> LimitUsage:
+        """Returns the limits of one owner (None: all) with their claimed
+        intents counted per group and per key, read in one snapshot."""
 
     async def intent_group_stats(
         self, owner: str | None, now: float

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from intent_bus.protocol import STATUS_OPEN, VISIBILITY_PRIVATE
 from intent_bus.storage.base import ClaimQuery, Intent, Pause
+from intent_bus.storage.limits import LimitBlock, LimitUsage, limit_block
 
 PauseKey = tuple[str, str, str]
 
@@ -55,14 +56,27 @@ def fits_worker(intent: Intent, query: ClaimQuery) -> bool:
     )
 
 
+def held_by_limit(intent: Intent, usage: LimitUsage) -> LimitBlock | None:
+    """The concurrency limit that keeps the intent waiting, if one does."""
+    return limit_block(
+        intent.owner, intent.namespace, intent.goal, intent.concurrency_key, usage
+    )
+
+
 def claimable(
-    intent: Intent, query: ClaimQuery, pauses: set[PauseKey], now: float
+    intent: Intent,
+    query: ClaimQuery,
+    pauses: set[PauseKey],
+    now: float,
+    usage: LimitUsage | None = None,
 ) -> bool:
-    """Whether a claim by `query` at `now` may take the intent."""
+    """Whether a claim by `query` at `now` may take the intent (with the
+    claimed counts of `usage`; none: no limits)."""
     return (
         intent.status == STATUS_OPEN
         and is_due(intent, now)
         and not is_paused(intent, pauses)
+        and (usage is None or held_by_limit(intent, usage) is None)
         and is_visible(intent, query)
         and fits_worker(intent, query)
     )

@@ -45,6 +45,7 @@ class NewIntent:
     backoff_base: float
     target_worker: str | None = None
     required_capability: str | None = None
+    concurrency_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,8 @@ class Intent:
     cancel_requested: bool = False
     done_kind: str | None = None
     """`fulfill` or `fail`: what the last completing token did, for its retries."""
+    concurrency_key: str | None = None
+    """Claimed intents sharing it count against a limit's `max_per_key`."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """Contract: the claim SQL and the eligibility predicate (storage/eligibility.py,
-which explain reasons with) agree: over generated intents, pauses and claim
-queries, every claim takes exactly the best intent the predicate calls
-claimable, and nothing when it calls none claimable."""
+which explain reasons with) agree: over generated intents, pauses, concurrency
+limits and claim queries, every claim takes exactly the best intent the
+predicate calls claimable, and nothing when it calls none claimable."""
 
 from __future__ import annotations
 
@@ -53,17 +53,24 @@ async def test_claims_take_the_best_intent_the_predicate_allows(
             run_at=NOW + rng.choice((-10.0, 0.0, 50.0)),
             target_worker=rng.choice((None, None, "w1", "w2")),
             required_capability=rng.choice((None, None, "gpu")),
+            concurrency_key=rng.choice((None, "k1", "k2")),
         )
         seqs[sent.id] = seq
     await store.pause_set("acme", "jobs", None, NOW)
     await store.pause_set("other", "default", "b", NOW)
     pauses = pause_keys(await store.pause_list(None))
+    await store.limit_set("acme", "default", "a", 3, None, NOW)
+    await store.limit_set("other", "jobs", "b", 4, 1, NOW)
+    await store.limit_set("acme", "jobs", "b", 1, None, NOW)
 
     taken = 0
     for query in rng.sample(QUERIES, len(QUERIES)) * 2:
         intents = [await store.intent_get(i, NOW) for i in seqs]
+        usage = await store.limit_usage(None)
         eligible = [
-            i for i in intents if i is not None and claimable(i, query, pauses, NOW)
+            i
+            for i in intents
+            if i is not None and claimable(i, query, pauses, NOW, usage)
         ]
         best = min(eligible, key=lambda i: claim_order(i, seqs[i.id]), default=None)
 

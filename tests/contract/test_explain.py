@@ -92,6 +92,37 @@ async def test_paused(store: Store) -> None:
     assert reasons["paused"]["details"] == {"namespace": "default", "goal": "resize"}
 
 
+async def test_concurrency_limit_of_the_group(store: Store) -> None:
+    await publish(store, priority=500)
+    sent = await publish(store)
+    await _worker(store, NOW)
+    await store.limit_set("acme", "default", "resize", 1, None, NOW)
+    assert await claim(store) is not None
+    claimable_now, reasons = await _explain(store, sent.id, NOW)
+    assert claimable_now is False and set(reasons) == {"concurrency_limit"}
+    assert reasons["concurrency_limit"]["details"] == {
+        "max_running": 1,
+        "running": 1,
+        "max_per_key": None,
+        "concurrency_key": None,
+        "running_with_key": None,
+    }
+
+
+async def test_concurrency_limit_of_a_key(store: Store) -> None:
+    await publish(store, priority=500, concurrency_key="c1")
+    sent = await publish(store, concurrency_key="c1")
+    other_key = await publish(store, concurrency_key="c2")
+    await _worker(store, NOW)
+    await store.limit_set("acme", "default", "resize", 5, 1, NOW)
+    assert await claim(store) is not None
+    claimable_now, reasons = await _explain(store, sent.id, NOW)
+    assert claimable_now is False
+    details = reasons["concurrency_limit"]["details"]
+    assert (details["concurrency_key"], details["running_with_key"]) == ("c1", 1)
+    assert (await _explain(store, other_key.id, NOW))[0] is True
+
+
 async def test_no_live_worker_says_when_one_last_polled(store: Store) -> None:
     sent = await publish(store)
     never = await _explain(store, sent.id, NOW)
@@ -184,7 +215,11 @@ async def test_explain_claim_groups_every_code(store: Store) -> None:
     await publish(store, required_capability="gpu")  # capability_missing
     await publish(store, goal="email")  # paused below
     await publish(store, owner="other")  # another tenant's private: unseen
+    await publish(store, goal="render", priority=900)  # claimed below
+    await publish(store, goal="render")  # concurrency_limit
     await store.pause_set("acme", "default", "email", NOW)
+    await store.limit_set("acme", "default", "render", 1, None, NOW)
+    assert await claim(store, claimer(goal="render")) is not None
     query = claimer(worker_id="w1", capabilities=("cpu",))
 
     claimable, groups = await explain_claim_query(store, query, NOW)
@@ -197,8 +232,16 @@ async def test_explain_claim_groups_every_code(store: Store) -> None:
         "targeted_elsewhere": 1,
         "capability_missing": 1,
         "paused": 1,
+        "concurrency_limit": 1,
     }
     assert by_code["delayed"]["details"] == {"until": NOW + 20}
+    assert by_code["concurrency_limit"]["details"] == {
+        "namespace": "default",
+        "goal": "render",
+        "max_running": 1,
+        "running": 1,
+        "max_per_key": None,
+    }
     assert by_code["capability_missing"]["details"] == {"capability": "gpu"}
     took = await claim(store, query, worker_id="w1")
     assert took is not None  # explaining claimed nothing; the one is still there

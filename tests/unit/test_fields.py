@@ -26,6 +26,7 @@ STORED_ONLY = frozenset(
         "lease_owner",
         "cancel_requested",
         "done_kind",
+        "concurrency_key",
     }
 )
 """Columns the store keeps that the status/result views do not show."""

@@ -117,13 +117,13 @@ SELECT pg_notify('intent_bus_work', :notify_payload)
 WITH inserted AS (
     INSERT INTO intents (
         id, owner, goal, payload, namespace, visibility, priority, run_at, created_at,
-        max_attempts, backoff_base, target_worker, required_capability, status,
-        claim_attempts, updated_at
+        max_attempts, backoff_base, target_worker, required_capability, concurrency_key,
+        status, claim_attempts, updated_at
     )
     VALUES (
         :id, :owner, :goal, :payload, :namespace, :visibility, :priority, :run_at,
         :created_at, :max_attempts, :backoff_base, :target_worker, :required_capability,
-        'open', 0, :now
+        :concurrency_key, 'open', 0, :now
     )
     RETURNING seq
 )
@@ -143,13 +143,13 @@ WITH recorded AS (
 inserted AS (
     INSERT INTO intents (
         id, owner, goal, payload, namespace, visibility, priority, run_at, created_at,
-        max_attempts, backoff_base, target_worker, required_capability, status,
-        claim_attempts, updated_at
+        max_attempts, backoff_base, target_worker, required_capability, concurrency_key,
+        status, claim_attempts, updated_at
     )
     SELECT
         :id, :owner, :goal, :payload, :namespace, :visibility, :priority, :run_at,
         :created_at, :max_attempts, :backoff_base, :target_worker, :required_capability,
-        'open', 0, :now
+        :concurrency_key, 'open', 0, :now
     FROM recorded
     RETURNING seq
 )
@@ -161,8 +161,12 @@ FROM inserted
 -- (owner + namespace) and the best public one, each found by its own partial
 -- index and locked with SKIP LOCKED so concurrent claimers never meet on a row.
 -- Returns the checkpoint an earlier lease holder saved (null when none) too.
+-- Concurrency limits are not counted here, so a claim that meets none costs what
+-- it did before limits: when the best intent has a limit, the one row returned
+-- has `deferred` set and no intent, and the caller locks the limits and asks
+-- intent_claim_limited (storage/postgres/limits.py). No row: nothing is open.
 WITH private_candidate AS (
-    SELECT seq, priority, run_at
+    SELECT seq, priority, run_at, owner, namespace, goal
     FROM intents
     WHERE status = 'open'
       AND visibility = 'private'
@@ -181,7 +185,7 @@ WITH private_candidate AS (
     FOR UPDATE SKIP LOCKED
 ),
 public_candidate AS (
-    SELECT seq, priority, run_at
+    SELECT seq, priority, run_at, owner, namespace, goal
     FROM intents
     WHERE status = 'open'
       AND visibility = 'public'
@@ -198,30 +202,40 @@ public_candidate AS (
     FOR UPDATE SKIP LOCKED
 ),
 best AS (
-    SELECT seq
+    SELECT seq,
+           EXISTS (
+               SELECT 1 FROM concurrency_limits l WHERE l.owner = candidates.owner
+               AND l.namespace = candidates.namespace AND l.goal = candidates.goal
+           ) AS deferred
     FROM (
-        SELECT seq, priority, run_at FROM private_candidate
+        SELECT * FROM private_candidate
         UNION ALL
-        SELECT seq, priority, run_at FROM public_candidate
+        SELECT * FROM public_candidate
     ) AS candidates
     ORDER BY priority DESC, run_at, seq
     LIMIT 1
+),
+claimed AS (
+    UPDATE intents
+    SET status = 'claimed',
+        claim_attempts = claim_attempts + 1,
+        claim_token = :claim_token,
+        lease_expires_at = :lease_expires_at,
+        worker_id = :worker_id,
+        lease_owner = :owner,
+        done_token_hash = NULL,
+        done_kind = NULL,
+        updated_at = :now
+    FROM best
+    WHERE intents.seq = best.seq
+      AND NOT best.deferred
+    RETURNING intents.*,
+        (SELECT p.checkpoint FROM intent_progress p WHERE p.intent_seq = intents.seq)
+            AS checkpoint
 )
-UPDATE intents
-SET status = 'claimed',
-    claim_attempts = claim_attempts + 1,
-    claim_token = :claim_token,
-    lease_expires_at = :lease_expires_at,
-    worker_id = :worker_id,
-    lease_owner = :owner,
-    done_token_hash = NULL,
-    done_kind = NULL,
-    updated_at = :now
+SELECT claimed.*, best.deferred
 FROM best
-WHERE intents.seq = best.seq
-RETURNING intents.*,
-    (SELECT p.checkpoint FROM intent_progress p WHERE p.intent_seq = intents.seq)
-        AS checkpoint
+LEFT JOIN claimed ON claimed.seq = best.seq
 
 -- name: intent_next_due_private
 -- Returns the earliest future run_at among the tenant's private intents in a namespace.
@@ -269,24 +283,38 @@ WHERE status = 'open'
       AND claim_token = :claim_token
   )
 
--- name: intent_fulfill
--- Completes the intent if the token holds its live lease.
-UPDATE intents
-SET status = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'fulfilled' END,
-    result = CASE WHEN cancel_requested THEN NULL ELSE CAST(:result AS BYTEA) END,
-    result_type = CASE WHEN cancel_requested THEN NULL ELSE CAST(:result_type AS TEXT) END,
-    completed_at = :now,
-    claim_token = NULL,
-    lease_expires_at = NULL,
-    done_token_hash = :token_hash,
-    done_kind = 'fulfill',
-    updated_at = :now
-WHERE id = :id
-  AND status = 'claimed'
-  AND claim_token = :claim_token
-  AND lease_expires_at > :now
-  AND (CAST(:lease_owner AS TEXT) IS NULL OR lease_owner IS NULL OR lease_owner = :lease_owner)
-RETURNING *
+-- name: intent_fulfill_notify
+-- Completes the intent if the token holds its live lease; when its group has a
+-- concurrency limit, wakes every replica's claimers for the slot it frees.
+WITH done AS (
+    UPDATE intents
+    SET status = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'fulfilled' END,
+        result = CASE WHEN cancel_requested THEN NULL ELSE CAST(:result AS BYTEA) END,
+        result_type = CASE WHEN cancel_requested THEN NULL
+                           ELSE CAST(:result_type AS TEXT) END,
+        completed_at = :now,
+        claim_token = NULL,
+        lease_expires_at = NULL,
+        done_token_hash = :token_hash,
+        done_kind = 'fulfill',
+        updated_at = :now
+    WHERE id = :id
+      AND status = 'claimed'
+      AND claim_token = :claim_token
+      AND lease_expires_at > :now
+      AND (CAST(:lease_owner AS TEXT) IS NULL OR lease_owner IS NULL
+           OR lease_owner = :lease_owner)
+    RETURNING *
+),
+freed AS (
+    SELECT pg_notify('intent_bus_work', :freed_origin)
+    FROM done
+    JOIN concurrency_limits l
+      ON l.owner = done.owner AND l.namespace = done.namespace AND l.goal = done.goal
+)
+SELECT done.*, freed_slots.woken
+FROM done
+CROSS JOIN (SELECT COUNT(*) AS woken FROM freed) AS freed_slots
 
 -- name: intent_leased
 -- Reads and locks an intent if the token holds its live lease.

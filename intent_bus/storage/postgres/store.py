@@ -55,6 +55,7 @@ from intent_bus.storage.params import (
 from intent_bus.storage.postgres.control import PostgresControl
 from intent_bus.storage.postgres.control_writes import PostgresControlWrites
 from intent_bus.storage.postgres.keys import PostgresKeys
+from intent_bus.storage.postgres.limits import FREED_ORIGIN, PostgresLimits
 from intent_bus.storage.postgres.listener import WorkListener, work_payload
 from intent_bus.storage.postgres.migrate import migrate
 from intent_bus.storage.postgres.records import intent_from_row
@@ -98,7 +99,11 @@ Cursor = psycopg.AsyncCursor[DictRow]
 
 
 class PostgresStore(
-    PostgresKeys, PostgresControlWrites, PostgresControl, PostgresSchedules
+    PostgresKeys,
+    PostgresControlWrites,
+    PostgresControl,
+    PostgresSchedules,
+    PostgresLimits,
 ):
     """The `Store` on PostgreSQL. Construct with `from_url`, then `await start()`."""
 
@@ -256,7 +261,9 @@ class PostgresStore(
         transaction, so the claim sees the leases just settled (skipping any a
         neighbour is settling) and the whole call is one round trip. The
         next-due statements are gated on the claim's token, so they cost
-        nothing when the claim succeeded.
+        nothing when the claim succeeded. When the best intent has a
+        concurrency limit, the claim is deferred to a second, locked look
+        (`_claim_locked`).
         """
         settle = {"now": now, "limit": REAP_BATCH, "origin": self._origin}
         params = {**claim_params(query, now), **lease_params(lease, now)}
@@ -277,10 +284,13 @@ class PostgresStore(
                 dues = [
                     (await cur.fetchone() or {}).get("next_due") for cur in cursors[1:]
                 ]
-        if row is not None:
-            return Poll(intent_from_row(row), checkpoint=row["checkpoint"])
         found = [float(due) for due in dues if due is not None]
-        return Poll(None, min(found, default=None))
+        next_due = min(found, default=None)
+        if row is not None and row["deferred"]:
+            return await self._claim_locked(params, next_due)
+        if row is not None and row["id"] is not None:
+            return Poll(intent_from_row(row), checkpoint=row["checkpoint"])
+        return Poll(None, next_due)
 
     async def intent_fulfill(
         self,
@@ -292,9 +302,14 @@ class PostgresStore(
         *,
         owner: str | None = None,
     ) -> Intent:
-        params = fulfill_params(intent_id, claim_token, result, result_type, now, owner)
+        params = {
+            **fulfill_params(intent_id, claim_token, result, result_type, now, owner),
+            "freed_origin": FREED_ORIGIN,
+        }
         async with self._statement() as cur:
-            row = await (await self._run(cur, "intent_fulfill", params)).fetchone()
+            row = await (
+                await self._run(cur, "intent_fulfill_notify", params)
+            ).fetchone()
             if row is not None:
                 return intent_from_row(row)
             # No live lease: a retry of this token's own fulfill, or a stray.
@@ -336,7 +351,8 @@ class PostgresStore(
             else:
                 await self._run(cur, "intent_fail_kill", params)
                 row = await cur.fetchone()
-        assert row is not None
+            assert row is not None
+            await self._free_slot(cur, intent_from_row(row))
         return intent_from_row(row)
 
     async def intent_extend(

@@ -100,13 +100,13 @@ WHERE (key_id, key) IN (
 -- Inserts a new open intent.
 INSERT INTO intents (
     id, owner, goal, payload, namespace, visibility, priority, run_at, created_at,
-    max_attempts, backoff_base, target_worker, required_capability, status,
-    claim_attempts, updated_at
+    max_attempts, backoff_base, target_worker, required_capability, concurrency_key,
+    status, claim_attempts, updated_at
 )
 VALUES (
     :id, :owner, :goal, :payload, :namespace, :visibility, :priority, :run_at,
     :created_at, :max_attempts, :backoff_base, :target_worker, :required_capability,
-    'open', 0, :now
+    :concurrency_key, 'open', 0, :now
 );
 
 -- name: intent_get
@@ -191,6 +191,15 @@ WHERE status = 'open'
   )
   AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
                   AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
+  AND NOT EXISTS (SELECT 1 FROM concurrency_limits l WHERE l.owner = intents.owner
+                  AND l.namespace = intents.namespace AND l.goal = intents.goal
+                  AND ((SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
+                        AND r.goal = l.goal AND r.namespace = l.namespace
+                        AND r.status = 'claimed') >= l.max_running
+                    OR (SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
+                        AND r.goal = l.goal AND r.namespace = l.namespace
+                        AND r.status = 'claimed'
+                        AND r.concurrency_key = intents.concurrency_key) >= l.max_per_key))
 ORDER BY priority DESC, run_at, seq
 LIMIT 1;
 
@@ -211,6 +220,15 @@ WHERE status = 'open'
   )
   AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
                   AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
+  AND NOT EXISTS (SELECT 1 FROM concurrency_limits l WHERE l.owner = intents.owner
+                  AND l.namespace = intents.namespace AND l.goal = intents.goal
+                  AND ((SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
+                        AND r.goal = l.goal AND r.namespace = l.namespace
+                        AND r.status = 'claimed') >= l.max_running
+                    OR (SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
+                        AND r.goal = l.goal AND r.namespace = l.namespace
+                        AND r.status = 'claimed'
+                        AND r.concurrency_key = intents.concurrency_key) >= l.max_per_key))
 ORDER BY priority DESC, run_at, seq
 LIMIT 1;
 
@@ -228,6 +246,15 @@ WHERE status = 'open'
   )
   AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
                   AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
+  AND NOT EXISTS (SELECT 1 FROM concurrency_limits l WHERE l.owner = intents.owner
+                  AND l.namespace = intents.namespace AND l.goal = intents.goal
+                  AND ((SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
+                        AND r.goal = l.goal AND r.namespace = l.namespace
+                        AND r.status = 'claimed') >= l.max_running
+                    OR (SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
+                        AND r.goal = l.goal AND r.namespace = l.namespace
+                        AND r.status = 'claimed'
+                        AND r.concurrency_key = intents.concurrency_key) >= l.max_per_key))
 ORDER BY priority DESC, run_at, seq
 LIMIT 1;
 
@@ -246,6 +273,15 @@ WHERE status = 'open'
   )
   AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
                   AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
+  AND NOT EXISTS (SELECT 1 FROM concurrency_limits l WHERE l.owner = intents.owner
+                  AND l.namespace = intents.namespace AND l.goal = intents.goal
+                  AND ((SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
+                        AND r.goal = l.goal AND r.namespace = l.namespace
+                        AND r.status = 'claimed') >= l.max_running
+                    OR (SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
+                        AND r.goal = l.goal AND r.namespace = l.namespace
+                        AND r.status = 'claimed'
+                        AND r.concurrency_key = intents.concurrency_key) >= l.max_per_key))
 ORDER BY priority DESC, run_at, seq
 LIMIT 1;
 
@@ -265,6 +301,15 @@ WHERE status = 'open'
   )
   AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
                   AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
+  AND NOT EXISTS (SELECT 1 FROM concurrency_limits l WHERE l.owner = intents.owner
+                  AND l.namespace = intents.namespace AND l.goal = intents.goal
+                  AND ((SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
+                        AND r.goal = l.goal AND r.namespace = l.namespace
+                        AND r.status = 'claimed') >= l.max_running
+                    OR (SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
+                        AND r.goal = l.goal AND r.namespace = l.namespace
+                        AND r.status = 'claimed'
+                        AND r.concurrency_key = intents.concurrency_key) >= l.max_per_key))
 ORDER BY priority DESC, run_at, seq
 LIMIT 1;
 

@@ -53,6 +53,7 @@ from intent_bus.storage.sealing import create_params, opened, resealed
 from intent_bus.storage.sqlite.claim import claim, next_due
 from intent_bus.storage.sqlite.control import SqliteControl
 from intent_bus.storage.sqlite.control_writes import SqliteControlWrites
+from intent_bus.storage.sqlite.limits import SqliteLimits, holds_slot
 from intent_bus.storage.sqlite.migrate import apply_migrations
 from intent_bus.storage.sqlite.records import (
     Q,
@@ -77,7 +78,7 @@ PURGE_BATCH: Final = 1000
 """Rows deleted (or reaped) per transaction by purges, so other writes interleave."""
 
 
-class SqliteStore(SqliteControlWrites, SqliteControl, SqliteSchedules):
+class SqliteStore(SqliteControlWrites, SqliteControl, SqliteSchedules, SqliteLimits):
     """SQLite in WAL mode behind the `Store` protocol (single process)."""
 
     def __init__(
@@ -165,8 +166,9 @@ class SqliteStore(SqliteControlWrites, SqliteControl, SqliteSchedules):
         await self._writer.stop()
 
     def on_work(self, callback: Callable[[Work | None], None]) -> None:
-        """Kept for the protocol; one process owns an SQLite file, so the server
-        already knows about every publish and this is never called."""
+        """One process owns an SQLite file, so the server already knows about
+        every publish; this is called only when a limited lease ends (see
+        SqliteLimits), which the server does not see as new work."""
         self._on_work = callback
 
     # -- keys ---------------------------------------------------------------
@@ -328,14 +330,17 @@ class SqliteStore(SqliteControlWrites, SqliteControl, SqliteSchedules):
     ) -> Intent:
         params = fulfill_params(intent_id, claim_token, result, result_type, now, owner)
 
-        def op(conn: sqlite3.Connection) -> Intent:
+        def op(conn: sqlite3.Connection) -> tuple[Intent, bool]:
             done = fetch_intents(conn, "intent_fulfill", params)
             if done:
-                return done[0]
+                return done[0], holds_slot(conn, done[0])
             earlier = fetch_intents(conn, "intent_completed_by", params)
-            return replayed_fulfill(intent_id, first(earlier), result, result_type)
+            replayed = replayed_fulfill(intent_id, first(earlier), result, result_type)
+            return replayed, False
 
-        return await self._run(op, short=True)
+        fulfilled, freed = await self._run(op, short=True)
+        self._slot_freed(freed)
+        return fulfilled
 
     async def intent_fail(
         self,
@@ -349,22 +354,26 @@ class SqliteStore(SqliteControlWrites, SqliteControl, SqliteSchedules):
     ) -> Intent:
         held = held_params(intent_id, claim_token, now, owner)
 
-        def op(conn: sqlite3.Connection) -> Intent:
+        def op(conn: sqlite3.Connection) -> tuple[Intent, bool]:
             leased = fetch_intents(conn, "intent_leased", held)
             if not leased:
                 earlier = fetch_intents(conn, "intent_completed_by", held)
-                return replayed_fail(intent_id, first(earlier), error)
+                return replayed_fail(intent_id, first(earlier), error), False
             intent = leased[0]
             params: dict[str, Any] = {**held, "error": error}
             if intent.cancel_requested:
-                return fetch_intents(conn, "intent_fail_cancel", params)[0]
-            if intent.claim_attempts < intent.max_attempts:
+                name = "intent_fail_cancel"
+            elif intent.claim_attempts < intent.max_attempts:
                 delay = retry_delay(intent.claim_attempts, intent.backoff_base)
                 params["run_at"] = now + delay
-                return fetch_intents(conn, "intent_fail_reopen", params)[0]
-            return fetch_intents(conn, "intent_fail_kill", params)[0]
+                name = "intent_fail_reopen"
+            else:
+                name = "intent_fail_kill"
+            return fetch_intents(conn, name, params)[0], holds_slot(conn, intent)
 
-        return await self._run(op, short=True)
+        failed, freed = await self._run(op, short=True)
+        self._slot_freed(freed)
+        return failed
 
     async def intent_extend(
         self,

@@ -27,6 +27,7 @@ SQLITE_ONLY = {
     "intent_insert",
     "idempotency_insert",
     "intent_settle_leases",
+    "intent_fulfill",
 }
 POSTGRES_ONLY = {
     # One statement: pick both candidates with SKIP LOCKED and lease the best.
@@ -36,6 +37,8 @@ POSTGRES_ONLY = {
     "intent_insert_idempotent_notify",
     "intent_settle_leases_notify",
     "work_notify",
+    # A fulfill that frees a slot of a concurrency limit wakes every replica.
+    "intent_fulfill_notify",
     # Replicas starting together serialise their schema upgrades.
     "migration_lock",
 }
