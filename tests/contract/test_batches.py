@@ -9,8 +9,8 @@ from intent_bus.storage.base import (
     Completion,
     Idempotency,
     PublishItem,
-    StoredResponse,
     Store,
+    StoredResponse,
 )
 from intent_bus.storage.errors import Conflict, LeaseLost
 from tests.contract.conftest import NOW, claimer, lease, new_intent
