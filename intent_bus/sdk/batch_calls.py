@@ -141,7 +141,11 @@ def _parse_claim_many(response: httpx.Response, uncertain: bool) -> ClaimBatch:
     if response.status_code == 204:
         return ClaimBatch((), 204, retry_after)
     expect(response, 200)
-    intents = expect_object(response, "claim batch").get("intents")
+    data = expect_object(response, "claim batch")
+    if "intents" not in data and "claim_token" in data:
+        # A server without batch claims ignores `max` and leases one.
+        return ClaimBatch((ClaimedIntent.from_json(data),), 200, retry_after)
+    intents = data.get("intents")
     if not isinstance(intents, list):
         raise IntentBusProtocolError(
             "server sent an invalid claim batch: field 'intents' must be a list"
