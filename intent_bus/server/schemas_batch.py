@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from msgspec import Meta, Struct
+from msgspec import UNSET, Meta, Struct, UnsetType
 
 from intent_bus import protocol
 from intent_bus.server.schemas import (
@@ -86,13 +86,15 @@ class ClaimManyResponse(Struct, kw_only=True):
 # -- POST /complete ----------------------------------------------------------------
 class CompletionItem(Struct, kw_only=True):
     """One lease to complete: with `error` it fails (as POST /fail/{id}),
-    without it fulfills with `result` (as POST /fulfill/{id})."""
+    without it fulfills with `result` (as POST /fulfill/{id}); not both, and
+    `result` must be a string when result_type is text (CROSS_FIELD_RULES)."""
 
     id: IntentId
     claim_token: ClaimToken
     result_type: ResultType = protocol.RESULT_TYPE_JSON
-    result: Any = None
-    error: str | None = None
+    # Absent is not null here: `result` and `error` may not both be given.
+    result: Any = UNSET
+    error: str | UnsetType = UNSET
 
 
 class CompleteRequest(Struct, kw_only=True):

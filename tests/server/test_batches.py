@@ -142,6 +142,9 @@ def test_complete_refuses_malformed_items_before_writing(tenant: Api) -> None:
     token = lease["claim_token"]
     for items in (
         [{"id": job["id"], "claim_token": token, "result": 1, "error": "x"}],
+        [{"id": job["id"], "claim_token": token, "result": None, "error": "x"}],
+        [{"id": job["id"], "claim_token": token, "result_type": "text", "error": "x"}],
+        [{"id": job["id"], "claim_token": token, "error": None}],
         [{"id": job["id"], "claim_token": token, "result_type": "text", "result": 1}],
         [{"id": job["id"], "claim_token": token}, {"id": job["id"]}],
         [],

@@ -11,6 +11,7 @@ commit.
 from __future__ import annotations
 
 import msgspec
+from msgspec import UnsetType
 
 from intent_bus import protocol
 from intent_bus.server import policy
@@ -129,22 +130,23 @@ def _completion(index: int, item: CompletionItem) -> Completion:
     """The stored form of one item; the cross-field rules of POST /fulfill and
     POST /fail, checked before anything is written."""
     where = f"items[{index}]"
-    if item.error is not None:
-        if item.result is not None:
-            raise invalid_request(f"{where}: give result (fulfill) or error (fail)")
-        error = policy.truncate_error(item.error)
-        return Completion(item.id, item.claim_token, "fail", error=error)
     if item.result_type == protocol.RESULT_TYPE_TEXT and not isinstance(
         item.result, str
     ):
         raise invalid_request(
             f"{where}.result: must be a string when result_type is text"
         )
+    if not isinstance(item.error, UnsetType):
+        if not isinstance(item.result, UnsetType):
+            raise invalid_request(f"{where}: give result (fulfill) or error (fail)")
+        error = policy.truncate_error(item.error)
+        return Completion(item.id, item.claim_token, "fail", error=error)
+    result = None if isinstance(item.result, UnsetType) else item.result
     return Completion(
         item.id,
         item.claim_token,
         "fulfill",
-        result=encode_value(item.result),
+        result=encode_value(result),
         result_type=item.result_type,
     )
 
