@@ -57,6 +57,8 @@ takes a second argument; returns the verdict (`outcome`)."""
 OutcomeHook = Callable[[ClaimedIntent, Outcome, bool], None]
 
 ABORT_ERROR = "worker aborted"
+SLOT_GATHER = 0.002
+"""Seconds the claim loop waits, once, for more slots when only some are free."""
 
 
 def default_worker_id() -> str:
@@ -265,6 +267,7 @@ class WorkerRuntime(Claiming):
     def _wait_for_slot(self) -> int:
         """Block until fewer than `concurrency` handlers run; returns how many
         slots are free (what one claim may take), 0 if stopped."""
+        gathered = False
         while True:
             with self._lock:
                 free = self.concurrency - len(self._inflight)
@@ -272,6 +275,12 @@ class WorkerRuntime(Claiming):
             # freed its slot is not followed by one more claim.
             if self._stopping():
                 return 0
+            if 0 < free < self.concurrency and not gathered:
+                # A batch report frees its slots together, one thread at a
+                # time: a moment's wait claims for all of them in one request.
+                gathered = True
+                self._shutdown.sleep(SLOT_GATHER)
+                continue
             if free > 0:
                 return free
             self._slot_freed.wait(TICK)
