@@ -14,6 +14,11 @@ from intent_bus._version import __version__
 
 if TYPE_CHECKING:
     from intent_bus.sdk.async_client import AsyncIntentClient
+    from intent_bus.sdk.batch_models import (
+        ClaimBatch,
+        CompletionOutcome,
+        PublishOutcome,
+    )
     from intent_bus.sdk.client import IntentClient
     from intent_bus.sdk.exceptions import (
         IntentBusAuthError,
@@ -38,6 +43,9 @@ _EXPORTS = {
     "IntentClient": "intent_bus.sdk.client",
     "AsyncIntentClient": "intent_bus.sdk.async_client",
     "ClaimedIntent": "intent_bus.sdk.models",
+    "ClaimBatch": "intent_bus.sdk.batch_models",
+    "CompletionOutcome": "intent_bus.sdk.batch_models",
+    "PublishOutcome": "intent_bus.sdk.batch_models",
     "ClaimResponse": "intent_bus.sdk.models",
     "IntentResult": "intent_bus.sdk.models",
     "IntentStatus": "intent_bus.sdk.models",
@@ -56,8 +64,10 @@ _EXPORTS = {
 
 __all__ = [
     "AsyncIntentClient",
+    "ClaimBatch",
     "ClaimResponse",
     "ClaimedIntent",
+    "CompletionOutcome",
     "IntentBusAuthError",
     "IntentBusError",
     "IntentBusLeaseLostError",
@@ -68,6 +78,7 @@ __all__ = [
     "IntentResult",
     "IntentStatus",
     "JobContext",
+    "PublishOutcome",
     "Schedule",
     "ScheduleTick",
     "WorkerRuntime",

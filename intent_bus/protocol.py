@@ -228,6 +228,22 @@ DEAD_LIST_DEFAULT: Final = 100
 DEAD_LIST_MAX: Final = 1000
 """`limit` of GET /admin/dead: 1..DEAD_LIST_MAX, DEAD_LIST_DEFAULT when absent."""
 MAX_BODY_BYTES: Final = 256 * 1024
+# -- batches (POST /intents, POST /claim?max=N, POST /complete) --
+PUBLISH_BATCH_MAX: Final = 1000
+"""Intents one POST /intents may publish (1..PUBLISH_BATCH_MAX)."""
+CLAIM_BATCH_MAX: Final = 100
+"""`max` of POST /claim: 1..CLAIM_BATCH_MAX leases in one answer."""
+COMPLETE_BATCH_MAX: Final = 1000
+"""Completions one POST /complete may carry (1..COMPLETE_BATCH_MAX)."""
+OUTCOME_CREATED: Final = "created"
+OUTCOME_REPLAYED: Final = "replayed"
+OUTCOME_ERROR: Final = "error"
+PUBLISH_OUTCOMES: Final = (OUTCOME_CREATED, OUTCOME_REPLAYED, OUTCOME_ERROR)
+"""What became of one item of POST /intents."""
+COMPLETION_FULFILL: Final = "fulfill"
+COMPLETION_FAIL: Final = "fail"
+COMPLETION_KINDS: Final = (COMPLETION_FULFILL, COMPLETION_FAIL)
+"""What one item of POST /complete does with its lease."""
 MAX_JSON_DEPTH: Final = 64
 SIGNATURE_WINDOW_SECONDS: Final = 300
 TENANT_KEY_PREFIX: Final = "tk_"

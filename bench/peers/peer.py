@@ -53,6 +53,8 @@ class Peer:
 
 PEERS = {
     "intent-bus": "peer_intent_bus:IntentBusPeer",
+    "intent-bus-slots": "peer_intent_bus:IntentBusSlotsPeer",
+    "intent-bus-batch": "peer_intent_bus:IntentBusBatchPeer",
     "huey": "peer_huey:HueyPeer",
     "rq": "peer_rq:RQPeer",
     "rq-simple": "peer_rq:RQSimplePeer",

@@ -1,6 +1,15 @@
 """Intent Bus: a real server process on a fresh SQLite file (started with the
 helpers of bench/e2e.py), published to with the SDK's `IntentClient` and drained
-by `WorkerRuntime` (concurrency 1) in each worker process."""
+by `WorkerRuntime` in each worker process.
+
+Three ways, to compare in one run
+(`--only intent-bus,intent-bus-slots,intent-bus-batch`): `intent-bus`
+publishes one by one and works with concurrency 1 (one claim, one fulfill per
+job: the single-op path); `intent-bus-slots` the same with BATCH_CONCURRENCY
+slots but single operations only; `intent-bus-batch` publishes with
+`publish_many` and works with BATCH_CONCURRENCY slots, so each worker claims
+as many as it has free slots in one request and reports
+verdicts in batches (POST /claim?max=N, POST /complete)."""
 
 from __future__ import annotations
 
@@ -19,12 +28,16 @@ GOAL = "bench.noop"
 NAMESPACE = "bench"
 BATCH_SIZE = 1000
 """Intents per `publish_many` call: the most one POST /intents takes."""
+BATCH_CONCURRENCY = 32
+"""Handler slots per worker process of the batch and slots peers."""
 
 
 class IntentBusPeer(Peer):
     name = "Intent Bus"
     store = "SQLite"
     packages = ("intent-bus", "starlette", "uvicorn", "msgspec", "httpx")
+    publishes_many = False
+    """Enqueue with `publish_many` even without `--batch`."""
 
     def open(self) -> dict[str, Any]:
         self._stack = contextlib.ExitStack()
@@ -39,7 +52,7 @@ class IntentBusPeer(Peer):
 
     def enqueue(self, count: int) -> None:
         publish_many = getattr(self._client, "publish_many", None)
-        if not self.options.batch:
+        if not (self.options.batch or self.publishes_many):
             return super().enqueue(count)
         if publish_many is None:
             self.note = (
@@ -73,6 +86,42 @@ class IntentBusPeer(Peer):
             meter.hit()
 
         with IntentClient(config["url"], api_key=config["key"]) as client:
-            worker = WorkerRuntime(client, concurrency=1)
+            runtime_client: Any = (
+                client if config.get("batches", True) else (SingleOps(client))
+            )
+            worker = WorkerRuntime(
+                runtime_client, concurrency=config.get("concurrency", 1)
+            )
             meter.ready_and_wait()
             worker.listen(GOAL, noop, namespace=NAMESPACE)
+
+
+class SingleOps:
+    """The client without its batch methods: the runtime then claims one
+    intent per request and reports each verdict alone, whatever its slots."""
+
+    def __init__(self, client: IntentClient) -> None:
+        self.claim = client.claim
+        self.fulfill = client.fulfill
+        self.fail = client.fail
+        self.extend_claim = client.extend_claim
+        self.base_url = client.base_url
+
+
+class IntentBusSlotsPeer(IntentBusPeer):
+    name = "Intent Bus (32 slots, single ops)"
+
+    def open(self) -> dict[str, Any]:
+        return {
+            **super().open(),
+            "concurrency": BATCH_CONCURRENCY,
+            "batches": False,
+        }
+
+
+class IntentBusBatchPeer(IntentBusPeer):
+    name = "Intent Bus (batches)"
+    publishes_many = True
+
+    def open(self) -> dict[str, Any]:
+        return {**super().open(), "concurrency": BATCH_CONCURRENCY}

@@ -1,4 +1,5 @@
-"""`intent-bus publish GOAL JSON`: publish an intent, optionally wait for it."""
+"""`intent-bus publish GOAL JSON`: publish an intent, optionally wait for it;
+with ``--jsonl FILE``, one per line, in batches (`publish_lines`)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from typing import Any
 
 from intent_bus import protocol
 from intent_bus.cli.connect import make_client
+from intent_bus.cli.errors import EXIT_USAGE, CliError
 from intent_bus.cli.options import json_argument, positive_float, wait_option
 from intent_bus.cli.output import emit, emit_json, model_view
+from intent_bus.cli.publish_lines import run_jsonl
 from intent_bus.cli.status import wait_and_show
 
 __all__ = ["register"]
@@ -21,11 +24,25 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         help="publish an intent",
         description="Publish an intent; prints its id (with --wait: its result).",
     )
-    p.add_argument("goal", metavar="GOAL")
+    p.add_argument("goal", metavar="GOAL", nargs="?")
     p.add_argument(
         "payload",
         metavar="JSON",
+        nargs="?",
         help="the payload: a JSON document, - to read it from stdin, @FILE from a file",
+    )
+    p.add_argument(
+        "--jsonl",
+        metavar="FILE",
+        help="publish one intent per line of FILE (- for stdin), in batches: a "
+        "payload per line with GOAL, else an object of publish arguments",
+    )
+    p.add_argument(
+        "--batch",
+        type=batch_size,
+        default=protocol.PUBLISH_BATCH_MAX,
+        metavar="N",
+        help=f"with --jsonl: lines per request (default {protocol.PUBLISH_BATCH_MAX})",
     )
     p.add_argument("-n", "--namespace", default=protocol.DEFAULT_NAMESPACE)
     p.add_argument(
@@ -72,7 +89,28 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(run=run)
 
 
+def batch_size(text: str) -> int:
+    """argparse type for --batch: 1..PUBLISH_BATCH_MAX."""
+    try:
+        size = int(text)
+    except ValueError:
+        size = 0
+    if not 1 <= size <= protocol.PUBLISH_BATCH_MAX:
+        raise argparse.ArgumentTypeError(
+            f"must be an integer from 1 to {protocol.PUBLISH_BATCH_MAX}"
+        )
+    return size
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.jsonl is not None:
+        return run_jsonl(args)
+    if args.goal is None or args.payload is None:
+        missing = "JSON" if args.goal is not None else "GOAL, JSON"
+        raise CliError(
+            f"the following arguments are required: {missing} (or --jsonl FILE)",
+            EXIT_USAGE,
+        )
     payload = json_argument(args.payload, "JSON payload")
     with make_client(args) as client:
         job = client.publish(

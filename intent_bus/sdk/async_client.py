@@ -159,6 +159,9 @@ class AsyncIntentClient(ClientCore):
     delete_limit = _awaitable(Operations.delete_limit)
     requeue_many = _awaitable(Operations.requeue_many)
     cancel_many = _awaitable(Operations.cancel_many)
+    publish_many = _awaitable(Operations.publish_many)
+    claim_many = _awaitable(Operations.claim_many)
+    complete_many = _awaitable(Operations.complete_many)
 
     async def iter_intents(self, /, **filters: Any) -> AsyncIterator[IntentRow]:
         cursor: str | None = None

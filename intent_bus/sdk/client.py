@@ -162,6 +162,9 @@ class IntentClient(ClientCore):
     delete_limit = _blocking(Operations.delete_limit)
     requeue_many = _blocking(Operations.requeue_many)
     cancel_many = _blocking(Operations.cancel_many)
+    publish_many = _blocking(Operations.publish_many)
+    claim_many = _blocking(Operations.claim_many)
+    complete_many = _blocking(Operations.complete_many)
 
     def iter_intents(self, /, **filters: Any) -> Iterator[IntentRow]:
         cursor: str | None = None

@@ -17,6 +17,7 @@ from typing import Any
 from intent_bus import protocol
 from intent_bus.sdk import admin_calls, calls, schedule_calls
 from intent_bus.sdk.admin_models import ApiKey, CreatedKey, QueueStats
+from intent_bus.sdk.batch_ops import BatchOperations
 from intent_bus.sdk.call import Call
 from intent_bus.sdk.control_ops import ControlOperations
 from intent_bus.sdk.exceptions import IntentBusError
@@ -33,7 +34,7 @@ from intent_bus.sdk.plan import Pause, Plan, Step, describe
 __all__ = ["Operations", "Pause", "Plan", "Step", "describe"]
 
 
-class Operations(ControlOperations):
+class Operations(ControlOperations, BatchOperations):
     """The plans of one client, over that client's lease memory (the control
     API's plans are inherited from ``ControlOperations``)."""
 

@@ -16,7 +16,7 @@ import msgspec
 
 from intent_bus import protocol
 from intent_bus._version import __version__
-from intent_bus.server.http.endpoint import Endpoint
+from intent_bus.server.http.endpoint import Endpoint, Response
 
 _PARAM = re.compile(r"\{(?P<name>\w+)(?::\w+)?\}")
 REF_TEMPLATE = "#/components/schemas/{name}"
@@ -30,10 +30,24 @@ def openapi_path(path: str) -> str:
 def _structs(endpoints: Iterable[Endpoint]) -> list[type[msgspec.Struct]]:
     found: dict[str, type[msgspec.Struct]] = {}
     for endpoint in endpoints:
-        for struct in (endpoint.body, *endpoint.responses.values()):
-            if struct is not None:
+        for response in (endpoint.body, *endpoint.responses.values()):
+            for struct in _alternatives(response):
                 found.setdefault(struct.__name__, struct)
     return sorted(found.values(), key=lambda s: s.__name__)
+
+
+def _alternatives(response: Response) -> tuple[type[msgspec.Struct], ...]:
+    if response is None:
+        return ()
+    return response if isinstance(response, tuple) else (response,)
+
+
+def _schema(response: Response) -> dict[str, Any]:
+    """One Struct's reference, or `oneOf` the Structs the request may get."""
+    structs = _alternatives(response)
+    if len(structs) == 1:
+        return _ref(structs[0])
+    return {"oneOf": [_ref(struct) for struct in structs]}
 
 
 def _operation(endpoint: Endpoint) -> dict[str, Any]:
@@ -67,7 +81,7 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
     for status, struct in sorted(endpoint.responses.items()):
         response: dict[str, Any] = {"description": _describe(status)}
         if struct is not None:
-            response["content"] = {"application/json": {"schema": _ref(struct)}}
+            response["content"] = {"application/json": {"schema": _schema(struct)}}
             if endpoint.content_type != "application/json":
                 # Negotiated: the JSON Struct, or the endpoint's own type.
                 response["content"][endpoint.content_type] = {}

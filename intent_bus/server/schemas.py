@@ -100,16 +100,22 @@ class FulfillRequest(Struct, kw_only=True):
 
 # Rules between fields that a Struct's types cannot say, as JSON Schema merged
 # into the Struct's OpenAPI component; the route enforces each one.
+_TEXT_RESULT_IS_A_STRING: dict[str, Any] = {
+    "if": {
+        "properties": {"result_type": {"const": protocol.RESULT_TYPE_TEXT}},
+        "required": ["result_type"],
+    },
+    "then": {
+        "properties": {"result": {"type": "string"}},
+        "required": ["result"],
+    },
+}
 CROSS_FIELD_RULES: dict[str, dict[str, Any]] = {
-    "FulfillRequest": {
-        "if": {
-            "properties": {"result_type": {"const": protocol.RESULT_TYPE_TEXT}},
-            "required": ["result_type"],
-        },
-        "then": {
-            "properties": {"result": {"type": "string"}},
-            "required": ["result"],
-        },
+    "FulfillRequest": _TEXT_RESULT_IS_A_STRING,
+    # An item of POST /complete (schemas_batch.py): fulfill or fail, not both.
+    "CompletionItem": {
+        **_TEXT_RESULT_IS_A_STRING,
+        "not": {"required": ["result", "error"]},
     },
 }
 

@@ -12,9 +12,16 @@ validated and encoded them once, and the store keeps them as they are.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Literal, Protocol
 
+from intent_bus.storage.batches import (
+    Completion,
+    CompletionOutcome,
+    Polled,
+    PublishItem,
+    PublishOutcome,
+)
 from intent_bus.storage.group_stats import GroupStats
 from intent_bus.storage.limits import ConcurrencyLimit, LimitUsage
 from intent_bus.storage.records import (
@@ -53,6 +60,8 @@ __all__ = [
     "ApiKey",
     "BulkFilter",
     "ClaimQuery",
+    "Completion",
+    "CompletionOutcome",
     "FirePlan",
     "Firing",
     "Idempotency",
@@ -66,7 +75,10 @@ __all__ = [
     "Pause",
     "PlainBox",
     "Poll",
+    "Polled",
     "ProgressReport",
+    "PublishItem",
+    "PublishOutcome",
     "QueueStats",
     "RetryDelay",
     "Role",
@@ -206,6 +218,34 @@ class Store(Protocol):
         """What the intent's lease holders last reported, or None. Fulfilling
         the intent clears it; a fail, death, cancel or requeue keeps it, and
         purging the intent removes it."""
+
+    # -- batches: the single operations repeated in one transaction ------------
+    async def intent_publish_many(
+        self, items: Sequence[PublishItem], now: float
+    ) -> list[PublishOutcome]:
+        """Publishes each item as `intent_publish` would, all in one
+        transaction; an item's outcome is None (inserted), the replayed
+        response, or the Conflict it met (an idempotency key used with another
+        body, also by an earlier item of the batch), in item order."""
+
+    async def intent_poll_many(
+        self, query: ClaimQuery, leases: Sequence[Lease], now: float
+    ) -> Polled:
+        """Claims as `intent_claim` does once per lease, in one transaction,
+        stopping at the first that finds nothing; when none found anything,
+        also the next due time, as `intent_poll`."""
+
+    async def intent_complete_many(
+        self,
+        completions: Sequence[Completion],
+        retry_delay: RetryDelay,
+        now: float,
+        *,
+        owner: str | None = None,
+    ) -> list[CompletionOutcome]:
+        """Fulfills or fails each item as `intent_fulfill` and `intent_fail`
+        would (retry-safe alike), in one transaction; an item's outcome is the
+        intent as it left it or the LeaseLost it met, in item order."""
 
     async def intent_get(self, intent_id: str, now: float) -> Intent | None:
         """Returns the intent, first settling its lease if that has expired."""

@@ -1,10 +1,12 @@
 """WorkerRuntime: the claim loop, so a worker is just a handler function.
 
-The main thread claims (long-polling when the server supports it) and hands
-each intent to a pool of ``concurrency`` handler threads, which live as long
+The main thread claims as many intents as it has free slots, in one request
+(long-polling when the server supports it), and hands each intent to a pool
+of ``concurrency`` handler threads, which live as long
 as one `listen` (or `process_one`) call and are reused from job to job (`pool`); one
 `LeaseKeeper` thread renews the leases of slow handlers; the handler's verdict
-is mapped by `outcome` and reported (`report`) by the handler thread. Per job the
+is mapped by `outcome` and reported by the handler thread through `reporter`,
+which sends the verdicts of several handlers in one request. Per job the
 runtime adds nothing to the two SDK calls but a queue hand-off, a heap
 push and one INFO line when the intent is finished (id, goal, outcome,
 duration): no thread is started. A handler sees its job through
@@ -41,6 +43,7 @@ from intent_bus.worker.outcome import Outcome
 from intent_bus.worker.pool import HandlerPool
 from intent_bus.worker.redact import redact
 from intent_bus.worker.report import report
+from intent_bus.worker.reporter import BatchReporter
 from intent_bus.worker.shutdown import TICK, Shutdown, WorkerAborted
 from intent_bus.worker.watchdog import Watchdog
 
@@ -54,6 +57,8 @@ takes a second argument; returns the verdict (`outcome`)."""
 OutcomeHook = Callable[[ClaimedIntent, Outcome, bool], None]
 
 ABORT_ERROR = "worker aborted"
+SLOT_GATHER = 0.002
+"""Seconds the claim loop waits, once, for more slots when only some are free."""
 
 
 def default_worker_id() -> str:
@@ -128,6 +133,7 @@ class WorkerRuntime(Claiming):
         self._pool: HandlerPool[Job] | None = None
         self._keeper: LeaseKeeper | None = None
         self._watchdog: Watchdog[Job] | None = None
+        self._reporter: BatchReporter | None = None
 
     # -- public -----------------------------------------------------------
 
@@ -157,12 +163,12 @@ class WorkerRuntime(Claiming):
         with self._session():
             failures = 0
             try:
-                while self._wait_for_slot():
+                while free := self._wait_for_slot():
                     claimed, failures = self._claim_once(
-                        goal, namespace, publisher, failures, self._long_poll
+                        goal, namespace, publisher, failures, self._long_poll, free
                     )
-                    if claimed is not None:
-                        self._start(claimed, handler, full_envelope, pass_context)
+                    for intent in claimed:
+                        self._start(intent, handler, full_envelope, pass_context)
             except IntentBusAuthError:
                 # Running handlers still finish and report before the error
                 # reaches the caller. (Not on abort: that must not wait.)
@@ -215,6 +221,7 @@ class WorkerRuntime(Claiming):
         watchdog = self._watchdog = (
             None if self.timeout is None else Watchdog(self.timeout, self._time_out)
         )
+        reporter = self._reporter = BatchReporter(self.client, self._running)
         try:
             with self._shutdown.signals():
                 yield
@@ -222,6 +229,7 @@ class WorkerRuntime(Claiming):
             self._abort_inflight()
         finally:
             pool.close()
+            reporter.close()
             if watchdog is not None:
                 watchdog.close()
             # After an abort no lease is renewed any more, not even one the
@@ -237,6 +245,7 @@ class WorkerRuntime(Claiming):
                 keeper.join()
             self._pool = self._keeper = None
             self._watchdog = None
+            self._reporter = None
             self._shutdown.reset()
             self._stop_logged = False
             if self._announced:
@@ -255,17 +264,25 @@ class WorkerRuntime(Claiming):
             )
         return True
 
-    def _wait_for_slot(self) -> bool:
-        """Block until fewer than `concurrency` handlers run; False if stopped."""
+    def _wait_for_slot(self) -> int:
+        """Block until fewer than `concurrency` handlers run; returns how many
+        slots are free (what one claim may take), 0 if stopped."""
+        gathered = False
         while True:
             with self._lock:
-                free = len(self._inflight) < self.concurrency
+                free = self.concurrency - len(self._inflight)
             # Checked after the slot: a handler that called stop() and then
             # freed its slot is not followed by one more claim.
             if self._stopping():
-                return False
-            if free:
-                return True
+                return 0
+            if 0 < free < self.concurrency and not gathered:
+                # A batch report frees its slots together, one thread at a
+                # time: a moment's wait claims for all of them in one request.
+                gathered = True
+                self._shutdown.sleep(SLOT_GATHER)
+                continue
+            if free > 0:
+                return free
             self._slot_freed.wait(TICK)
             self._slot_freed.clear()
 
@@ -400,7 +417,14 @@ class WorkerRuntime(Claiming):
                 log.exception("on_outcome hook failed for intent %s", job.intent.id)
 
     def _report(self, intent: ClaimedIntent, verdict: Outcome) -> bool:
-        return report(self.client, intent, verdict)
+        reporter = self._reporter
+        if reporter is None:
+            return report(self.client, intent, verdict)
+        return reporter.report(intent, verdict)
+
+    def _running(self) -> int:
+        with self._lock:
+            return len(self._inflight)
 
     def _abort_inflight(self) -> None:
         with self._lock:
@@ -413,7 +437,8 @@ class WorkerRuntime(Claiming):
             job.keeper.release(job.lease, wait=False)
             log.warning("aborting: failing intent %s", job.intent.id)
             verdict = Outcome.fail(ABORT_ERROR)
-            reported = self._report(job.intent, verdict)
+            # Alone, at once: an abort must not wait for a batch.
+            reported = report(self.client, job.intent, verdict)
             job.result = Processed(job.intent, verdict, reported)
         with self._lock:
             self._inflight.clear()

@@ -108,8 +108,12 @@ def _responses_html(operation: Mapping[str, Any]) -> str:
     for status, response in operation.get("responses", {}).items():
         bodies = []
         for content_type, media in response.get("content", {}).items():
-            name = ref_name(media.get("schema", {}))
-            shape = f" {_type_html([Piece(name, name)])}" if name is not None else ""
+            schema = media.get("schema", {})
+            # A status that answers one of several bodies lists each of them.
+            names = [ref_name(branch) for branch in schema.get("oneOf", [schema])]
+            shape = "".join(
+                f" {_type_html([Piece(name, name)])}" for name in names if name
+            )
             bodies.append(f'<span class="media">{escape(content_type)}</span>{shape}')
         kind = "error" if str(status)[:1] in ("4", "5") else "ok"
         rows.append(

@@ -129,17 +129,36 @@ def _integer_fields(struct: type[msgspec.Struct]) -> frozenset[str]:
     )
 
 
+@functools.cache
+def _item_structs(struct: type[msgspec.Struct]) -> dict[str, type[msgspec.Struct]]:
+    """The wire names of a Struct's list-of-Struct fields (a batch's items)."""
+    found = {}
+    for f in msgspec.structs.fields(struct):
+        info = msgspec.inspect.type_info(f.type)
+        if isinstance(info, msgspec.inspect.Metadata):
+            info = info.type
+        if isinstance(info, msgspec.inspect.ListType) and isinstance(
+            info.item_type, msgspec.inspect.StructType
+        ):
+            found[f.encode_name] = info.item_type.cls
+    return found
+
+
 def _whole_numbers(value: Any, struct: type[msgspec.Struct]) -> Any:
-    """`5.0` for an integer field is 5, as JSON Schema's `integer` says."""
+    """`5.0` for an integer field is 5, as JSON Schema's `integer` says; in
+    a batch's items too."""
     if not isinstance(value, dict):
         return value
     names = _integer_fields(struct)
-    return {
-        name: int(item)
-        if name in names and isinstance(item, float) and item.is_integer()
-        else item
-        for name, item in value.items()
-    }
+    items = _item_structs(struct)
+    fixed = {}
+    for name, item in value.items():
+        if name in names and isinstance(item, float) and item.is_integer():
+            item = int(item)
+        elif name in items and isinstance(item, list):
+            item = [_whole_numbers(element, items[name]) for element in item]
+        fixed[name] = item
+    return fixed
 
 
 def convert(value: Any, struct: type[T], *, strict: bool = True) -> T:

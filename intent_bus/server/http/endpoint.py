@@ -18,6 +18,8 @@ from intent_bus.server.services import Services
 from intent_bus.storage.base import ApiKey
 
 Access = Literal["public", "tenant", "admin"]
+Response = type[msgspec.Struct] | tuple[type[msgspec.Struct], ...] | None
+"""A status's body: one Struct, one of several (by the request), or none."""
 
 
 class Call:
@@ -79,5 +81,5 @@ class Endpoint:
     body: type[msgspec.Struct] | None = None
     query: type[msgspec.Struct] | None = None
     headers: type[msgspec.Struct] | None = None
-    responses: Mapping[int, type[msgspec.Struct] | None] = field(default_factory=dict)
+    responses: Mapping[int, Response] = field(default_factory=dict)
     content_type: str = "application/json"

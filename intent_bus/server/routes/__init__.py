@@ -5,6 +5,7 @@ from __future__ import annotations
 from intent_bus.server.http.endpoint import Endpoint
 from intent_bus.server.routes import (
     admin,
+    batches,
     control,
     docs,
     explain,
@@ -25,6 +26,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     *meta.ENDPOINTS,
     *intents.ENDPOINTS,
     *leases.ENDPOINTS,
+    *batches.ENDPOINTS,
     *kv.ENDPOINTS,
     *admin.ENDPOINTS,
     *control.ENDPOINTS,

@@ -22,6 +22,7 @@ from intent_bus.server.schemas import (
     FulfillResponse,
     WorkerHeaders,
 )
+from intent_bus.server.schemas_batch import ClaimManyParams, ClaimManyResponse
 from intent_bus.server.schemas_leases import ExtendRequest, ExtendResponse
 from intent_bus.server.services import Services
 from intent_bus.server.views import claim_view, extend_view, fail_view, fulfill_view
@@ -53,16 +54,20 @@ def claim_query(call: Call) -> ClaimQuery:
 async def claim(call: Call, _: None) -> Reply:
     """Leases the best eligible intent; with `wait`, holds the request until
     one is published or the wait ends. 204 + Retry-After when there is none."""
-    params: ClaimParams = call.query
+    params: ClaimManyParams = call.query
     wait = params.wait or 0.0
     query = claim_query(call)
     services = call.services
     await note_claim(services.store, services.sightings, query, call.headers, call.now)
-    return await claim_until(services, query, wait, call.receive)
+    return await claim_until(services, query, wait, call.receive, params.max)
 
 
 async def claim_until(
-    services: Services, query: ClaimQuery, wait: float, receive: Receive
+    services: Services,
+    query: ClaimQuery,
+    wait: float,
+    receive: Receive,
+    count: int | None = None,
 ) -> Reply:
     """The claim loop: look, and while the wait lasts, sleep until woken.
 
@@ -72,6 +77,9 @@ async def claim_until(
     204 without looking again: nothing it could take was announced, and the
     client's next claim looks anyway, which also bounds a lost wake-up (e.g. a
     notification dropped between replicas) to one wait.
+
+    With a `count` (POST /claim?max=N) each look leases up to that many in
+    one transaction and the answer is their list, as soon as there is one.
     """
     hub = services.hub
     deadline = time.monotonic() + wait
@@ -82,27 +90,23 @@ async def claim_until(
     try:
         while True:
             now = time.time()
-            polled = await services.store.intent_poll(
-                query, _lease(services, query, now), now
-            )
+            found, next_due = await _look(services, query, count, now)
             services.metrics.claim_looks += 1
-            if polled.intent is not None:
-                lease_seconds = services.settings.claim_timeout
-                view = claim_view(polled.intent, lease_seconds, polled.checkpoint)
-                return json_reply(200, view)
+            if found is not None:
+                return found
             remaining = deadline - time.monotonic()
             if waiter is None or remaining <= 0:
-                return _empty(services, now, polled.next_due)
+                return _empty(services, now, next_due)
             timeout, until_due = remaining, False
-            if polled.next_due is not None:
-                due_in = max(polled.next_due - now, 0.0) + 0.005
+            if next_due is not None:
+                due_in = max(next_due - now, 0.0) + 0.005
                 timeout, until_due = min(due_in, remaining), due_in < remaining
             if disconnect is None:
                 disconnect = asyncio.ensure_future(receive())
             if not await wait_for_wake(waiter, timeout, disconnect):
                 return Reply(204)  # the client is gone; claim nothing for it
             if not waiter.woken and not until_due:
-                return _empty(services, time.time(), polled.next_due)
+                return _empty(services, time.time(), next_due)
             # The next look acts on this wake; a fresh registration catches
             # the ones that land during it.
             hub.leave(waiter, looked=True)
@@ -112,6 +116,32 @@ async def claim_until(
             disconnect.cancel()
         if waiter is not None:
             hub.leave(waiter)  # passes on a wake it will not act on
+
+
+async def _look(
+    services: Services, query: ClaimQuery, count: int | None, now: float
+) -> tuple[Reply | None, float | None]:
+    """One store call: the 200 answer when it leased anything, else the next
+    due time."""
+    lease_seconds = services.settings.claim_timeout
+    if count is None:
+        polled = await services.store.intent_poll(
+            query, _lease(services, query, now), now
+        )
+        if polled.intent is None:
+            return None, polled.next_due
+        view = claim_view(polled.intent, lease_seconds, polled.checkpoint)
+        return json_reply(200, view), None
+    leases = [_lease(services, query, now) for _ in range(count)]
+    many = await services.store.intent_poll_many(query, leases, now)
+    if not many.intents:
+        return None, many.next_due
+    checkpoints = many.checkpoints or [None] * len(many.intents)
+    views = [
+        claim_view(intent, lease_seconds, checkpoint)
+        for intent, checkpoint in zip(many.intents, checkpoints, strict=True)
+    ]
+    return json_reply(200, ClaimManyResponse(intents=views)), None
 
 
 def _empty(services: Services, now: float, next_due: float | None) -> Reply:
@@ -220,9 +250,10 @@ ENDPOINTS = (
         "POST",
         "/claim",
         claim,
-        "Lease the best eligible intent (204 + Retry-After when none)",
-        responses={200: ClaimResponse, 204: None},
-        query=ClaimParams,
+        "Lease the best eligible intent, or with max=N up to N of them"
+        " (204 + Retry-After when none)",
+        responses={200: (ClaimResponse, ClaimManyResponse), 204: None},
+        query=ClaimManyParams,
         headers=WorkerHeaders,
     ),
     Endpoint(

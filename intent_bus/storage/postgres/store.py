@@ -39,23 +39,22 @@ from intent_bus.storage.base import (
     Work,
     work_of,
 )
-from intent_bus.storage.completions import replayed_fail, replayed_fulfill
+from intent_bus.storage.batches import Completion
 from intent_bus.storage.errors import Busy, Conflict, LeaseLost, StorageFull
 from intent_bus.storage.params import (
     as_params,
     claim_params,
     extend_params,
-    fulfill_params,
-    held_params,
     kv_get_params,
     kv_set_params,
     lease_params,
     progress_params,
 )
+from intent_bus.storage.postgres.batches import PostgresBatches
 from intent_bus.storage.postgres.control import PostgresControl
 from intent_bus.storage.postgres.control_writes import PostgresControlWrites
 from intent_bus.storage.postgres.keys import PostgresKeys
-from intent_bus.storage.postgres.limits import FREED_ORIGIN, PostgresLimits
+from intent_bus.storage.postgres.limits import PostgresLimits
 from intent_bus.storage.postgres.listener import WorkListener, work_payload
 from intent_bus.storage.postgres.migrate import migrate
 from intent_bus.storage.postgres.records import intent_from_row
@@ -96,9 +95,11 @@ def _translated() -> Iterator[None]:
 
 
 Cursor = psycopg.AsyncCursor[DictRow]
+Connection = psycopg.AsyncConnection[DictRow]
 
 
 class PostgresStore(
+    PostgresBatches,
     PostgresKeys,
     PostgresControlWrites,
     PostgresControl,
@@ -175,6 +176,17 @@ class PostgresStore(
             async with self._pool.connection() as conn, conn.transaction():
                 async with conn.cursor() as cur:
                     yield cur
+
+    @contextlib.asynccontextmanager
+    async def _tx_connection(self) -> AsyncIterator[Connection]:
+        """One transaction on a pooled connection, for pipelines of statements."""
+        with _translated():
+            async with self._pool.connection() as conn, conn.transaction():
+                yield conn
+
+    def _settle_params(self, now: float) -> dict[str, Any]:
+        """How many expired leases a claim settles first, and who announces it."""
+        return {"now": now, "limit": REAP_BATCH, "origin": self._origin}
 
     @contextlib.asynccontextmanager
     async def _statement(self) -> AsyncIterator[Cursor]:
@@ -265,7 +277,7 @@ class PostgresStore(
         concurrency limit, the claim is deferred to a second, locked look
         (`_claim_locked`).
         """
-        settle = {"now": now, "limit": REAP_BATCH, "origin": self._origin}
+        settle = self._settle_params(now)
         params = {**claim_params(query, now), **lease_params(lease, now)}
         names = ["intent_claim"]
         if with_next_due:
@@ -302,23 +314,9 @@ class PostgresStore(
         *,
         owner: str | None = None,
     ) -> Intent:
-        params = {
-            **fulfill_params(intent_id, claim_token, result, result_type, now, owner),
-            "freed_origin": FREED_ORIGIN,
-        }
+        done = Completion(intent_id, claim_token, "fulfill", result, result_type)
         async with self._statement() as cur:
-            row = await (
-                await self._run(cur, "intent_fulfill_notify", params)
-            ).fetchone()
-            if row is not None:
-                return intent_from_row(row)
-            # No live lease: a retry of this token's own fulfill, or a stray.
-            earlier = await self._completed_by(cur, params)
-        return replayed_fulfill(intent_id, earlier, result, result_type)
-
-    async def _completed_by(self, cur: Cursor, params: dict[str, Any]) -> Intent | None:
-        row = await (await self._run(cur, "intent_completed_by", params)).fetchone()
-        return intent_from_row(row) if row else None
+            return await self._fulfill_in(cur, done, now, owner)
 
     async def intent_fail(
         self,
@@ -330,30 +328,9 @@ class PostgresStore(
         *,
         owner: str | None = None,
     ) -> Intent:
-        held_lease = held_params(intent_id, claim_token, now, owner)
-        params: dict[str, Any] = {**held_lease, "error": error}
+        done = Completion(intent_id, claim_token, "fail", error=error)
         async with self._tx() as cur:
-            held = await (await self._run(cur, "intent_leased", held_lease)).fetchone()
-            if held is None:
-                earlier = await self._completed_by(cur, held_lease)
-                return replayed_fail(intent_id, earlier, error)
-            if held["cancel_requested"]:
-                await self._run(cur, "intent_fail_cancel", params)
-                row = await cur.fetchone()
-            elif held["claim_attempts"] < held["max_attempts"]:
-                delay = retry_delay(held["claim_attempts"], held["backoff_base"])
-                await self._run(
-                    cur, "intent_fail_reopen", {**params, "run_at": now + delay}
-                )
-                row = await cur.fetchone()
-                assert row is not None
-                await self._notify(cur, work_of(intent_from_row(row)))
-            else:
-                await self._run(cur, "intent_fail_kill", params)
-                row = await cur.fetchone()
-            assert row is not None
-            await self._free_slot(cur, intent_from_row(row))
-        return intent_from_row(row)
+            return await self._fail_in(cur, done, retry_delay, now, owner)
 
     async def intent_extend(
         self,

@@ -36,31 +36,29 @@ from intent_bus.storage.base import (
     StoredResponse,
     Work,
 )
-from intent_bus.storage.completions import replayed_fail, replayed_fulfill
-from intent_bus.storage.errors import Conflict, LeaseLost, NotFound
+from intent_bus.storage.batches import Completion, PublishItem
+from intent_bus.storage.errors import LeaseLost, NotFound
 from intent_bus.storage.migrate import Migration, load_migrations, migrations_dir
 from intent_bus.storage.params import (
-    as_params,
     extend_params,
-    fulfill_params,
-    held_params,
     kv_get_params,
     kv_set_params,
     progress_params,
 )
 from intent_bus.storage.progress import intent_progress
 from intent_bus.storage.sealing import create_params, opened, resealed
+from intent_bus.storage.sqlite import batches
+from intent_bus.storage.sqlite.batches import SqliteBatches
 from intent_bus.storage.sqlite.claim import claim, next_due
 from intent_bus.storage.sqlite.control import SqliteControl
 from intent_bus.storage.sqlite.control_writes import SqliteControlWrites
-from intent_bus.storage.sqlite.limits import SqliteLimits, holds_slot
+from intent_bus.storage.sqlite.limits import SqliteLimits
 from intent_bus.storage.sqlite.migrate import apply_migrations
 from intent_bus.storage.sqlite.records import (
     Q,
     fetch_intents,
     fetch_keys,
     fetch_rows,
-    first,
 )
 from intent_bus.storage.sqlite.schedules import SqliteSchedules
 from intent_bus.storage.sqlite.url import (
@@ -78,7 +76,9 @@ PURGE_BATCH: Final = 1000
 """Rows deleted (or reaped) per transaction by purges, so other writes interleave."""
 
 
-class SqliteStore(SqliteControlWrites, SqliteControl, SqliteSchedules, SqliteLimits):
+class SqliteStore(
+    SqliteBatches, SqliteControlWrites, SqliteControl, SqliteSchedules, SqliteLimits
+):
     """SQLite in WAL mode behind the `Store` protocol (single process)."""
 
     def __init__(
@@ -275,31 +275,10 @@ class SqliteStore(SqliteControlWrites, SqliteControl, SqliteSchedules, SqliteLim
     async def intent_publish(
         self, intent: NewIntent, idempotency: Idempotency | None, now: float
     ) -> StoredResponse | None:
-        params = as_params(intent)
-        params["now"] = now
-
-        def op(conn: sqlite3.Connection) -> StoredResponse | None:
-            if idempotency is not None:
-                found = fetch_rows(
-                    conn,
-                    "idempotency_get",
-                    {"key_id": idempotency.key_id, "key": idempotency.key},
-                )
-                if found:
-                    body_hash, status_code, response = found[0]
-                    if body_hash != idempotency.body_hash:
-                        raise Conflict(
-                            "idempotency key was used with a different request"
-                        )
-                    return StoredResponse(status_code, bytes(response))
-            conn.execute(Q["intent_insert"], params)
-            if idempotency is not None:
-                record = as_params(idempotency)
-                record["now"] = now
-                conn.execute(Q["idempotency_insert"], record)
-            return None
-
-        return await self._run(op, short=True)
+        item = PublishItem(intent, idempotency)
+        return await self._run(
+            lambda conn: batches.publish(conn, item, now), short=True
+        )
 
     async def intent_claim(
         self, query: ClaimQuery, lease: Lease, now: float
@@ -328,17 +307,10 @@ class SqliteStore(SqliteControlWrites, SqliteControl, SqliteSchedules, SqliteLim
         *,
         owner: str | None = None,
     ) -> Intent:
-        params = fulfill_params(intent_id, claim_token, result, result_type, now, owner)
-
-        def op(conn: sqlite3.Connection) -> tuple[Intent, bool]:
-            done = fetch_intents(conn, "intent_fulfill", params)
-            if done:
-                return done[0], holds_slot(conn, done[0])
-            earlier = fetch_intents(conn, "intent_completed_by", params)
-            replayed = replayed_fulfill(intent_id, first(earlier), result, result_type)
-            return replayed, False
-
-        fulfilled, freed = await self._run(op, short=True)
+        done = Completion(intent_id, claim_token, "fulfill", result, result_type)
+        fulfilled, freed = await self._run(
+            lambda conn: batches.fulfill(conn, done, now, owner), short=True
+        )
         self._slot_freed(freed)
         return fulfilled
 
@@ -352,26 +324,10 @@ class SqliteStore(SqliteControlWrites, SqliteControl, SqliteSchedules, SqliteLim
         *,
         owner: str | None = None,
     ) -> Intent:
-        held = held_params(intent_id, claim_token, now, owner)
-
-        def op(conn: sqlite3.Connection) -> tuple[Intent, bool]:
-            leased = fetch_intents(conn, "intent_leased", held)
-            if not leased:
-                earlier = fetch_intents(conn, "intent_completed_by", held)
-                return replayed_fail(intent_id, first(earlier), error), False
-            intent = leased[0]
-            params: dict[str, Any] = {**held, "error": error}
-            if intent.cancel_requested:
-                name = "intent_fail_cancel"
-            elif intent.claim_attempts < intent.max_attempts:
-                delay = retry_delay(intent.claim_attempts, intent.backoff_base)
-                params["run_at"] = now + delay
-                name = "intent_fail_reopen"
-            else:
-                name = "intent_fail_kill"
-            return fetch_intents(conn, name, params)[0], holds_slot(conn, intent)
-
-        failed, freed = await self._run(op, short=True)
+        done = Completion(intent_id, claim_token, "fail", error=error)
+        failed, freed = await self._run(
+            lambda conn: batches.fail(conn, done, retry_delay, now, owner), short=True
+        )
         self._slot_freed(freed)
         return failed
 

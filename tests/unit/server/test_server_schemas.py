@@ -8,7 +8,7 @@ import msgspec
 import pytest
 
 from intent_bus import protocol
-from intent_bus.server import schemas
+from intent_bus.server import schemas, schemas_batch
 from intent_bus.server.schemas_leases import ExtendRequest
 
 
@@ -22,6 +22,7 @@ from intent_bus.server.schemas_leases import ExtendRequest
         (schemas.RoleName, protocol.ROLES),
         (schemas.Overlap, protocol.OVERLAPS),
         (schemas.CatchUp, protocol.CATCH_UPS),
+        (schemas_batch.PublishOutcomeName, protocol.PUBLISH_OUTCOMES),
     ],
 )
 def test_literal_types_are_the_protocol_tuples(
@@ -67,3 +68,12 @@ def test_claim_tokens_and_owners_use_the_protocol_limits() -> None:
         protocol.DEAD_LIST_MAX,
         protocol.DEAD_LIST_DEFAULT,
     )
+
+
+def test_batch_limits_are_the_protocols() -> None:
+    publish = _properties(schemas_batch.PublishManyRequest)["intents"]
+    assert publish["maxItems"] == protocol.PUBLISH_BATCH_MAX
+    complete = _properties(schemas_batch.CompleteRequest)["items"]
+    assert complete["maxItems"] == protocol.COMPLETE_BATCH_MAX
+    claim = _properties(schemas_batch.ClaimManyParams)["max"]
+    assert claim["maximum"] == protocol.CLAIM_BATCH_MAX

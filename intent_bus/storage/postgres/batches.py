@@ -1,0 +1,282 @@
+"""Batches of publishes, claims and completions on PostgreSQL, mixed into
+`PostgresStore`, and the single fulfill and fail they repeat.
+
+Each batch is one transaction. Publishes and claims go out pipelined (one round
+trip per phase, not per item); completions run one after the other, as the
+single ones do, because a fail must read its lease before it writes. An item
+refused for a reason known only at write time (an idempotency key reused with
+another body, a lost lease) raises in Python, not in the database, so the
+transaction goes on and the item's refusal is its outcome.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+from psycopg.rows import DictRow
+
+from intent_bus.storage.batches import (
+    Completion,
+    CompletionOutcome,
+    Polled,
+    PublishItem,
+    PublishOutcome,
+)
+from intent_bus.storage.completions import replayed_fail, replayed_fulfill
+from intent_bus.storage.errors import Conflict, LeaseLost
+from intent_bus.storage.params import (
+    as_params,
+    claim_params,
+    fulfill_params,
+    held_params,
+    lease_params,
+    next_due_gate,
+)
+from intent_bus.storage.postgres.limits import FREED_ORIGIN
+from intent_bus.storage.postgres.listener import work_payload
+from intent_bus.storage.postgres.records import intent_from_row
+from intent_bus.storage.records import (
+    ClaimQuery,
+    Intent,
+    Lease,
+    Poll,
+    RetryDelay,
+    StoredResponse,
+    Work,
+    work_of,
+)
+
+Cursor = psycopg.AsyncCursor[DictRow]
+Connection = psycopg.AsyncConnection[DictRow]
+
+
+class PostgresBatches:
+    """Single and batched completions, batched publishes and claims."""
+
+    if TYPE_CHECKING:
+        _queries: dict[str, str]
+        _origin: str
+
+        def _tx(self) -> contextlib.AbstractAsyncContextManager[Cursor]: ...
+        def _tx_connection(
+            self,
+        ) -> contextlib.AbstractAsyncContextManager[Connection]: ...
+        async def _run(
+            self, cur: Cursor, name: str, params: dict[str, Any]
+        ) -> Cursor: ...
+        async def _notify(self, cur: Cursor, work: Work | None) -> None: ...
+        def _settle_params(self, now: float) -> dict[str, Any]: ...
+        async def _free_slot(self, cur: Cursor, intent: Intent) -> None: ...
+        async def _claim_locked(
+            self, params: dict[str, Any], next_due: float | None
+        ) -> Poll: ...
+
+    # -- completions, single and many -----------------------------------------
+    async def _fulfill_in(
+        self, cur: Cursor, done: Completion, now: float, owner: str | None
+    ) -> Intent:
+        params = {
+            **fulfill_params(
+                done.intent_id,
+                done.claim_token,
+                done.result,
+                done.result_type,
+                now,
+                owner,
+            ),
+            "freed_origin": FREED_ORIGIN,
+        }
+        row = await (await self._run(cur, "intent_fulfill_notify", params)).fetchone()
+        if row is not None:
+            return intent_from_row(row)
+        # No live lease: a retry of this token's own fulfill, or a stray.
+        earlier = await self._completed_by(cur, params)
+        return replayed_fulfill(done.intent_id, earlier, done.result, done.result_type)
+
+    async def _fail_in(
+        self,
+        cur: Cursor,
+        done: Completion,
+        retry_delay: RetryDelay,
+        now: float,
+        owner: str | None,
+    ) -> Intent:
+        held_lease = held_params(done.intent_id, done.claim_token, now, owner)
+        params: dict[str, Any] = {**held_lease, "error": done.error}
+        held = await (await self._run(cur, "intent_leased", held_lease)).fetchone()
+        if held is None:
+            earlier = await self._completed_by(cur, held_lease)
+            return replayed_fail(done.intent_id, earlier, done.error)
+        if held["cancel_requested"]:
+            await self._run(cur, "intent_fail_cancel", params)
+            row = await cur.fetchone()
+        elif held["claim_attempts"] < held["max_attempts"]:
+            delay = retry_delay(held["claim_attempts"], held["backoff_base"])
+            await self._run(
+                cur, "intent_fail_reopen", {**params, "run_at": now + delay}
+            )
+            row = await cur.fetchone()
+            assert row is not None
+            await self._notify(cur, work_of(intent_from_row(row)))
+        else:
+            await self._run(cur, "intent_fail_kill", params)
+            row = await cur.fetchone()
+        assert row is not None
+        failed = intent_from_row(row)
+        await self._free_slot(cur, failed)
+        return failed
+
+    async def _completed_by(self, cur: Cursor, params: dict[str, Any]) -> Intent | None:
+        row = await (await self._run(cur, "intent_completed_by", params)).fetchone()
+        return intent_from_row(row) if row else None
+
+    async def intent_complete_many(
+        self,
+        completions: Sequence[Completion],
+        retry_delay: RetryDelay,
+        now: float,
+        *,
+        owner: str | None = None,
+    ) -> list[CompletionOutcome]:
+        outcomes: list[CompletionOutcome] = []
+        async with self._tx() as cur:
+            for done in completions:
+                try:
+                    if done.kind == "fulfill":
+                        outcomes.append(await self._fulfill_in(cur, done, now, owner))
+                    else:
+                        outcomes.append(
+                            await self._fail_in(cur, done, retry_delay, now, owner)
+                        )
+                except LeaseLost as refused:
+                    outcomes.append(refused)
+        return outcomes
+
+    # -- publishes ---------------------------------------------------------------
+    async def intent_publish_many(
+        self, items: Sequence[PublishItem], now: float
+    ) -> list[PublishOutcome]:
+        """Inserts pipelined (each insert announces its work; PostgreSQL sends
+        a transaction's identical notifications once), then looks up the
+        recorded answers of the keys that were used, by an earlier item of the
+        same batch too."""
+        async with self._tx_connection() as conn:
+            async with conn.pipeline():
+                cursors = [
+                    await conn.execute(
+                        self._queries[_insert_query(item)], self._insert(item, now)
+                    )
+                    for item in items
+                ]
+            inserted = [
+                item.idempotency is None or await cur.fetchone() is not None
+                for item, cur in zip(items, cursors, strict=True)
+            ]
+            outcomes: list[PublishOutcome] = []
+            for item, fresh in zip(items, inserted, strict=True):
+                if fresh:
+                    outcomes.append(None)
+                    continue
+                assert item.idempotency is not None
+                record = as_params(item.idempotency)
+                found = await (
+                    await conn.execute(self._queries["idempotency_get"], record)
+                ).fetchone()
+                outcomes.append(_replay(item, found))
+        return outcomes
+
+    def _insert(self, item: PublishItem, now: float) -> dict[str, Any]:
+        params = {
+            **as_params(item.intent),
+            "now": now,
+            "notify_payload": work_payload(self._origin, work_of(item.intent)),
+        }
+        if item.idempotency is not None:
+            params.update(as_params(item.idempotency))
+        return params
+
+    # -- claims ------------------------------------------------------------------
+    async def intent_poll_many(
+        self, query: ClaimQuery, leases: Sequence[Lease], now: float
+    ) -> Polled:
+        """Settles expired leases and claims once, with the next due time gated
+        on that claim, in one pipeline; when the first claim took an intent,
+        the other claims follow in a second pipeline of the same transaction."""
+        if not leases:
+            return Polled([])
+        shared = claim_params(query, now)
+        first = {**shared, **lease_params(leases[0], now)}
+        async with self._tx_connection() as conn:
+            async with conn.pipeline():
+                await conn.execute(
+                    self._queries["intent_settle_leases_notify"],
+                    self._settle_params(now),
+                )
+                head = await conn.execute(self._queries["intent_claim"], first)
+                dues = [
+                    await conn.execute(
+                        self._queries[name], {**shared, **next_due_gate(leases[0])}
+                    )
+                    for name in ("intent_next_due_private", "intent_next_due_public")
+                ]
+            row = await head.fetchone()
+            found = [(await cur.fetchone() or {}).get("next_due") for cur in dues]
+            due = min((float(v) for v in found if v is not None), default=None)
+            if row is None:
+                return Polled([], due)
+            claimed: list[Intent] = []
+            checkpoints: list[bytes | None] = []
+            deferred = bool(row["deferred"])
+            if not deferred:
+                claimed.append(intent_from_row(row))
+                checkpoints.append(row["checkpoint"])
+                async with conn.pipeline():
+                    rest = [
+                        await conn.execute(
+                            self._queries["intent_claim"],
+                            {**shared, **lease_params(lease, now)},
+                        )
+                        for lease in leases[1:]
+                    ]
+                for cur in rest:
+                    more = await cur.fetchone()
+                    if more is None:
+                        break
+                    if more["deferred"]:
+                        deferred = True
+                        break
+                    claimed.append(intent_from_row(more))
+                    checkpoints.append(more["checkpoint"])
+        # A concurrency limit met on the way: the rest are claimed one locked
+        # look each (_claim_locked), as single claims of limited intents are.
+        for lease in leases[len(claimed) :] if deferred else ():
+            polled = await self._claim_locked(
+                {**shared, **lease_params(lease, now)}, None
+            )
+            if polled.intent is None:
+                break
+            claimed.append(polled.intent)
+            checkpoints.append(polled.checkpoint)
+        if not claimed:
+            return Polled([], due)
+        return Polled(claimed, checkpoints=checkpoints)
+
+
+def _insert_query(item: PublishItem) -> str:
+    if item.idempotency is None:
+        return "intent_insert_notify"
+    return "intent_insert_idempotent_notify"
+
+
+def _replay(item: PublishItem, found: dict[str, Any] | None) -> PublishOutcome:
+    """The recorded answer for an item whose key was used, or its refusal."""
+    assert item.idempotency is not None
+    key = item.idempotency.key
+    if found is None:  # purged between the two statements: a day-old key
+        return Conflict(f"idempotency key {key!r} expired meanwhile")
+    if found["body_hash"] != item.idempotency.body_hash:
+        return Conflict(f"idempotency key {key!r} reused")
+    return StoredResponse(found["status_code"], bytes(found["response"]))

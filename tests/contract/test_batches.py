@@ -1,0 +1,124 @@
+"""Contract: batches are the single operations repeated in one transaction,
+each item with its own outcome (issue 13)."""
+
+from __future__ import annotations
+
+import pytest
+
+from intent_bus.storage.base import (
+    Completion,
+    Idempotency,
+    PublishItem,
+    Store,
+    StoredResponse,
+)
+from intent_bus.storage.errors import Conflict, LeaseLost
+from tests.contract.conftest import NOW, claimer, lease, new_intent
+
+pytestmark = pytest.mark.anyio
+
+
+def record(key: str, body_hash: str = "h1") -> Idempotency:
+    return Idempotency("k1", key, body_hash, 201, b'{"id":"first"}')
+
+
+def retry_delay(attempts: int, base: float) -> float:
+    return 10.0
+
+
+async def test_publish_many_inserts_replays_and_refuses_per_item(store: Store) -> None:
+    items = [
+        PublishItem(new_intent(priority=1)),
+        PublishItem(new_intent(priority=2), record("a")),
+        PublishItem(new_intent(priority=3), record("a")),  # same key, same body
+        PublishItem(new_intent(priority=4), record("a", "h2")),  # another body
+    ]
+    outcomes = await store.intent_publish_many(items, NOW)
+    assert outcomes[:2] == [None, None]
+    assert outcomes[2] == StoredResponse(201, b'{"id":"first"}')
+    assert isinstance(outcomes[3], Conflict)
+    # Only the inserted ones exist; the batch committed despite the refusal.
+    assert await store.intent_get(items[0].intent.id, NOW) is not None
+    assert await store.intent_get(items[1].intent.id, NOW) is not None
+    assert await store.intent_get(items[2].intent.id, NOW) is None
+    assert await store.intent_get(items[3].intent.id, NOW) is None
+    again = await store.intent_publish_many([items[1]], NOW + 1)
+    assert again == [StoredResponse(201, b'{"id":"first"}')]
+    # The single publish shares the same records.
+    replay = await store.intent_publish(new_intent(), record("a"), NOW + 2)
+    assert replay == StoredResponse(201, b'{"id":"first"}')
+
+
+async def test_poll_many_leases_up_to_n_in_claim_order(store: Store) -> None:
+    published = [new_intent(priority=p) for p in (5, 50, 500)]
+    await store.intent_publish_many([PublishItem(i) for i in published], NOW)
+    leases = [lease() for _ in range(2)]
+    polled = await store.intent_poll_many(claimer(), leases, NOW)
+    assert [i.priority for i in polled.intents] == [500, 50]
+    assert [i.claim_token for i in polled.intents] == [x.claim_token for x in leases]
+    assert all(i.status == "claimed" and i.claim_attempts == 1 for i in polled.intents)
+    rest = await store.intent_poll_many(claimer(), [lease() for _ in range(5)], NOW)
+    assert [i.priority for i in rest.intents] == [5]
+    empty = await store.intent_poll_many(claimer(), [lease()], NOW)
+    assert empty.intents == [] and empty.next_due is None
+
+
+async def test_poll_many_when_empty_gives_the_next_due_time(store: Store) -> None:
+    await store.intent_publish_many([PublishItem(new_intent(run_at=NOW + 30))], NOW)
+    polled = await store.intent_poll_many(claimer(), [lease(), lease()], NOW)
+    assert polled.intents == [] and polled.next_due == NOW + 30
+
+
+async def test_poll_many_respects_visibility_and_pauses(store: Store) -> None:
+    others = new_intent(owner="other")
+    paused = new_intent(goal="paused")
+    mine = new_intent()
+    await store.intent_publish_many(
+        [PublishItem(i) for i in (others, paused, mine)], NOW
+    )
+    await store.pause_set("acme", "default", "paused", NOW)
+    polled = await store.intent_poll_many(claimer(), [lease() for _ in range(5)], NOW)
+    assert [i.id for i in polled.intents] == [mine.id]
+
+
+async def test_complete_many_checks_each_token_alone(store: Store) -> None:
+    published = [new_intent(max_attempts=1 if n == 2 else 3) for n in range(4)]
+    await store.intent_publish_many([PublishItem(i) for i in published], NOW)
+    polled = await store.intent_poll_many(claimer(), [lease() for _ in range(4)], NOW)
+    got = {i.id: i for i in polled.intents}
+    a, b, c, d = (got[i.id] for i in published)
+    assert a.claim_token and b.claim_token and c.claim_token
+    completions = [
+        Completion(a.id, a.claim_token, "fulfill", b"1", "json"),
+        Completion(b.id, b.claim_token, "fail", error="boom"),
+        Completion(c.id, c.claim_token, "fail", error="dead"),
+        Completion(d.id, "stale-token", "fulfill", b"2", "json"),
+    ]
+    outcomes = await store.intent_complete_many(
+        completions, retry_delay, NOW, owner="acme"
+    )
+    first, second, third, fourth = outcomes
+    assert not isinstance(first, Exception) and first.status == "fulfilled"
+    assert not isinstance(second, Exception) and second.status == "open"
+    assert second.run_at == NOW + 10
+    assert not isinstance(third, Exception) and third.status == "dead"
+    assert isinstance(fourth, LeaseLost)
+    stored = await store.intent_get(d.id, NOW)
+    assert stored is not None and stored.status == "claimed"
+    # A retried batch (its answer lost) gets the same outcomes.
+    again = await store.intent_complete_many(
+        completions, retry_delay, NOW + 1, owner="acme"
+    )
+    assert again[:3] == outcomes[:3] and isinstance(again[3], LeaseLost)
+
+
+async def test_complete_many_refuses_another_tenants_lease(store: Store) -> None:
+    await store.intent_publish_many([PublishItem(new_intent())], NOW)
+    polled = await store.intent_poll_many(claimer(), [lease()], NOW)
+    got = polled.intents[0]
+    assert got.claim_token is not None
+    done = Completion(got.id, got.claim_token, "fulfill", b"1", "json")
+    outcomes = await store.intent_complete_many([done], retry_delay, NOW, owner="bob")
+    assert isinstance(outcomes[0], LeaseLost)
+    stored = await store.intent_get(got.id, NOW)
+    assert stored is not None and stored.status == "claimed"
