@@ -28,6 +28,104 @@ DROP TRIGGER intent_events_purged;
 DROP TABLE intent_events;
 ALTER TABLE intent_events_v8 RENAME TO intent_events;
 
+-- The intents table is rebuilt (as in 0003: SQLite cannot change a CHECK in
+-- place) for two CHECKs whose IN lists of three or more names made SQLite build
+-- a temporary lookup table on every row written; they now compare name by name.
+-- Columns, other constraints and indexes are 0003's and 0004's, under their names.
+CREATE TABLE intents_v8 (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    owner TEXT NOT NULL,
+    goal TEXT NOT NULL,
+    payload BLOB NOT NULL,
+    namespace TEXT NOT NULL,
+    visibility TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    run_at REAL NOT NULL,
+    created_at REAL NOT NULL,
+    max_attempts INTEGER NOT NULL,
+    backoff_base REAL NOT NULL,
+    target_worker TEXT,
+    required_capability TEXT,
+    status TEXT NOT NULL,
+    claim_attempts INTEGER NOT NULL DEFAULT 0,
+    claim_token TEXT,
+    lease_expires_at REAL,
+    worker_id TEXT,
+    result BLOB,
+    result_type TEXT,
+    error TEXT,
+    completed_at REAL,
+    updated_at REAL NOT NULL,
+    lease_owner TEXT,
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    done_token_hash TEXT,
+    done_kind TEXT,
+    CONSTRAINT intents_priority_range CHECK (priority BETWEEN 0 AND 1000),
+    CONSTRAINT intents_status_known
+        CHECK (status = 'open' OR status = 'claimed' OR status = 'fulfilled'
+               OR status = 'dead' OR status = 'cancelled'),
+    CONSTRAINT intents_visibility_known CHECK (visibility IN ('private', 'public')),
+    CONSTRAINT intents_attempts_positive CHECK (max_attempts >= 1),
+    CONSTRAINT intents_terminal_has_completed_at
+        CHECK (completed_at IS NOT NULL
+               OR (status <> 'fulfilled' AND status <> 'dead' AND status <> 'cancelled')),
+    CONSTRAINT intents_live_has_no_completed_at
+        CHECK (status NOT IN ('open', 'claimed') OR completed_at IS NULL),
+    CONSTRAINT intents_claimed_has_lease
+        CHECK (status <> 'claimed' OR (claim_token IS NOT NULL AND lease_expires_at IS NOT NULL)),
+    CONSTRAINT intents_done_kind_known CHECK (done_kind IN ('fulfill', 'fail'))
+);
+
+INSERT INTO intents_v8
+SELECT seq, id, owner, goal, payload, namespace, visibility, priority, run_at, created_at,
+       max_attempts, backoff_base, target_worker, required_capability, status,
+       claim_attempts, claim_token, lease_expires_at, worker_id, result, result_type,
+       error, completed_at, updated_at, lease_owner, cancel_requested, done_token_hash,
+       done_kind
+FROM intents;
+
+-- A purged newest intent's seq stays used: the counter carries over, not max(seq).
+UPDATE sqlite_sequence
+SET seq = max(seq, coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'intents'), 0))
+WHERE name = 'intents_v8';
+
+DROP TABLE intents;
+ALTER TABLE intents_v8 RENAME TO intents;
+
+CREATE INDEX intents_claim_private
+    ON intents (owner, namespace, priority DESC, run_at, seq)
+    WHERE status = 'open' AND visibility = 'private';
+CREATE INDEX intents_claim_private_goal
+    ON intents (owner, namespace, goal, priority DESC, run_at, seq)
+    WHERE status = 'open' AND visibility = 'private';
+CREATE INDEX intents_claim_public
+    ON intents (priority DESC, run_at, seq)
+    WHERE status = 'open' AND visibility = 'public';
+CREATE INDEX intents_claim_public_goal
+    ON intents (goal, priority DESC, run_at, seq)
+    WHERE status = 'open' AND visibility = 'public';
+CREATE INDEX intents_claim_public_owner
+    ON intents (owner, priority DESC, run_at, seq)
+    WHERE status = 'open' AND visibility = 'public';
+CREATE INDEX intents_lease_expiry
+    ON intents (lease_expires_at)
+    WHERE status = 'claimed';
+CREATE INDEX intents_completed
+    ON intents (completed_at)
+    WHERE completed_at IS NOT NULL;
+CREATE INDEX intents_dead
+    ON intents (completed_at)
+    WHERE status = 'dead';
+CREATE INDEX intents_search_owner ON intents (owner, seq);
+CREATE INDEX intents_search_owner_status ON intents (owner, status, seq);
+CREATE INDEX intents_search_owner_goal ON intents (owner, goal, seq);
+CREATE INDEX intents_search_owner_namespace ON intents (owner, namespace, seq);
+CREATE INDEX intents_search_owner_worker
+    ON intents (owner, worker_id, seq)
+    WHERE worker_id IS NOT NULL;
+CREATE INDEX intents_stats ON intents (owner, goal, namespace, status, created_at);
+
 CREATE TRIGGER intent_events_published AFTER INSERT ON intents
 BEGIN
     INSERT INTO intent_events (intent_seq, n, type, at)
