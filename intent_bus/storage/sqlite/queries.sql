@@ -1,5 +1,10 @@
 -- Every statement the SQLite backend runs, by name; the PostgreSQL file uses the same
 -- names and parameters where the two do the same thing. Python never glues SQL together.
+--
+-- The claim path's writes to intents say OR FAIL: a statement that fires the
+-- timeline's triggers would otherwise keep a statement journal (a copy of every
+-- page it changes) to undo itself alone on a constraint error. The writer undoes
+-- the whole operation on any error (its savepoint), so that copy is never needed.
 
 -- name: schema_version_create
 -- Creates the table that records which migrations were applied.
@@ -98,7 +103,7 @@ WHERE (key_id, key) IN (
 
 -- name: intent_insert
 -- Inserts a new open intent.
-INSERT INTO intents (
+INSERT OR FAIL INTO intents (
     id, owner, goal, payload, namespace, visibility, priority, run_at, created_at,
     max_attempts, backoff_base, target_worker, required_capability, concurrency_key,
     status, claim_attempts, updated_at
@@ -118,7 +123,7 @@ WHERE id = :id;
 -- name: intent_settle_leases
 -- Reopens up to :limit intents whose lease expired (oldest expiry first), or kills
 -- them when their attempts are spent.
-UPDATE intents
+UPDATE OR FAIL intents
 SET status = CASE
         WHEN cancel_requested THEN 'cancelled'
         WHEN claim_attempts < max_attempts THEN 'open'
@@ -315,7 +320,7 @@ LIMIT 1;
 
 -- name: intent_claim_chosen
 -- Leases the open intent the candidate queries chose and counts the attempt.
-UPDATE intents
+UPDATE OR FAIL intents
 SET status = 'claimed',
     claim_token = :claim_token,
     lease_expires_at = :lease_expires_at,
@@ -381,7 +386,7 @@ WHERE status = 'open'
 
 -- name: intent_fulfill
 -- Completes a live lease with its result.
-UPDATE intents
+UPDATE OR FAIL intents
 SET status = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'fulfilled' END,
     result = CASE WHEN cancel_requested THEN NULL ELSE :result END,
     result_type = CASE WHEN cancel_requested THEN NULL ELSE :result_type END,
@@ -410,7 +415,7 @@ WHERE id = :id
 
 -- name: intent_fail_reopen
 -- Returns a failed intent to open, due again at run_at.
-UPDATE intents
+UPDATE OR FAIL intents
 SET status = 'open',
     run_at = :run_at,
     error = :error,
@@ -424,7 +429,7 @@ RETURNING *;
 
 -- name: intent_fail_kill
 -- Kills a failed intent whose attempts are spent.
-UPDATE intents
+UPDATE OR FAIL intents
 SET status = 'dead',
     error = :error,
     completed_at = :now,

@@ -186,3 +186,45 @@ def test_sqlite_urls(url: str, path: str) -> None:
 def test_bad_sqlite_urls_are_refused(url: str) -> None:
     with pytest.raises(ValueError):
         path_from_url(url)
+
+
+async def test_timelines_keep_their_order_through_the_events_rebuild(
+    tmp_path: Path,
+) -> None:
+    """Migration 0008 rebuilds intent_events keyed by (intent, n): timelines written
+    before it keep their events in order, and new events follow them."""
+    path = tmp_path / "bus.db"
+    old = SqliteStore(path, migrations=[m for m in SHIPPED if m.version < 8])
+    await old.start()
+    for name in ("d", "e"):
+        await old.intent_publish(intent(name * 32), None, NOW)
+    await old.close()
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute(  # cancelled, then requeued: events interleaved across intents
+        "UPDATE intents SET status = 'cancelled', completed_at = ?, updated_at = ?",
+        (NOW + 1, NOW + 1),
+    )
+    raw.execute(
+        "UPDATE intents SET status = 'open', completed_at = NULL, updated_at = ?"
+        " WHERE id = ?",
+        (NOW + 2, "d" * 32),
+    )
+    raw.close()
+
+    new = SqliteStore(path, migrations=SHIPPED)
+    await new.start()
+    try:
+        await new.intent_cancel("d" * 32, None, NOW + 3)
+        got = await new.intent_events("d" * 32, None)
+        assert got is not None
+        assert [(e.type, e.at) for e in got] == [
+            ("published", NOW),
+            ("cancelled", NOW + 1),
+            ("requeued", NOW + 2),
+            ("cancelled", NOW + 3),
+        ]
+        other = await new.intent_events("e" * 32, None)
+        assert other is not None
+        assert [e.type for e in other] == ["published", "cancelled"]
+    finally:
+        await new.close()
