@@ -71,7 +71,7 @@ PLANS: list[tuple[str, dict[str, Any], list[set[str]]]] = [
     ("intent_settle_leases_notify", {}, [{"intents_lease_expiry"}]),
     ("intent_next_due_private", {}, [PRIVATE]),
     ("intent_next_due_public", {}, [{"intents_claim_public"}]),
-    ("intent_fulfill", {}, [{"intents_id_key"}]),
+    ("intent_fulfill_notify", {"freed_origin": "x"}, [{"intents_id_key"}]),
     ("intent_purge", {}, [{"intents_completed"}]),
     # With an owner and a namespace, the owner's covering stats index (owner,
     # goal, namespace, status, created_at) is a bounded, index-only alternative

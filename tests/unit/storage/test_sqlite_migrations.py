@@ -196,10 +196,16 @@ async def test_timelines_keep_their_order_through_the_events_rebuild(
     path = tmp_path / "bus.db"
     old = SqliteStore(path, migrations=[m for m in SHIPPED if m.version < 8])
     await old.start()
-    for name in ("d", "e"):
-        await old.intent_publish(intent(name * 32), None, NOW)
     await old.close()
     raw = sqlite3.connect(path, isolation_level=None)
+    for name in ("d", "e"):  # as 0007's intents table takes them (later columns)
+        raw.execute(
+            "INSERT INTO intents (id, owner, goal, payload, namespace, visibility,"
+            " priority, run_at, created_at, max_attempts, backoff_base, status,"
+            " updated_at) VALUES (?, 'acme', 'g', '{}', 'default', 'private', 0,"
+            " ?, ?, 3, 1.0, 'open', ?)",
+            (name * 32, NOW, NOW, NOW),
+        )
     raw.execute(  # cancelled, then requeued: events interleaved across intents
         "UPDATE intents SET status = 'cancelled', completed_at = ?, updated_at = ?",
         (NOW + 1, NOW + 1),
