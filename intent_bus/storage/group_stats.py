@@ -35,6 +35,12 @@ def completions_since(now: float) -> float:
     return (math.floor(now / 60) - (COMPLETION_MINUTES - 1)) * 60.0
 
 
+def completions_kept_from(now: float) -> int:
+    """The oldest minute (floor(completed_at / 60)) whose completions are kept:
+    twice the window, so a replica whose clock lags still reads a full hour."""
+    return math.floor(now / 60) - 2 * COMPLETION_MINUTES
+
+
 def group_stats(
     counts: Iterable[Sequence[Any]], completions: Iterable[Sequence[Any]]
 ) -> list[GroupStats]:

@@ -11,7 +11,12 @@ import psycopg
 from psycopg.rows import DictRow
 
 from intent_bus.storage.base import Intent, IntentPage, Pause, Work
-from intent_bus.storage.group_stats import GroupStats, completions_since, group_stats
+from intent_bus.storage.group_stats import (
+    GroupStats,
+    completions_kept_from,
+    completions_since,
+    group_stats,
+)
 from intent_bus.storage.postgres.records import intent_from_row
 from intent_bus.storage.search import IntentFilter, pick_page, plan_walk, walk_rows
 from intent_bus.storage.workers import (
@@ -22,6 +27,9 @@ from intent_bus.storage.workers import (
 )
 
 Cursor = psycopg.AsyncCursor[DictRow]
+
+COUNTS_FOLD_LOCK_ID = 0x1B_2024_0009
+"""The advisory lock key under which one replica at a time folds count changes."""
 
 _WALK_COLUMNS = (
     "seq",
@@ -113,6 +121,20 @@ class PostgresControl:
             ([row[c] for c in count_columns] for row in counts),
             ([row[c] for c in done_columns] for row in done),
         )
+
+    async def intent_counts_fold(self, now: float) -> int:
+        minute = {"minute": completions_kept_from(now)}
+        async with self._tx() as cur:
+            lock = {"lock_id": COUNTS_FOLD_LOCK_ID}
+            row = await (
+                await self._run(cur, "intent_counts_fold_lock", lock)
+            ).fetchone()
+            if not (row and row["locked"]):
+                return 0  # another replica is folding right now
+            row = await (await self._run(cur, "intent_counts_fold", minute)).fetchone()
+            await self._run(cur, "intent_counts_forget", minute)
+            await self._run(cur, "intent_counts_forget_zero", {})
+        return int(row["folded"]) if row else 0
 
     async def worker_seen(self, sighting: WorkerSighting, now: float) -> None:
         key = {"owner": sighting.owner, "worker_id": sighting.worker_id}

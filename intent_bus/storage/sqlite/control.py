@@ -9,7 +9,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from intent_bus.storage.base import Intent, IntentPage, Pause
-from intent_bus.storage.group_stats import GroupStats, completions_since, group_stats
+from intent_bus.storage.group_stats import (
+    GroupStats,
+    completions_kept_from,
+    completions_since,
+    group_stats,
+)
 from intent_bus.storage.search import IntentFilter, pick_page, plan_walk, walk_rows
 from intent_bus.storage.sqlite.records import Q, fetch_intents, fetch_rows
 from intent_bus.storage.workers import (
@@ -94,8 +99,20 @@ class SqliteControl:
                 fetch_rows(conn, "intent_group_completions", params),
             )
 
-        # A tenant's history may be long: count on a snapshot beside the writer.
+        # Reads O(groups) rows, on a snapshot beside the writer.
         return await self._read_snapshot(op)
+
+    async def intent_counts_fold(self, now: float) -> int:
+        # The triggers update the counters in place (one writer): nothing to
+        # fold, only minutes past the window and emptied counters to forget.
+        def op(conn: sqlite3.Connection) -> int:
+            conn.execute(
+                Q["intent_counts_forget"], {"minute": completions_kept_from(now)}
+            )
+            conn.execute(Q["intent_counts_forget_zero"])
+            return 0
+
+        return await self._run(op)
 
     async def worker_seen(self, sighting: WorkerSighting, now: float) -> None:
         key = {"owner": sighting.owner, "worker_id": sighting.worker_id}
