@@ -93,7 +93,7 @@ def fill_history(db_url: str, count: int) -> float:
     else:
         import psycopg
 
-        sql = HISTORY_SQL.format(
+        sql = HISTORY_SQL.replace(" % ", " %% ").format(
             head="",
             id="md5(random()::text || x)",
             payload="'{}'::bytea",

@@ -111,7 +111,7 @@ class PostgresControl:
             "intent_group_counts_all" if owner is None else "intent_group_counts_owner"
         )
         count_columns = ("owner", "namespace", "goal", "status", "n", "oldest")
-        done_columns = ("owner", "namespace", "goal", "minute", "n")
+        done_columns = ("owner", "namespace", "goal", "minutes")
         async with self._tx() as cur:
             counts = await (await self._run(cur, name, params)).fetchall()
             done = await (

@@ -60,24 +60,29 @@ SELECT c.owner, c.namespace, c.goal, c.status, c.n,
 FROM counted AS c
 
 -- name: intent_group_completions
--- Intents fulfilled since :since (a minute's start) per group and minute
--- (0 = the oldest).
+-- Intents fulfilled since :since (a minute's start) per group: one row per
+-- group, its minutes as a JSON array of [minute (0 = the oldest), n].
 SELECT owner, namespace, goal,
-       CAST(minute - FLOOR(:since / 60) AS INTEGER) AS minute,
-       CAST(SUM(n) AS BIGINT) AS n
+       CAST(json_agg(json_build_array(minute, n)) AS TEXT) AS minutes
 FROM (
-    SELECT minute, owner, namespace, goal, n FROM intent_completions
-    WHERE minute >= FLOOR(:since / 60)
-    UNION ALL
-    SELECT entered_minute, owner, namespace, goal, n FROM intent_count_changes
-    WHERE entered_minute >= FLOOR(:since / 60)
-    UNION ALL
-    SELECT left_minute, owner, namespace, goal, -n FROM intent_count_changes
-    WHERE left_minute >= FLOOR(:since / 60)
-) AS done
-WHERE CAST(:owner AS TEXT) IS NULL OR owner = :owner
-GROUP BY owner, namespace, goal, minute
-HAVING SUM(n) <> 0
+    SELECT owner, namespace, goal,
+           CAST(minute - FLOOR(:since / 60) AS INTEGER) AS minute,
+           SUM(n) AS n
+    FROM (
+        SELECT minute, owner, namespace, goal, n FROM intent_completions
+        WHERE minute >= FLOOR(:since / 60)
+        UNION ALL
+        SELECT entered_minute, owner, namespace, goal, n FROM intent_count_changes
+        WHERE entered_minute >= FLOOR(:since / 60)
+        UNION ALL
+        SELECT left_minute, owner, namespace, goal, -n FROM intent_count_changes
+        WHERE left_minute >= FLOOR(:since / 60)
+    ) AS done
+    WHERE CAST(:owner AS TEXT) IS NULL OR owner = :owner
+    GROUP BY owner, namespace, goal, minute
+    HAVING SUM(n) <> 0
+) AS per_minute
+GROUP BY owner, namespace, goal
 
 -- name: intent_counts_fold_lock
 -- Whether this replica folds now: one at a time, the others skip.

@@ -89,14 +89,12 @@ class SqliteControl:
         self, owner: str | None, now: float
     ) -> list[GroupStats]:
         params = {"owner": owner, "since": completions_since(now)}
-        name = (
-            "intent_group_counts_all" if owner is None else "intent_group_counts_owner"
-        )
+        whose = "all" if owner is None else "owner"
 
         def op(conn: sqlite3.Connection) -> list[GroupStats]:
             return group_stats(
-                fetch_rows(conn, name, params),
-                fetch_rows(conn, "intent_group_completions", params),
+                fetch_rows(conn, f"intent_group_counts_{whose}", params),
+                fetch_rows(conn, f"intent_group_completions_{whose}", params),
             )
 
         # Reads O(groups) rows, on a snapshot beside the writer.

@@ -101,7 +101,8 @@ REQUEST_PATH = [
     "pause_clear",
     "intent_group_counts_owner",
     "intent_group_counts_all",
-    "intent_group_completions",
+    "intent_group_completions_all",
+    "intent_group_completions_owner",
     "intent_oldest_open",
 ]
 
@@ -199,8 +200,11 @@ def test_id_prefix_search_is_a_range_on_the_id_index(
     ), plan
 
 
-def test_completions_read_only_the_last_hour(conn: sqlite3.Connection) -> None:
-    """The last hour's minutes of the per-minute table, found by a range; never
-    the intents."""
-    plan = plan_of(conn, "intent_group_completions")
-    assert plan == ["SEARCH intent_completions USING PRIMARY KEY (minute>?)"], plan
+def test_completions_read_in_key_order(conn: sqlite3.Connection) -> None:
+    """The per-minute table (two hours at most) in key order, grouped without a
+    sort; one owner's by a range. Never the intents."""
+    plan = plan_of(conn, "intent_group_completions_all")
+    assert len(plan) == 1 and re.match(r"(SCAN|SEARCH) intent_completions\b", plan[0])
+    assert plan_of(conn, "intent_group_completions_owner") == [
+        "SEARCH intent_completions USING PRIMARY KEY (owner=?)"
+    ]

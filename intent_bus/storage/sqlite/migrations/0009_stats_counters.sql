@@ -16,14 +16,16 @@ CREATE TABLE intent_counts (
 ) WITHOUT ROWID;
 
 -- Fulfilled intents per group and minute (floor(completed_at / 60)). Only the
--- last hour is read; housekeeping forgets older minutes.
+-- last hour is read; housekeeping forgets minutes older than two, so the table
+-- holds at most ~120 rows per group and is read in key order (grouped without
+-- a sort), one owner's by a range.
 CREATE TABLE intent_completions (
-    minute INTEGER NOT NULL,
     owner TEXT NOT NULL,
     namespace TEXT NOT NULL,
     goal TEXT NOT NULL,
+    minute INTEGER NOT NULL,
     n INTEGER NOT NULL,
-    PRIMARY KEY (minute, owner, namespace, goal)
+    PRIMARY KEY (owner, namespace, goal, minute)
 ) WITHOUT ROWID;
 
 -- Owner, namespace and goal never change after publication: only the status and
@@ -36,7 +38,7 @@ BEGIN
     INSERT INTO intent_completions (minute, owner, namespace, goal, n)
     SELECT CAST(NEW.completed_at / 60 AS INTEGER), NEW.owner, NEW.namespace, NEW.goal, 1
     WHERE NEW.status = 'fulfilled'
-    ON CONFLICT (minute, owner, namespace, goal) DO UPDATE SET n = n + 1;
+    ON CONFLICT (owner, namespace, goal, minute) DO UPDATE SET n = n + 1;
 END;
 
 CREATE TRIGGER intent_counts_changed AFTER UPDATE OF status ON intents
@@ -65,7 +67,7 @@ WHEN NEW.status = 'fulfilled'
 BEGIN
     INSERT INTO intent_completions (minute, owner, namespace, goal, n)
     VALUES (CAST(NEW.completed_at / 60 AS INTEGER), NEW.owner, NEW.namespace, NEW.goal, 1)
-    ON CONFLICT (minute, owner, namespace, goal) DO UPDATE SET n = n + 1;
+    ON CONFLICT (owner, namespace, goal, minute) DO UPDATE SET n = n + 1;
 END;
 
 CREATE TRIGGER intent_counts_purged AFTER DELETE ON intents
