@@ -107,15 +107,15 @@ class PostgresControl:
         self, owner: str | None, now: float
     ) -> list[GroupStats]:
         params = {"owner": owner, "since": completions_since(now)}
-        name = (
-            "intent_group_counts_all" if owner is None else "intent_group_counts_owner"
-        )
+        whose = "all" if owner is None else "owner"
         count_columns = ("owner", "namespace", "goal", "status", "n", "oldest")
         done_columns = ("owner", "namespace", "goal", "minutes")
         async with self._tx() as cur:
-            counts = await (await self._run(cur, name, params)).fetchall()
+            counts = await (
+                await self._run(cur, f"intent_group_counts_{whose}", params)
+            ).fetchall()
             done = await (
-                await self._run(cur, "intent_group_completions", params)
+                await self._run(cur, f"intent_group_completions_{whose}", params)
             ).fetchall()
         return group_stats(
             ([row[c] for c in count_columns] for row in counts),

@@ -59,9 +59,10 @@ SELECT c.owner, c.namespace, c.goal, c.status, c.n,
        ) END AS oldest
 FROM counted AS c
 
--- name: intent_group_completions
+-- name: intent_group_completions_all
 -- Intents fulfilled since :since (a minute's start) per group: one row per
--- group, its minutes as a JSON array of [minute (0 = the oldest), n].
+-- group, its minutes as a JSON array of [minute (0 = the oldest), n] (parsed
+-- in C, not built row by row in Python).
 SELECT owner, namespace, goal,
        CAST(json_agg(json_build_array(minute, n)) AS TEXT) AS minutes
 FROM (
@@ -78,7 +79,29 @@ FROM (
         SELECT left_minute, owner, namespace, goal, -n FROM intent_count_changes
         WHERE left_minute >= FLOOR(:since / 60)
     ) AS done
-    WHERE CAST(:owner AS TEXT) IS NULL OR owner = :owner
+    GROUP BY owner, namespace, goal, minute
+    HAVING SUM(n) <> 0
+) AS per_minute
+GROUP BY owner, namespace, goal
+
+-- name: intent_group_completions_owner
+-- One tenant's, as above.
+SELECT owner, namespace, goal,
+       CAST(json_agg(json_build_array(minute, n)) AS TEXT) AS minutes
+FROM (
+    SELECT owner, namespace, goal,
+           CAST(minute - FLOOR(:since / 60) AS INTEGER) AS minute,
+           SUM(n) AS n
+    FROM (
+        SELECT minute, owner, namespace, goal, n FROM intent_completions
+        WHERE minute >= FLOOR(:since / 60) AND owner = :owner
+        UNION ALL
+        SELECT entered_minute, owner, namespace, goal, n FROM intent_count_changes
+        WHERE entered_minute >= FLOOR(:since / 60) AND owner = :owner
+        UNION ALL
+        SELECT left_minute, owner, namespace, goal, -n FROM intent_count_changes
+        WHERE left_minute >= FLOOR(:since / 60) AND owner = :owner
+    ) AS done
     GROUP BY owner, namespace, goal, minute
     HAVING SUM(n) <> 0
 ) AS per_minute

@@ -115,7 +115,16 @@ PLANS: list[tuple[str, dict[str, Any], list[set[str]]]] = [
         {"id": "x"},
         [{"intents_id_key"}, {"intents_claim_public"}],
     ),
-    ("intent_group_completions", {"since": 59_000.0}, [{"intent_completions_pkey"}]),
+    (
+        "intent_group_completions_all",
+        {"since": 59_000.0},
+        [{"intent_completions_pkey"}],
+    ),
+    (
+        "intent_group_completions_owner",
+        {"since": 59_000.0},
+        [{"intent_completions_pkey"}],
+    ),
 ]
 
 
