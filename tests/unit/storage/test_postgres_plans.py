@@ -115,11 +115,9 @@ PLANS: list[tuple[str, dict[str, Any], list[set[str]]]] = [
         {"id": "x"},
         [{"intents_id_key"}, {"intents_claim_public"}],
     ),
-    (
-        "intent_group_completions_all",
-        {"since": 59_000.0},
-        [{"intent_completions_pkey"}],
-    ),
+    # Every tenant's last hour: the small per-minute table, by its key or by a
+    # scan of it (two hours of groups at most), never the intents.
+    ("intent_group_completions_all", {"since": 59_000.0}, []),
     (
         "intent_group_completions_owner",
         {"since": 59_000.0},
