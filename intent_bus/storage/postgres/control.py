@@ -50,6 +50,9 @@ def _pause(row: DictRow) -> Pause:
 class PostgresControl:
     """Search and pauses; each method is one transaction."""
 
+    _counts_forgotten_before: int | None = None
+    """The minute `intent_counts_fold` last forgot completions before."""
+
     if TYPE_CHECKING:
 
         def _tx(self) -> contextlib.AbstractAsyncContextManager[Cursor]: ...
@@ -123,7 +126,8 @@ class PostgresControl:
         )
 
     async def intent_counts_fold(self, now: float) -> int:
-        minute = {"minute": completions_kept_from(now)}
+        minute = completions_kept_from(now)
+        forget = minute != self._counts_forgotten_before
         async with self._tx() as cur:
             lock = {"lock_id": COUNTS_FOLD_LOCK_ID}
             row = await (
@@ -131,10 +135,14 @@ class PostgresControl:
             ).fetchone()
             if not (row and row["locked"]):
                 return 0  # another replica is folding right now
-            row = await (await self._run(cur, "intent_counts_fold", minute)).fetchone()
-            await self._run(cur, "intent_counts_forget", minute)
-            await self._run(cur, "intent_counts_forget_zero", {})
-        return int(row["folded"]) if row else 0
+            folded = await (
+                await self._run(cur, "intent_counts_fold", {"minute": minute})
+            ).fetchone()
+            if forget:  # what is forgotten changes once a minute
+                await self._run(cur, "intent_counts_forget", {"minute": minute})
+                await self._run(cur, "intent_counts_forget_zero", {})
+        self._counts_forgotten_before = minute
+        return int(folded["folded"]) if folded else 0
 
     async def worker_seen(self, sighting: WorkerSighting, now: float) -> None:
         key = {"owner": sighting.owner, "worker_id": sighting.worker_id}

@@ -35,6 +35,9 @@ def _pause(row: tuple[str, str, str, float]) -> Pause:
 class SqliteControl:
     """Search and pauses; every method is one writer operation."""
 
+    _counts_forgotten_before: int | None = None
+    """The minute `intent_counts_fold` last forgot completions before."""
+
     if TYPE_CHECKING:
 
         async def _run(self, operation: Callable[[sqlite3.Connection], T]) -> T: ...
@@ -102,11 +105,15 @@ class SqliteControl:
 
     async def intent_counts_fold(self, now: float) -> int:
         # The triggers update the counters in place (one writer): nothing to
-        # fold, only minutes past the window and emptied counters to forget.
+        # fold, only minutes past the window and emptied counters to forget,
+        # which changes once a minute.
+        minute = completions_kept_from(now)
+        if minute == self._counts_forgotten_before:
+            return 0
+        self._counts_forgotten_before = minute
+
         def op(conn: sqlite3.Connection) -> int:
-            conn.execute(
-                Q["intent_counts_forget"], {"minute": completions_kept_from(now)}
-            )
+            conn.execute(Q["intent_counts_forget"], {"minute": minute})
             conn.execute(Q["intent_counts_forget_zero"])
             return 0
 
