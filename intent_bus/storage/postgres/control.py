@@ -28,9 +28,6 @@ from intent_bus.storage.workers import (
 
 Cursor = psycopg.AsyncCursor[DictRow]
 
-COUNTS_FOLD_LOCK_ID = 0x1B_2024_0009
-"""The advisory lock key under which one replica at a time folds count changes."""
-
 _WALK_COLUMNS = (
     "seq",
     "id",
@@ -41,6 +38,10 @@ _WALK_COLUMNS = (
     "worker_id",
     "error",
 )
+
+
+COUNTS_FOLD_LOCK_ID = 0x1B_2024_0009
+"""The advisory lock key under which one replica at a time folds count changes."""
 
 
 def _pause(row: DictRow) -> Pause:
@@ -106,25 +107,6 @@ class PostgresControl:
             ).fetchall()
         return [_pause(row) for row in rows]
 
-    async def intent_group_stats(
-        self, owner: str | None, now: float
-    ) -> list[GroupStats]:
-        params = {"owner": owner, "since": completions_since(now)}
-        whose = "all" if owner is None else "owner"
-        count_columns = ("owner", "namespace", "goal", "status", "n", "oldest")
-        done_columns = ("owner", "namespace", "goal", "minutes")
-        async with self._tx() as cur:
-            counts = await (
-                await self._run(cur, f"intent_group_counts_{whose}", params)
-            ).fetchall()
-            done = await (
-                await self._run(cur, f"intent_group_completions_{whose}", params)
-            ).fetchall()
-        return group_stats(
-            ([row[c] for c in count_columns] for row in counts),
-            ([row[c] for c in done_columns] for row in done),
-        )
-
     async def intent_counts_fold(self, now: float) -> int:
         minute = completions_kept_from(now)
         forget = minute != self._counts_forgotten_before
@@ -143,6 +125,25 @@ class PostgresControl:
                 await self._run(cur, "intent_counts_forget_zero", {})
         self._counts_forgotten_before = minute
         return int(folded["folded"]) if folded else 0
+
+    async def intent_group_stats(
+        self, owner: str | None, now: float
+    ) -> list[GroupStats]:
+        params = {"owner": owner, "since": completions_since(now)}
+        whose = "all" if owner is None else "owner"
+        count_columns = ("owner", "namespace", "goal", "status", "n", "oldest")
+        done_columns = ("owner", "namespace", "goal", "minutes")
+        async with self._tx() as cur:
+            counts = await (
+                await self._run(cur, f"intent_group_counts_{whose}", params)
+            ).fetchall()
+            done = await (
+                await self._run(cur, f"intent_group_completions_{whose}", params)
+            ).fetchall()
+        return group_stats(
+            ([row[c] for c in count_columns] for row in counts),
+            ([row[c] for c in done_columns] for row in done),
+        )
 
     async def worker_seen(self, sighting: WorkerSighting, now: float) -> None:
         key = {"owner": sighting.owner, "worker_id": sighting.worker_id}
