@@ -1,10 +1,11 @@
 """Cleanup without a cron: a background task of the server, off the request path.
 
-Every `housekeeping_interval` it fires due schedules and reaps expired leases
-(waking long-pollers when either made work); every `purge_interval` it deletes
-expired KV entries, stale nonces, old idempotency records, and terminal intents
-and schedule ticks past retention. Errors are logged and the loop carries on:
-housekeeping must never take the server down.
+Every `housekeeping_interval` it fires due schedules, reaps expired leases
+(waking long-pollers when either made work) and folds the changes to the /stats
+counters; every `purge_interval` it deletes expired KV entries, stale nonces,
+old idempotency records, and terminal intents and schedule ticks past retention.
+Errors are logged and the loop carries on: housekeeping must never take the
+server down.
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ class Housekeeper:
                 logger.warning("firing schedules failed", exc_info=True)
             try:
                 await self.reap(now)
+                # Keeps the changes /stats adds to the counters few.
+                await self._store.intent_counts_fold(now)
                 if now - last_purge >= self._settings.purge_interval:
                     last_purge = now
                     removed = await self.purge(now)

@@ -373,7 +373,14 @@ class Store(Protocol):
     ) -> list[GroupStats]:
         """Returns per (owner, namespace, goal) of one owner (None: all) the
         counts by status, the oldest open intent and the completions per minute
-        of the last hour; read from indexes, beside the writes."""
+        of the last hour; read from counters kept by the writes themselves, so
+        in O(groups) however long the history."""
+
+    async def intent_counts_fold(self, now: float) -> int:
+        """Folds the count changes writers appended into the counters (a
+        backend whose writers update the counters in place has none) and
+        forgets completions past the window; returns the changes folded. Run by
+        housekeeping on every pass; replicas may run it at once."""
 
     # -- control reads: workers registry --------------------------------------
     async def worker_seen(self, sighting: WorkerSighting, now: float) -> None:

@@ -11,7 +11,12 @@ import psycopg
 from psycopg.rows import DictRow
 
 from intent_bus.storage.base import Intent, IntentPage, Pause, Work
-from intent_bus.storage.group_stats import GroupStats, completions_since, group_stats
+from intent_bus.storage.group_stats import (
+    GroupStats,
+    completions_kept_from,
+    completions_since,
+    group_stats,
+)
 from intent_bus.storage.postgres.records import intent_from_row
 from intent_bus.storage.search import IntentFilter, pick_page, plan_walk, walk_rows
 from intent_bus.storage.workers import (
@@ -46,12 +51,19 @@ _WALK_COLUMNS = (
 )
 
 
+COUNTS_FOLD_LOCK_ID = 0x1B_2024_0009
+"""The advisory lock key under which one replica at a time folds count changes."""
+
+
 def _pause(row: DictRow) -> Pause:
     return Pause(row["owner"], row["namespace"], row["goal"] or None, row["paused_at"])
 
 
 class PostgresControl:
     """Search and pauses; each method is one transaction."""
+
+    _counts_forgotten_before: int | None = None
+    """The minute `intent_counts_fold` last forgot completions before."""
 
     if TYPE_CHECKING:
 
@@ -106,19 +118,38 @@ class PostgresControl:
             ).fetchall()
         return [_pause(row) for row in rows]
 
+    async def intent_counts_fold(self, now: float) -> int:
+        minute = completions_kept_from(now)
+        forget = minute != self._counts_forgotten_before
+        async with self._tx() as cur:
+            lock = {"lock_id": COUNTS_FOLD_LOCK_ID}
+            row = await (
+                await self._run(cur, "intent_counts_fold_lock", lock)
+            ).fetchone()
+            if not (row and row["locked"]):
+                return 0  # another replica is folding right now
+            folded = await (
+                await self._run(cur, "intent_counts_fold", {"minute": minute})
+            ).fetchone()
+            if forget:  # what is forgotten changes once a minute
+                await self._run(cur, "intent_counts_forget", {"minute": minute})
+                await self._run(cur, "intent_counts_forget_zero", {})
+        self._counts_forgotten_before = minute
+        return int(folded["folded"]) if folded else 0
+
     async def intent_group_stats(
         self, owner: str | None, now: float
     ) -> list[GroupStats]:
         params = {"owner": owner, "since": completions_since(now)}
-        name = (
-            "intent_group_counts_all" if owner is None else "intent_group_counts_owner"
-        )
+        whose = "all" if owner is None else "owner"
         count_columns = ("owner", "namespace", "goal", "status", "n", "oldest")
-        done_columns = ("owner", "namespace", "goal", "minute", "n")
+        done_columns = ("owner", "namespace", "goal", "minutes")
         async with self._tx() as cur:
-            counts = await (await self._run(cur, name, params)).fetchall()
+            counts = await (
+                await self._run(cur, f"intent_group_counts_{whose}", params)
+            ).fetchall()
             done = await (
-                await self._run(cur, "intent_group_completions", params)
+                await self._run(cur, f"intent_group_completions_{whose}", params)
             ).fetchall()
         return group_stats(
             ([row[c] for c in count_columns] for row in counts),

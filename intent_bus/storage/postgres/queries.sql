@@ -458,18 +458,6 @@ WHERE seq IN (
     FOR UPDATE SKIP LOCKED
 )
 
--- name: intent_stats
--- Counts of intents per namespace and status.
-SELECT namespace, status, COUNT(*) AS n
-FROM intents
-GROUP BY namespace, status
-
--- name: intent_oldest_open
--- Creation time of the oldest open intent.
-SELECT MIN(created_at) AS oldest
-FROM intents
-WHERE status = 'open'
-
 -- name: intent_list_dead
 -- Dead intents, most recently completed first, optionally of one owner/namespace.
 SELECT *

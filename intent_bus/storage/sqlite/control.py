@@ -9,7 +9,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from intent_bus.storage.base import Intent, IntentPage, Pause
-from intent_bus.storage.group_stats import GroupStats, completions_since, group_stats
+from intent_bus.storage.group_stats import (
+    GroupStats,
+    completions_kept_from,
+    completions_since,
+    group_stats,
+)
 from intent_bus.storage.search import IntentFilter, pick_page, plan_walk, walk_rows
 from intent_bus.storage.sqlite.records import Q, fetch_intents, fetch_rows
 from intent_bus.storage.workers import (
@@ -29,6 +34,9 @@ def _pause(row: tuple[str, str, str, float]) -> Pause:
 
 class SqliteControl:
     """Search and pauses; every method is one writer operation."""
+
+    _counts_forgotten_before: int | None = None
+    """The minute `intent_counts_fold` last forgot completions before."""
 
     if TYPE_CHECKING:
 
@@ -84,18 +92,32 @@ class SqliteControl:
         self, owner: str | None, now: float
     ) -> list[GroupStats]:
         params = {"owner": owner, "since": completions_since(now)}
-        name = (
-            "intent_group_counts_all" if owner is None else "intent_group_counts_owner"
-        )
+        whose = "all" if owner is None else "owner"
 
         def op(conn: sqlite3.Connection) -> list[GroupStats]:
             return group_stats(
-                fetch_rows(conn, name, params),
-                fetch_rows(conn, "intent_group_completions", params),
+                fetch_rows(conn, f"intent_group_counts_{whose}", params),
+                fetch_rows(conn, f"intent_group_completions_{whose}", params),
             )
 
-        # A tenant's history may be long: count on a snapshot beside the writer.
+        # Reads O(groups) rows, on a snapshot beside the writer.
         return await self._read_snapshot(op)
+
+    async def intent_counts_fold(self, now: float) -> int:
+        # The triggers update the counters in place (one writer): nothing to
+        # fold, only minutes past the window and emptied counters to forget,
+        # which changes once a minute.
+        minute = completions_kept_from(now)
+        if minute == self._counts_forgotten_before:
+            return 0
+        self._counts_forgotten_before = minute
+
+        def op(conn: sqlite3.Connection) -> int:
+            conn.execute(Q["intent_counts_forget"], {"minute": minute})
+            conn.execute(Q["intent_counts_forget_zero"])
+            return 0
+
+        return await self._run(op)
 
     async def worker_seen(self, sighting: WorkerSighting, now: float) -> None:
         key = {"owner": sighting.owner, "worker_id": sighting.worker_id}

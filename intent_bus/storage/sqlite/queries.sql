@@ -465,18 +465,6 @@ WHERE seq IN (
     LIMIT :limit
 );
 
--- name: intent_stats
--- Counts intents by namespace and status.
-SELECT namespace, status, COUNT(*) AS n
-FROM intents
-GROUP BY namespace, status;
-
--- name: intent_oldest_open
--- Returns the creation time of the oldest open intent.
-SELECT MIN(created_at)
-FROM intents
-WHERE status = 'open';
-
 -- name: intent_list_dead
 -- Lists dead intents, most recently completed first.
 SELECT *

@@ -1,25 +1,84 @@
 -- GET /stats: intents per (owner, namespace, goal) by status, the oldest open
--- one, and completions per minute over the last hour.
+-- one, and completions per minute over the last hour. Read from the counters
+-- migration 0009's triggers keep (O(groups)), never from the history.
 
 -- name: intent_group_counts_all
--- Counts every tenant's intents per group and status (one covering index scan).
-SELECT owner, namespace, goal, status, COUNT(*) AS n, MIN(created_at) AS oldest
-FROM intents INDEXED BY intents_stats
-GROUP BY owner, goal, namespace, status;
+-- Every tenant's counts per group and status; an open count also finds the
+-- group's oldest open intent, the first of its range in intents_open_age.
+SELECT c.owner, c.namespace, c.goal, c.status, c.n,
+       CASE WHEN c.status = 'open' THEN (
+           SELECT i.created_at
+           FROM intents AS i INDEXED BY intents_open_age
+           WHERE i.owner = c.owner AND i.namespace = c.namespace AND i.goal = c.goal
+             AND i.status = 'open'
+           ORDER BY i.created_at
+           LIMIT 1
+       ) END AS oldest
+FROM intent_counts AS c
+WHERE c.n <> 0;
 
 -- name: intent_group_counts_owner
--- Counts one tenant's intents per group and status.
-SELECT owner, namespace, goal, status, COUNT(*) AS n, MIN(created_at) AS oldest
-FROM intents INDEXED BY intents_stats
-WHERE owner = :owner
-GROUP BY owner, goal, namespace, status;
+-- One tenant's counts per group and status, as above.
+SELECT c.owner, c.namespace, c.goal, c.status, c.n,
+       CASE WHEN c.status = 'open' THEN (
+           SELECT i.created_at
+           FROM intents AS i INDEXED BY intents_open_age
+           WHERE i.owner = c.owner AND i.namespace = c.namespace AND i.goal = c.goal
+             AND i.status = 'open'
+           ORDER BY i.created_at
+           LIMIT 1
+       ) END AS oldest
+FROM intent_counts AS c
+WHERE c.owner = :owner
+  AND c.n <> 0;
 
--- name: intent_group_completions
--- Counts intents fulfilled since :since per group and minute (0 = the oldest).
-SELECT owner, namespace, goal, CAST((completed_at - :since) / 60 AS INTEGER) AS minute, COUNT(*) AS n
-FROM intents INDEXED BY intents_completed
-WHERE completed_at IS NOT NULL
-  AND completed_at >= :since
-  AND status = 'fulfilled'
-  AND (:owner IS NULL OR owner = :owner)
-GROUP BY owner, namespace, goal, minute;
+-- name: intent_group_completions_all
+-- Intents fulfilled since :since (a minute's start) per group: one row per
+-- group, its minutes as a JSON array of [minute (0 = the oldest), n] (parsed
+-- in C, not built row by row in Python). The table holds two hours at most.
+SELECT owner, namespace, goal,
+       json_group_array(json_array(minute - CAST(:since / 60 AS INTEGER), n)) AS minutes
+FROM intent_completions
+WHERE minute >= CAST(:since / 60 AS INTEGER)
+  AND n <> 0
+GROUP BY owner, namespace, goal;
+
+-- name: intent_group_completions_owner
+-- One tenant's, as above.
+SELECT owner, namespace, goal,
+       json_group_array(json_array(minute - CAST(:since / 60 AS INTEGER), n)) AS minutes
+FROM intent_completions
+WHERE owner = :owner
+  AND minute >= CAST(:since / 60 AS INTEGER)
+  AND n <> 0
+GROUP BY owner, namespace, goal;
+
+-- name: intent_counts_forget
+-- Forgets completions of minutes before :minute and counters left at zero.
+DELETE FROM intent_completions
+WHERE minute < :minute;
+
+-- name: intent_counts_forget_zero
+DELETE FROM intent_counts
+WHERE n = 0;
+
+-- name: intent_stats
+-- Counts intents by namespace and status.
+SELECT namespace, status, SUM(n) AS n
+FROM intent_counts
+GROUP BY namespace, status
+HAVING SUM(n) <> 0;
+
+-- name: intent_oldest_open
+-- Returns the creation time of the oldest open intent: the oldest of each group.
+SELECT MIN((
+    SELECT i.created_at
+    FROM intents AS i INDEXED BY intents_open_age
+    WHERE i.owner = c.owner AND i.namespace = c.namespace AND i.goal = c.goal
+      AND i.status = 'open'
+    ORDER BY i.created_at
+    LIMIT 1
+))
+FROM intent_counts AS c
+WHERE c.status = 'open'
+  AND c.n > 0;

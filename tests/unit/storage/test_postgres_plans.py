@@ -47,7 +47,6 @@ PARAMS: dict[str, Any] = {
 SEARCH: dict[str, Any] = {"before": 2**62, "scan": 51}
 
 OWNER_LED = {
-    "intents_stats",
     "intents_search_owner",
     "intents_search_owner_goal",
     "intents_search_owner_namespace",
@@ -73,10 +72,9 @@ PLANS: list[tuple[str, dict[str, Any], list[set[str]]]] = [
     ("intent_next_due_public", {}, [{"intents_claim_public"}]),
     ("intent_fulfill_notify", {"freed_origin": "x"}, [{"intents_id_key"}]),
     ("intent_purge", {}, [{"intents_completed"}]),
-    # With an owner and a namespace, the owner's covering stats index (owner,
-    # goal, namespace, status, created_at) is a bounded, index-only alternative
-    # the planner may prefer to walking every tenant's dead intents.
-    ("intent_list_dead", {}, [{"intents_dead", "intents_stats"}]),
+    # With an owner and a namespace, an index led by the owner is a bounded
+    # alternative the planner may prefer to walking every tenant's dead intents.
+    ("intent_list_dead", {}, [{"intents_dead", *OWNER_LED}]),
     ("intent_list_dead", {"owner": None, "namespace": None}, [{"intents_dead"}]),
     # -- control reads: each search walk uses its own index, newest first --
     # An owner spread evenly through history may be walked on the primary key
@@ -105,10 +103,11 @@ PLANS: list[tuple[str, dict[str, Any], list[set[str]]]] = [
     ),
     ("intent_search_all", SEARCH, [{"intents_pkey"}]),
     ("intent_search_fetch", {"seqs": [5, 6, 7]}, [{"intents_pkey"}]),
-    # Counting one tenant walks an index led by its owner (the covering stats
-    # index once vacuum has set the visibility map; without it PostgreSQL may
-    # prefer a smaller one): never every tenant's rows.
-    ("intent_group_counts_owner", {}, [OWNER_LED]),
+    # GET /stats reads the counters and, per group, the first open intent of
+    # the partial index by age: never the history.
+    ("intent_group_counts_owner", {}, [{"intents_open_age"}]),
+    ("intent_group_counts_all", {}, [{"intents_open_age"}]),
+    ("intent_oldest_open", {}, [{"intents_open_age"}]),
     ("intent_open_public", {}, [{"intents_claim_public"}]),
     ("intent_ahead_private", {"id": "x"}, [{"intents_id_key"}, PRIVATE]),
     (
@@ -116,7 +115,14 @@ PLANS: list[tuple[str, dict[str, Any], list[set[str]]]] = [
         {"id": "x"},
         [{"intents_id_key"}, {"intents_claim_public"}],
     ),
-    ("intent_group_completions", {"since": 59_000.0}, [{"intents_completed"}]),
+    # Every tenant's last hour: the small per-minute table, by its key or by a
+    # scan of it (two hours of groups at most), never the intents.
+    ("intent_group_completions_all", {"since": 59_000.0}, []),
+    (
+        "intent_group_completions_owner",
+        {"since": 59_000.0},
+        [{"intent_completions_pkey"}],
+    ),
 ]
 
 

@@ -68,8 +68,10 @@ CLAIM_PATH_INDEXES = {
     "intent_search_owner_goal": "intents_search_owner_goal",
     "intent_search_owner_namespace": "intents_search_owner_namespace",
     "intent_search_owner_worker": "intents_search_owner_worker",
-    "intent_group_counts_owner": "intents_stats",
-    "intent_group_counts_all": "intents_stats",
+    # -- GET /stats: counters, and per group the first open intent by age --
+    "intent_group_counts_owner": "intents_open_age",
+    "intent_group_counts_all": "intents_open_age",
+    "intent_oldest_open": "intents_open_age",
     "intent_ahead_private": "intents_claim_private",
     "intent_ahead_public": "intents_claim_public",
     "intent_open_public": "intents_claim_public",
@@ -99,6 +101,9 @@ REQUEST_PATH = [
     "pause_clear",
     "intent_group_counts_owner",
     "intent_group_counts_all",
+    "intent_group_completions_all",
+    "intent_group_completions_owner",
+    "intent_oldest_open",
 ]
 
 
@@ -195,7 +200,11 @@ def test_id_prefix_search_is_a_range_on_the_id_index(
     ), plan
 
 
-def test_completions_read_only_the_last_hour(conn: sqlite3.Connection) -> None:
-    """Grouping sorts the last hour's completions only, found by a range."""
-    plan = plan_of(conn, "intent_group_completions")
-    assert "SEARCH intents USING INDEX intents_completed (completed_at>?)" in plan
+def test_completions_read_in_key_order(conn: sqlite3.Connection) -> None:
+    """The per-minute table (two hours at most) in key order, grouped without a
+    sort; one owner's by a range. Never the intents."""
+    plan = plan_of(conn, "intent_group_completions_all")
+    assert len(plan) == 1 and re.match(r"(SCAN|SEARCH) intent_completions\b", plan[0])
+    assert plan_of(conn, "intent_group_completions_owner") == [
+        "SEARCH intent_completions USING PRIMARY KEY (owner=?)"
+    ]
