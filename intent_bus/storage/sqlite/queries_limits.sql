@@ -1,5 +1,6 @@
 -- Concurrency limits (PUT, GET, DELETE /limits). Claims skip an intent whose
--- limit is reached (see intent_candidate_*); running counts walk intents_stats.
+-- limit is reached (see intent_candidate_*); running counts walk an owner's claimed rows
+-- (intents_search_owner_status).
 
 -- name: limit_set
 -- Sets (or changes) the limit of one owner's namespace and goal.

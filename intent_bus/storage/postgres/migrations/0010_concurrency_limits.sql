@@ -1,8 +1,8 @@
 -- Concurrency limits: at most max_running of an owner's intents of one namespace
 -- and goal are claimed at once, and at most max_per_key of them share a
 -- concurrency_key (a publish field, e.g. a customer id). Claims count running
--- intents with intents_stats (owner, goal, namespace, status), so no index is
--- added to the claim path.
+-- intents only where a limit exists, through intents_search_owner_status
+-- (owner, status): claimed rows are few, so no index is added to the claim path.
 
 ALTER TABLE intents ADD COLUMN concurrency_key TEXT;
 
