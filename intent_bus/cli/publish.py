@@ -108,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
     if args.goal is None or args.payload is None:
         missing = "JSON" if args.goal is not None else "GOAL, JSON"
         raise CliError(
-            f"the following arguments are required: {missing} (or --jsonl FILE)",
+            f"the following arguments are required: {missing} (or --jsonl FILE)"
+            " (see intent-bus publish --help)",
             EXIT_USAGE,
         )
     payload = json_argument(args.payload, "JSON payload")

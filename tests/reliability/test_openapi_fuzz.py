@@ -30,8 +30,12 @@ def _typed_inputs(operation: dict[str, Any]) -> bool:
 
 # Unknown query parameters are ignored (forward compatibility), not refused.
 # Invalid input may also be refused by the HTTP layer before any schema check:
-# a target over its limit (414) or a head too large (431) is a refusal too.
-REFUSALS = ["400", "401", "403", "404", "405", "406", "409", "414", "415", "422"]
+# a target over its limit (414), a head too large (431) or a body over its limit
+# (413: a batch with too many items may be refused for its size first) is a
+# refusal too.
+REFUSALS = [
+    *("400", "401", "403", "404", "405", "406", "409", "413", "414", "415", "422")
+]
 CONFIG = schemathesis.Config.from_dict(
     {
         "generation": {"allow-extra-parameters": False},

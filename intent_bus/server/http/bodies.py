@@ -119,13 +119,22 @@ def decode_json(body: bytes, max_depth: int) -> Any:
         raise ApiError(400, ErrorCode.INVALID_JSON, f"invalid JSON: {exc}") from None
 
 
+def _is_integer(info: msgspec.inspect.Type) -> bool:
+    """An integer type, documented (Metadata) or optional (a union with None)."""
+    if isinstance(info, msgspec.inspect.Metadata):
+        return _is_integer(info.type)
+    if isinstance(info, msgspec.inspect.UnionType):
+        return any(_is_integer(member) for member in info.types)
+    return isinstance(info, msgspec.inspect.IntType)
+
+
 @functools.cache
 def _integer_fields(struct: type[msgspec.Struct]) -> frozenset[str]:
     """The wire names of a Struct's fields whose type is an integer."""
     return frozenset(
         f.encode_name
         for f in msgspec.structs.fields(struct)
-        if isinstance(msgspec.inspect.type_info(f.type), msgspec.inspect.IntType)
+        if _is_integer(msgspec.inspect.type_info(f.type))
     )
 
 

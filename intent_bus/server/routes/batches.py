@@ -20,7 +20,7 @@ from intent_bus.server.http.bodies import canonical_hash, encode_value
 from intent_bus.server.http.endpoint import Call, Endpoint
 from intent_bus.server.http.reply import Reply, json_reply
 from intent_bus.server.publish import new_intent
-from intent_bus.server.schemas import ErrorDetail, encoder
+from intent_bus.server.schemas import ErrorBody, ErrorDetail, encoder
 from intent_bus.server.schemas_batch import (
     CompleteRequest,
     CompleteResponse,
@@ -179,7 +179,7 @@ ENDPOINTS = (
         f"Publish up to {protocol.PUBLISH_BATCH_MAX} intents in one transaction;"
         " an outcome per item",
         body=PublishManyRequest,
-        responses={200: PublishManyResponse},
+        responses={200: PublishManyResponse, 413: ErrorBody},
     ),
     Endpoint(
         "POST",
@@ -188,6 +188,6 @@ ENDPOINTS = (
         f"Fulfill or fail up to {protocol.COMPLETE_BATCH_MAX} leases in one"
         " transaction; an outcome per item",
         body=CompleteRequest,
-        responses={200: CompleteResponse},
+        responses={200: CompleteResponse, 413: ErrorBody},
     ),
 )
