@@ -12,6 +12,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import textwrap
 import time
 from contextlib import suppress
 from pathlib import Path
@@ -148,9 +149,10 @@ def draw(rows: list[dict[str, Any]], env: dict[str, Any], path: Path) -> None:
     from matplotlib.patches import Patch
 
     rows = [r for r in rows if "drain_per_s" in r]
-    names = [r["peer"].replace(" (", "\n(") for r in rows]
+    # Wrapped, so that seven long names fit under their bars without touching.
+    names = [textwrap.fill(r["peer"], 11, break_long_words=False) for r in rows]
     colors = [BLUE if r["key"] == "intent-bus" else GREY for r in rows]
-    fig, (rates, pickup) = plt.subplots(1, 2, figsize=(10, 4), dpi=90)
+    fig, (rates, pickup) = plt.subplots(1, 2, figsize=(12, 4.6), dpi=90)
     width = 0.38
     xs = range(len(rows))
     for offset, field, label, hatch in (
@@ -168,7 +170,7 @@ def draw(rows: list[dict[str, Any]], env: dict[str, Any], path: Path) -> None:
             label=label,
         )
         rates.bar_label(bars, fmt="{:,.0f}", fontsize=8, padding=2)
-    rates.set_xticks(list(xs), names)
+    rates.set_xticks(list(xs), names, fontsize=8)
     rates.set_ylabel("jobs/s (higher is better)")
     rates.set_title(f"{env['jobs']:,} no-op jobs, {env['workers']} worker processes")
     rates.legend(
@@ -185,7 +187,7 @@ def draw(rows: list[dict[str, Any]], env: dict[str, Any], path: Path) -> None:
     pickup.bar_label(bars, fmt="{:,.1f}", fontsize=8, padding=2)
     pickup.set_yscale("log")
     pickup.set_ylim(bottom=1)
-    pickup.set_xticks(list(xs), names)
+    pickup.set_xticks(list(xs), names, fontsize=8)
     pickup.set_ylabel("ms, log scale (lower is better)")
     low, high = PICKUP_PAUSE
     pickup.set_title(f"idle pickup: publish -> handler start ({low}-{high} s idle)")
