@@ -191,3 +191,41 @@ def test_connections_over_the_cap_get_503_and_are_closed(
     time.sleep(0.2)
     status, _, _ = exchange(edge_server, GET + b"\r\n")
     assert status == 200
+
+
+def test_a_stalled_head_on_a_kept_alive_connection_times_out(
+    edge_server: ServerHandle,
+) -> None:
+    """The head clock starts when a head stays incomplete after a read, on the
+    connection's later requests too, not only on its first."""
+    with connect(edge_server) as sock:
+        sock.sendall(GET + b"\r\n")
+        assert read_reply(sock)[0] == 200
+        started = time.monotonic()
+        sock.sendall(GET)  # the next request's head, never finished
+        status, _, body = read_reply(sock)
+        assert closed_by_server(sock)
+    assert status == 408
+    assert body["error"]["code"] == "request_timeout"
+    assert TIMEOUT * 0.9 <= time.monotonic() - started < TIMEOUT + 3
+
+
+def test_heads_and_bodies_arriving_in_pieces_within_the_deadline_are_served(
+    edge_server: ServerHandle,
+) -> None:
+    key = edge_server.create_tenant().encode()
+    body = json.dumps({"goal": "pieces", "payload": {"n": 1}}).encode()
+    head = (
+        b"POST /intent HTTP/1.1\r\nHost: t\r\nX-API-KEY: "
+        + key
+        + b"\r\nContent-Type: application/json\r\nContent-Length: "
+        + str(len(body)).encode()
+        + b"\r\n\r\n"
+    )
+    with connect(edge_server) as sock:
+        for piece in (head[:20], head[20:], body[:5], body[5:]):
+            sock.sendall(piece)
+            time.sleep(TIMEOUT / 5)
+        status, _, answer = read_reply(sock)
+    assert status == 201
+    assert answer["status"] == "open"

@@ -13,7 +13,7 @@ import hashlib
 import re
 import sys
 from itertools import accumulate
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import msgspec
 import msgspec.inspect
@@ -29,6 +29,11 @@ _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKETS = re.compile(rb"[\[\]{}]")
 _TEXT_RULE = f"matching regex {protocol.TEXT_PATTERN!r}"
 _FIELD = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
+
+
+# Set in a request's scope by the connection once its whole body has arrived:
+# reading it then cannot wait, so no deadline is armed for it.
+BODY_ARRIVED: Final = "intent_bus.body_arrived"
 
 
 def too_large(limit: int) -> ApiError:
@@ -59,6 +64,8 @@ async def read_body(
             if declared > limit:
                 raise too_large(limit)
             break
+    if scope.get(BODY_ARRIVED):
+        return await _read_all(receive, limit)
     try:
         if sys.version_info >= (3, 11):
             async with asyncio.timeout(timeout):

@@ -16,7 +16,15 @@ the protocol's error envelope, then closes the connection:
 - anything the parser cannot read: 400 `invalid_request`.
 
 The body's deadline is enforced by the app (`bodies.read_body`), which can
-still answer in order on a live connection.
+still answer in order on a live connection; this protocol marks a request
+whose body has fully arrived (`bodies.BODY_ARRIVED`), so reading it needs no
+deadline.
+
+These checks run on every request, so they cost as little as the parser
+allows: the head timer is armed only while a head is actually incomplete
+between reads (or a new connection has sent nothing yet), not per request,
+and the head's size and header count are checked once, when it is complete,
+by exact count only when the bytes read could exceed the limit.
 
 uvicorn writes a response's head and body with one `transport.write` each, two
 `send` system calls per response; `CorkedTransport` joins them into one.
@@ -34,6 +42,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from intent_bus import protocol
 from intent_bus.protocol import ErrorCode
 from intent_bus.server.errors import BUSY_RETRY_AFTER, error_reply, retry_after
+from intent_bus.server.http.bodies import BODY_ARRIVED
 from intent_bus.server.http.reply import Reply
 from intent_bus.server.settings import Settings
 
@@ -96,6 +105,10 @@ class CorkedTransport:
         self.flush()
         self._transport.close()
 
+    def is_closing(self) -> bool:
+        # Asked several times per request: spared the __getattr__ detour.
+        return self._transport.is_closing()
+
     def abort(self) -> None:
         self._held = None
         self._transport.abort()
@@ -114,8 +127,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self._refusal: Reply | None = None
         self._in_head = False
-        self._head_bytes = 0
-        self._parsed_bytes = 0
+        self._head_bytes = 0  # bytes read while this head was incomplete
+        self._read_bytes = 0  # size of the read being parsed
         self._head_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -131,25 +144,28 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
                 )
             )
             return
-        self._arm_head_timer()
+        self._arm_head_timer()  # a connection that never sends a byte
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm_head_timer()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        self._read_bytes = len(data)
         super().data_received(data)
         if self._in_head and self._refusal is None:
-            self._head_bytes += len(data)
+            # A head still incomplete after this read: count it, and start
+            # its clock (a head that arrives whole in one read never does).
+            self._head_bytes += self._read_bytes
             if self._head_bytes > protocol.MAX_HEAD_BYTES:
                 self.refuse(_headers_too_large())
+            elif self._head_timer is None:
+                self._arm_head_timer()
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._in_head = True
         self._head_bytes = 0
-        self._parsed_bytes = 0
-        self._arm_head_timer()
 
     def on_url(self, url: bytes) -> None:
         super().on_url(url)
@@ -161,22 +177,23 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             )
             raise _Refused
 
-    def on_header(self, name: bytes, value: bytes) -> None:
-        # Counted here too: a head that arrives in one read is parsed whole
-        # before data_received can count it.
-        self._parsed_bytes += len(name) + len(value) + 4
-        if (
-            len(self.headers) >= protocol.MAX_HEADER_COUNT
-            or self._parsed_bytes > protocol.MAX_HEAD_BYTES
+    def on_headers_complete(self) -> None:
+        # Checked before the request reaches the app. Memory stayed bounded
+        # meanwhile: by `data_received` across reads, by the read's size within one.
+        if len(self.headers) > protocol.MAX_HEADER_COUNT or (
+            self._head_bytes + self._read_bytes > protocol.MAX_HEAD_BYTES
+            and _head_size(self.url, self.headers) > protocol.MAX_HEAD_BYTES
         ):
             self._refusal = _headers_too_large()
             raise _Refused
-        super().on_header(name, value)
-
-    def on_headers_complete(self) -> None:
         self._in_head = False
         self._disarm_head_timer()
         super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        if self.scope is not None:
+            self.scope[BODY_ARRIVED] = True  # type: ignore[typeddict-unknown-key]
 
     def send_400_response(self, msg: str) -> None:
         refusal = self._refusal or error_reply(
@@ -208,6 +225,11 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._head_timer = None
         if self.cycle is None or self.cycle.response_complete:
             self.refuse(request_timeout_reply())
+
+
+def _head_size(url: bytes, headers: list[tuple[bytes, bytes]]) -> int:
+    """The head size counted against `MAX_HEAD_BYTES`, CRLFs and colons included."""
+    return len(url) + sum(len(name) + len(value) + 4 for name, value in headers)
 
 
 def _headers_too_large() -> Reply:
