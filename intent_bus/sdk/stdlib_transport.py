@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 import httpx
 
+from intent_bus.sdk.quick_response import QuickResponse
+
 __all__ = ["Outgoing", "StdlibTransport", "default_transport"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -91,7 +93,10 @@ def _mapped(
 class _OneWrite(http.client.HTTPConnection):
     """Sends a request's head and a bytes body in one write, as a single
     segment: ``http.client`` writes them separately, which costs a second
-    system call here and a second read on the server."""
+    system call here and a second read on the server. Reads answers with
+    ``QuickResponse``."""
+
+    response_class = QuickResponse
 
     def _send_output(
         self, message_body: object = None, encode_chunked: bool = False
