@@ -9,6 +9,9 @@ the server's work is excluded):
 - ``unsigned``: the same with a bench-only stand-in that sends the API key and
   no signature (what signing costs the client is the difference);
 - ``batch``: ``publish_many`` of small intents; CPU per intent;
+- ``sign``: signing alone, in a loop without a server: a publish body and a
+  claim's query, each signed as that checkout's sync client signs it (from an
+  ``httpx.Request``, or from the ``Call`` where the client has ``wire``);
 - ``httpx`` (only when asked with ``--kinds``): ``signed`` over httpx's own
   transport instead of the default ``StdlibTransport``.
 
@@ -45,7 +48,7 @@ from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-KINDS = ("signed", "unsigned", "batch")
+KINDS = ("signed", "unsigned", "batch", "sign")
 
 
 # ------------------------------------------------------------ the client side
@@ -83,10 +86,48 @@ def _key(client: Any) -> str:
     return key
 
 
+def run_signing(key: str, count: int) -> float:
+    """Client CPU seconds per request signed, as this checkout's client signs."""
+    from intent_bus.sdk import auth, calls
+
+    publish = calls.publish("bench", {"n": 1}, namespace="bench")
+    claim = calls.claim(namespace="bench", goal="bench")
+    if hasattr(auth, "Signer"):  # the fast path: from the call itself
+        from intent_bus import protocol
+
+        signer = auth.Signer(key)
+        cpu0 = time.process_time()
+        for _ in range(count):
+            for call in (publish, claim):
+                path = call.path
+                canonical = protocol.canonical_path(path, call.params)
+                signer.headers(call.method, canonical, call.body)
+        return (time.process_time() - cpu0) / (2 * count)
+    import httpx
+
+    signing = auth.SigningAuth(key)
+    requests = [
+        httpx.Request(
+            call.method, "http://h" + call.path, params=call.params, content=call.body
+        )
+        for call in (publish, claim)
+    ]
+    cpu0 = time.process_time()
+    for _ in range(count):
+        for request in requests:
+            signing.sign(request)
+    return (time.process_time() - cpu0) / (2 * count)
+
+
 def run_client(kind: str, url: str, key: str, count: int) -> dict[str, Any]:
     """One measurement in this process: client CPU seconds per call or item."""
     import intent_bus
     from intent_bus import IntentClient
+
+    sdk = str(Path(intent_bus.__file__).resolve().parent.parent)
+    if kind == "sign":
+        per = run_signing(key, count)
+        return {"cpu_per_unit": per, "units_per_s": 1 / per, "sdk": sdk}
 
     transport = None
     if kind == "httpx":
@@ -123,7 +164,7 @@ def run_client(kind: str, url: str, key: str, count: int) -> dict[str, Any]:
     return {
         "cpu_per_unit": cpu / units,
         "units_per_s": units / wall,
-        "sdk": str(Path(intent_bus.__file__).resolve().parent.parent),
+        "sdk": sdk,
     }
 
 
@@ -176,12 +217,14 @@ def main() -> None:
                 if round_no % 2 == 0:
                     order.reverse()
                 for kind in kinds:
-                    count = args.items if kind == "batch" else args.jobs
+                    count = {"batch": args.items, "sign": 20 * args.jobs}.get(
+                        kind, args.jobs
+                    )
                     for name, checkout in order:
                         result = measure(checkout, kind, url, key, count)
                         per = result["cpu_per_unit"]
                         cpu.setdefault((name, kind), []).append(per)
-                        unit = "item" if kind == "batch" else "call"
+                        unit = {"batch": "item", "sign": "signing"}.get(kind, "call")
                         print(
                             f"round {round_no} {name:>4} {kind:>8}: "
                             f"{per * 1e6:7.1f} us CPU/{unit}"
@@ -202,11 +245,6 @@ def main() -> None:
             line += f"  base/this {statistics.median(ratios):.2f}x"
             line += f" (rounds {min(ratios):.2f}-{max(ratios):.2f})"
         print(line)
-    if "unsigned" in kinds and "signed" in kinds:
-        for name in checkouts:
-            signed = statistics.median(cpu[name, "signed"])
-            plain = statistics.median(cpu[name, "unsigned"])
-            print(f"  signing costs {name}: {(signed - plain) * 1e6:.1f} us per call")
 
 
 if __name__ == "__main__":
