@@ -7,7 +7,9 @@ the server's work is excluded):
 - ``signed``: publish -> claim -> fulfill cycles with a default ``IntentClient``
   (every request HMAC-signed, as the SDK always sends them); CPU per call;
 - ``unsigned``: the same with a bench-only stand-in that sends the API key and
-  no signature (what signing costs the client is the difference);
+  no signature (signed minus unsigned is signing's cost in context, but on a
+  shared machine that difference is smaller than the noise: ``sign`` measures
+  it alone);
 - ``batch``: ``publish_many`` of small intents; CPU per intent;
 - ``sign``: signing alone, in a loop without a server: a publish body and a
   claim's query, each signed as that checkout's sync client signs it (from an
@@ -23,15 +25,26 @@ Usage:
     .venv/bin/python bench/sdk_calls.py
     .venv/bin/python bench/sdk_calls.py --baseline /work/main --rounds 4
 
-Measured 2026-11-30 on the 2-core dev machine (shared with other work), one
-run, ``--baseline`` at ``2d39490`` (before issue 13's SDK work), 4 rounds, 500
-jobs (1,500 calls) per signed/unsigned round and 5,000 intents per batch round,
-medians (client CPU, microseconds):
+Measured 2026-11-30 20:48 UTC on the 2-core dev machine, shared with other
+work (load average 3.4 at the start, 6.7 at the end), one run of
+``--baseline <main at 2d39490> --rounds 6`` (1,000 jobs, so 3,000 calls, per
+signed and unsigned round; 5,000 intents per batch round; 20,000 x 2 signings
+per sign round). Medians of client CPU in microseconds, and the median of the
+six per-round ratios with their range:
 
-    kind        before   after   before / after
-    signed         ...     ...   ...
-    unsigned       ...     ...   ...
-    batch          ...     ...   ...
+    kind               2d39490   this   2d39490 / this
+    signed (per call)    518.1   278.1  1.92x (1.63-2.07)
+    unsigned (per call)  480.0   241.0  1.96x (1.87-2.10)
+    batch (per intent)    16.5    11.4  1.46x (1.41-1.64)
+    sign (per signing)    10.7     4.1  2.63x (2.49-2.75)
+
+Where it went (py-spy ``--gil``, publish -> claim -> fulfill): before,
+``httpx.Client`` around the transport took about half of the client's Python
+time (URL parsing and merging, header objects, the auth flow, a cookie
+request per response) and ``http.client``'s email-based header parsing a
+tenth; both are gone from the default path (``intent_bus/sdk/wire.py``,
+``quick_response.py``). What is left is mostly ``http.client`` itself, httpx's
+``Response``, JSON and the models.
 """
 
 from __future__ import annotations
