@@ -25,18 +25,23 @@ Usage:
     .venv/bin/python bench/sdk_calls.py
     .venv/bin/python bench/sdk_calls.py --baseline /work/main --rounds 4
 
-Measured 2026-11-30 20:48 UTC on the 2-core dev machine, shared with other
-work (load average 3.4 at the start, 6.7 at the end), one run of
+Measured 2026-11-30 20:52 UTC on the 2-core dev machine, shared with other
+work (load average 4.2 at the start, 3.9 at the end), one run of
 ``--baseline <main at 2d39490> --rounds 6`` (1,000 jobs, so 3,000 calls, per
 signed and unsigned round; 5,000 intents per batch round; 20,000 x 2 signings
-per sign round). Medians of client CPU in microseconds, and the median of the
-six per-round ratios with their range:
+per sign round). Client CPU in microseconds per call, intent or signing
+(medians), and the median of the six per-round ratios with their range; the
+server's CPU per call over the same rounds (from /proc, 10 ms ticks):
 
-    kind               2d39490   this   2d39490 / this
-    signed (per call)    518.1   278.1  1.92x (1.63-2.07)
-    unsigned (per call)  480.0   241.0  1.96x (1.87-2.10)
-    batch (per intent)    16.5    11.4  1.46x (1.41-1.64)
-    sign (per signing)    10.7     4.1  2.63x (2.49-2.75)
+    kind       client 2d39490   this  ratio               server ratio
+    signed             558.6   285.7  1.98x (1.66-2.12)   1.07x (0.94-1.17)
+    unsigned           502.4   243.5  2.06x (1.74-2.34)   1.07x (0.95-1.29)
+    batch               16.6    11.3  1.46x (1.43-1.53)   0.96x (0.81-1.23)
+    sign                10.7     4.1  2.58x (2.56-2.60)
+
+The server's CPU per call (617 -> 572 us signed, 508 -> 452 unsigned; this
+client sends a request's head and body in one segment) moved within this
+machine's noise.
 
 Where it went (py-spy ``--gil``, publish -> claim -> fulfill): before,
 ``httpx.Client`` around the transport took about half of the client's Python
@@ -213,18 +218,17 @@ def main() -> None:
         return
 
     sys.path.insert(0, str(BENCH))
-    from e2e import create_tenant, servers
+    from ab import cpu_seconds, server
 
     checkouts = {"this": ROOT}
     if args.baseline:
         checkouts = {"base": args.baseline.resolve(), "this": ROOT}
     kinds = args.kinds.split(",")
     cpu: dict[tuple[str, str], list[float]] = {}
+    served: dict[tuple[str, str], list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        db_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        with servers(db_url, 1) as ports:
-            url = f"http://127.0.0.1:{ports[0]}"
-            key = create_tenant(ports[0])
+        with server(ROOT, tmp) as (pid, port, key):
+            url = f"http://127.0.0.1:{port}"
             for round_no in range(1, args.rounds + 1):
                 order = list(checkouts.items())
                 if round_no % 2 == 0:
@@ -234,13 +238,18 @@ def main() -> None:
                         kind, args.jobs
                     )
                     for name, checkout in order:
+                        server0 = cpu_seconds(pid)
                         result = measure(checkout, kind, url, key, count)
+                        units = count * (3 if kind in ("signed", "unsigned") else 1)
+                        server_per = (cpu_seconds(pid) - server0) / units
                         per = result["cpu_per_unit"]
                         cpu.setdefault((name, kind), []).append(per)
+                        served.setdefault((name, kind), []).append(server_per)
                         unit = {"batch": "item", "sign": "signing"}.get(kind, "call")
                         print(
                             f"round {round_no} {name:>4} {kind:>8}: "
                             f"{per * 1e6:7.1f} us CPU/{unit}"
+                            f" (server {server_per * 1e6:6.1f})"
                             f"  {result['units_per_s']:8.1f} {unit}s/s",
                             flush=True,
                         )
@@ -257,6 +266,16 @@ def main() -> None:
             ]
             line += f"  base/this {statistics.median(ratios):.2f}x"
             line += f" (rounds {min(ratios):.2f}-{max(ratios):.2f})"
+        if kind != "sign":
+            line += "  server:"
+            for name in checkouts:
+                median = statistics.median(served[name, kind])
+                line += f" {name} {median * 1e6:.1f}"
+            if args.baseline:
+                pairs = zip(served["base", kind], served["this", kind], strict=True)
+                ratios = [base / this for base, this in pairs if this]
+                line += f" base/this {statistics.median(ratios):.2f}x"
+                line += f" (rounds {min(ratios):.2f}-{max(ratios):.2f})"
         print(line)
 
 
