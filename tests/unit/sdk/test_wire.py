@@ -14,6 +14,7 @@ from intent_bus.sdk import (
     batch_calls,
     calls,
     control_calls,
+    limits,
     schedule_calls,
 )
 from intent_bus.sdk.auth import Signer, SigningAuth
@@ -62,6 +63,12 @@ CALLS: list[Call[Any]] = [
     control_calls.cancel("i-1"),
     control_calls.pause("n", "g"),
     schedule_calls.delete_schedule("nightly-run", owner="o"),
+    limits.set_limit("n", "g", 3, owner="o"),
+    limits.delete_limit("n", "g"),
+    admin_calls.revoke_key("key_1"),
+    Call("DELETE", "/x", calls._parse_status, body=b"{}"),
+    Call("PATCH", "/x", calls._parse_status),
+    Call("POST", "/claim", calls._parse_claim, extra_read_timeout=0.5),
     batch_calls.claim_many(5, namespace="n", goal="g"),
     batch_calls.publish_many(
         [batch_calls.encoded(batch_calls.publish_item({"goal": "g"}), "payload")]
