@@ -85,12 +85,12 @@ class IntentClient(ClientCore):
         wire = self._wire
         out = None if wire is None else wire.prepare(call)
         with mapped_errors(call.method, call.path):
-            if out is None:
+            if wire is not None and out is not None:
+                response = wire.send(out)
+            else:
                 response = self._http.request(
                     call.method, call.path, **self._request_options(call)
                 )
-            else:
-                response = wire.send(out)  # type: ignore[union-attr]
         self._check_version(response)
         return response
 

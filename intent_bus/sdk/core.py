@@ -109,7 +109,7 @@ class ClientCore:
             return
         header = response.headers.get(protocol.HEADER_VERSION)
         if header == self._version_seen:
-            return  # the same as the last answer's, which did not warn
+            return  # a version already found compatible
         message = calls.version_mismatch(header)
         if message is None:
             self._version_seen = header
