@@ -8,7 +8,6 @@ large payload never pushes its neighbours past the server's body limit.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final
 
@@ -56,6 +55,10 @@ _PUBLISH_ARGS: Final = frozenset(
 )
 
 
+_PUBLISH_OPTIONS: Final = _PUBLISH_ARGS - {"goal", "payload"}
+_ITEM_KEYS: Final = _PUBLISH_ARGS | {"idempotency_key"}
+
+
 def publish_item(intent: Mapping[str, Any]) -> dict[str, Any]:
     """One item of POST /intents from ``publish``'s keyword arguments, with an
     idempotency key (generated unless given) so that a retried batch publishes
@@ -65,20 +68,20 @@ def publish_item(intent: Mapping[str, Any]) -> dict[str, Any]:
             f"each intent must be a mapping of publish arguments, got "
             f"{type(intent).__name__}"
         )
-    unknown = set(intent) - _PUBLISH_ARGS - {"idempotency_key"}
-    if unknown:
+    if not _ITEM_KEYS.issuperset(intent):
+        unknown = set(intent) - _ITEM_KEYS
         raise IntentBusError(f"unknown publish arguments: {sorted(unknown)}")
     if "goal" not in intent:
         raise IntentBusError("each intent needs a goal")
     body = calls.publish_body(
         intent["goal"],
         intent.get("payload"),
-        **{k: v for k, v in intent.items() if k in _PUBLISH_ARGS - {"goal", "payload"}},
+        **{k: v for k, v in intent.items() if k in _PUBLISH_OPTIONS},
     )
     key = intent.get("idempotency_key")
     body["idempotency_key"] = args.header_text(
         "idempotency_key",
-        uuid.uuid4().hex if key is None else key,
+        calls.new_idempotency_key() if key is None else key,
         protocol.IDEMPOTENCY_KEY_MAX_CHARS,
     )
     return body

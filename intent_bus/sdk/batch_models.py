@@ -58,6 +58,16 @@ class PublishOutcome:
 
     @classmethod
     def from_json(cls, data: Any) -> PublishOutcome:
+        if type(data) is dict and len(data) == 2:
+            # The usual answer, {"outcome": "created", "id": "..."}, read at
+            # once: a batch has a thousand of them.
+            outcome, intent_id = data.get("outcome"), data.get("id")
+            if (
+                type(outcome) is str
+                and type(intent_id) is str
+                and outcome != protocol.OUTCOME_ERROR
+            ):
+                return cls(outcome, intent_id)
         code, message = _error_of("publish outcome", data)
         found = fields_of("publish outcome", _PUBLISH_SPEC, _without_error(data))
         if found["outcome"] != protocol.OUTCOME_ERROR and found.get("id") is None:

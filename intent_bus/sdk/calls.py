@@ -9,7 +9,7 @@ operation is written once for both, and is unit-tested without sockets.
 
 from __future__ import annotations
 
-import uuid
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,6 +41,7 @@ __all__ = [
     "kv_get",
     "kv_set",
     "lease_of",
+    "new_idempotency_key",
     "publish",
     "publish_body",
     "version_mismatch",
@@ -48,6 +49,15 @@ __all__ = [
 
 
 # ---------------------------------------------------------------- intents
+
+
+def new_idempotency_key() -> str:
+    """``uuid.uuid4().hex`` at about half its cost (``publish_many`` makes one
+    per intent): 122 random bits with the version and variant bits of a UUID 4."""
+    n = int.from_bytes(os.urandom(16), "big")
+    n = (n & ~(0xC000 << 48)) | (0x8000 << 48)  # variant: RFC 4122
+    n = (n & ~(0xF000 << 64)) | (4 << 76)  # version 4
+    return f"{n:032x}"
 
 
 def publish_body(
@@ -141,7 +151,7 @@ def publish(
         concurrency_key=concurrency_key,
     )
     if idempotency_key is None:
-        idempotency_key = uuid.uuid4().hex
+        idempotency_key = new_idempotency_key()
     key = args.header_text(
         "idempotency_key", idempotency_key, protocol.IDEMPOTENCY_KEY_MAX_CHARS
     )

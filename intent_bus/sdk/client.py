@@ -22,6 +22,7 @@ from intent_bus.sdk.operations import Operations, Pause, Plan, describe
 from intent_bus.sdk.retry import RetryPolicy, send_sync
 from intent_bus.sdk.stdlib_transport import default_transport
 from intent_bus.sdk.transport import mapped_errors
+from intent_bus.sdk.wire import Wire
 
 __all__ = ["IntentClient"]
 
@@ -74,14 +75,22 @@ class IntentClient(ClientCore):
                 max_idle=MAX_IDLE_CONNECTIONS,
             )
         self._http = httpx.Client(transport=transport, **self._http_options())
+        self._wire = Wire.over(self._http, transport, self._auth.signer, self._timeout)
 
     # ------------------------------------------------------------ plumbing
 
     def _send_once(self, call: Call[T]) -> httpx.Response:
+        # The default transport takes the fast path (``wire``); httpx sends
+        # the rest, and the calls that path leaves to it.
+        wire = self._wire
+        out = None if wire is None else wire.prepare(call)
         with mapped_errors(call.method, call.path):
-            response = self._http.request(
-                call.method, call.path, **self._request_options(call)
-            )
+            if wire is not None and out is not None:
+                response = wire.send(out)
+            else:
+                response = self._http.request(
+                    call.method, call.path, **self._request_options(call)
+                )
         self._check_version(response)
         return response
 

@@ -64,6 +64,7 @@ class ClientCore:
         self._retry = retry if retry is not None else RetryPolicy()
         self._ops = Operations()
         self._version_warned = False
+        self._version_seen: str | None = protocol.PROTOCOL_VERSION
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
@@ -106,7 +107,12 @@ class ClientCore:
         # are _send_once, send_sync/send_async, _send, _run and the method.
         if self._version_warned:
             return
-        message = calls.version_mismatch(response.headers.get(protocol.HEADER_VERSION))
-        if message is not None:
+        header = response.headers.get(protocol.HEADER_VERSION)
+        if header == self._version_seen:
+            return  # a version already found compatible
+        message = calls.version_mismatch(header)
+        if message is None:
+            self._version_seen = header
+        else:
             self._version_warned = True
             warnings.warn(message, UserWarning, stacklevel=7)

@@ -24,16 +24,34 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import httpx
 
-__all__ = ["StdlibTransport", "default_transport"]
+from intent_bus.sdk.quick_response import QuickResponse
+
+__all__ = ["Outgoing", "StdlibTransport", "default_transport"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 _Origin = tuple[str, str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One request as it is written: what ``handle_request`` makes of an
+    ``httpx.Request``, or what the sync client's fast path (``wire``) builds
+    without one (then `request` is None)."""
+
+    method: str
+    target: str
+    """The request target: path and query, percent-encoded as sent."""
+    headers: Sequence[tuple[str | bytes, str | bytes]]
+    body: bytes
+    timeouts: Mapping[str, float | None]
+    request: httpx.Request | None = None
 
 
 def _is_readable(sock: socket.socket) -> bool:
@@ -51,7 +69,7 @@ def _is_readable(sock: socket.socket) -> bool:
 def _mapped(
     timeout_error: type[httpx.TimeoutException],
     other_error: type[httpx.TransportError],
-    request: httpx.Request,
+    request: httpx.Request | None,
 ) -> Iterator[None]:
     """Maps socket and ``http.client`` errors of one phase to httpx's."""
     try:
@@ -70,6 +88,30 @@ def _mapped(
         ) from exc
     except OSError as exc:
         raise other_error(str(exc) or type(exc).__name__, request=request) from exc
+
+
+class _OneWrite(http.client.HTTPConnection):
+    """Sends a request's head and a bytes body in one write, as a single
+    segment: ``http.client`` writes them separately, which costs a second
+    system call here and a second read on the server. Reads answers with
+    ``QuickResponse``."""
+
+    response_class = QuickResponse
+
+    def _send_output(
+        self, message_body: object = None, encode_chunked: bool = False
+    ) -> None:
+        if isinstance(message_body, bytes) and message_body and not encode_chunked:
+            self._buffer.extend((b"", message_body))  # type: ignore[attr-defined]
+            message = b"\r\n".join(self._buffer)  # type: ignore[attr-defined]
+            del self._buffer[:]  # type: ignore[attr-defined]
+            self.send(message)
+            return
+        super()._send_output(message_body, encode_chunked)  # type: ignore[misc]
+
+
+class _OneWriteTLS(_OneWrite, http.client.HTTPSConnection):
+    """``_OneWrite`` over TLS."""
 
 
 class _Unsent(Exception):
@@ -153,16 +195,14 @@ class StdlibTransport(httpx.BaseTransport):
         conn.close()
 
     def _connect(
-        self, origin: _Origin, timeout: float | None, request: httpx.Request
+        self, origin: _Origin, timeout: float | None, request: httpx.Request | None
     ) -> http.client.HTTPConnection:
         scheme, host, port = origin
         conn: http.client.HTTPConnection
         if scheme == "https":
-            conn = http.client.HTTPSConnection(
-                host, port, timeout=timeout, context=self._context()
-            )
+            conn = _OneWriteTLS(host, port, timeout=timeout, context=self._context())
         else:
-            conn = http.client.HTTPConnection(host, port, timeout=timeout)
+            conn = _OneWrite(host, port, timeout=timeout)
         try:
             with _mapped(httpx.ConnectTimeout, httpx.ConnectError, request):
                 conn.connect()
@@ -173,43 +213,31 @@ class StdlibTransport(httpx.BaseTransport):
 
     # ------------------------------------------------------------ one request
 
-    def _send(
-        self,
-        conn: http.client.HTTPConnection,
-        request: httpx.Request,
-        body: bytes,
-        timeouts: dict[str, float | None],
-    ) -> None:
+    def _send(self, conn: http.client.HTTPConnection, out: Outgoing) -> None:
         """Writes the request; ``WriteError`` / ``WriteTimeout`` only come from
         here."""
         try:
             conn.putrequest(
-                request.method,
-                request.url.raw_path.decode("ascii"),
-                skip_host=True,
-                skip_accept_encoding=True,
+                out.method, out.target, skip_host=True, skip_accept_encoding=True
             )
-            for name, value in request.headers.raw:
+            for name, value in out.headers:
                 conn.putheader(name, value)
         except (ValueError, http.client.HTTPException) as exc:
             # An illegal method, path or header; nothing was written.
-            raise httpx.LocalProtocolError(str(exc), request=request) from exc
+            raise httpx.LocalProtocolError(str(exc), request=out.request) from exc
         assert conn.sock is not None
-        conn.sock.settimeout(timeouts.get("write"))
-        with _mapped(httpx.WriteTimeout, httpx.WriteError, request):
-            # One write for head and body (http.client joins bytes bodies).
-            conn.endheaders(body)
+        conn.sock.settimeout(out.timeouts.get("write"))
+        with _mapped(httpx.WriteTimeout, httpx.WriteError, out.request):
+            # One write for head and body (see _OneWrite).
+            conn.endheaders(out.body)
 
     def _receive(
-        self,
-        conn: http.client.HTTPConnection,
-        request: httpx.Request,
-        timeouts: dict[str, float | None],
+        self, conn: http.client.HTTPConnection, out: Outgoing
     ) -> tuple[httpx.Response, bool]:
         """Reads the whole answer; also says whether the connection stays open."""
         assert conn.sock is not None
-        conn.sock.settimeout(timeouts.get("read"))
-        with _mapped(httpx.ReadTimeout, httpx.ReadError, request):
+        conn.sock.settimeout(out.timeouts.get("read"))
+        with _mapped(httpx.ReadTimeout, httpx.ReadError, out.request):
             answer = conn.getresponse()
             try:
                 # Content-Length or chunked; http.client handles both.
@@ -224,7 +252,7 @@ class StdlibTransport(httpx.BaseTransport):
             answer.status,
             headers=headers,
             stream=httpx.ByteStream(body),
-            request=request,
+            request=out.request,
             extensions={
                 "http_version": b"HTTP/1.1" if answer.version == 11 else b"HTTP/1.0",
                 "reason_phrase": answer.reason.encode("latin-1"),
@@ -233,13 +261,10 @@ class StdlibTransport(httpx.BaseTransport):
         return response, not answer.will_close and conn.sock is not None
 
     def _early_answer(
-        self,
-        conn: http.client.HTTPConnection,
-        request: httpx.Request,
-        timeouts: dict[str, float | None],
+        self, conn: http.client.HTTPConnection, out: Outgoing
     ) -> httpx.Response | None:
         try:
-            response, _ = self._receive(conn, request, timeouts)
+            response, _ = self._receive(conn, out)
         except httpx.TransportError:
             return None
         return response
@@ -248,9 +273,7 @@ class StdlibTransport(httpx.BaseTransport):
         self,
         origin: _Origin,
         conn: http.client.HTTPConnection,
-        request: httpx.Request,
-        body: bytes,
-        timeouts: dict[str, float | None],
+        out: Outgoing,
         *,
         reused: bool,
     ) -> httpx.Response:
@@ -258,18 +281,18 @@ class StdlibTransport(httpx.BaseTransport):
         is closed. Raises _Unsent when a reused connection failed the write."""
         try:
             try:
-                self._send(conn, request, body, timeouts)
+                self._send(conn, out)
             except httpx.WriteError as failed:
                 # Like httpcore: a server may answer before reading the whole
                 # body (413) and hang up; then that answer is the response.
-                early = self._early_answer(conn, request, timeouts)
+                early = self._early_answer(conn, out)
                 if early is None:
                     if reused:
                         raise _Unsent from failed
                     raise
                 response, keep = early, False
             else:
-                response, keep = self._receive(conn, request, timeouts)
+                response, keep = self._receive(conn, out)
         except BaseException:
             conn.close()
             raise
@@ -290,22 +313,33 @@ class StdlibTransport(httpx.BaseTransport):
                 request=request,
             )
         origin = (scheme, url.host, url.port or _DEFAULT_PORTS[scheme])
-        timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
-        body = request.read()
+        out = Outgoing(
+            request.method,
+            url.raw_path.decode("ascii"),
+            request.headers.raw,
+            request.read(),
+            request.extensions.get("timeout", {}),
+            request,
+        )
+        return self.exchange(origin, out)
 
+    def exchange(self, origin: _Origin, out: Outgoing) -> httpx.Response:
+        """Sends `out` to `origin` (scheme, host, port) and returns the answer
+        (its whole body in the stream: ``read()`` loads it); what
+        ``handle_request`` does once it has taken the ``httpx.Request`` apart."""
+        if self._closed:
+            raise RuntimeError("the transport is closed")
         conn = self._checkout(origin)
         if conn is not None:
             try:
-                return self._exchange(
-                    origin, conn, request, body, timeouts, reused=True
-                )
+                return self._exchange(origin, conn, out, reused=True)
             except _Unsent:
                 # The keep-alive race: the server closed this idle connection
                 # as we wrote to it. A failed write leaves it without a whole
                 # request, so nothing was done and one fresh try is safe.
                 pass
-        conn = self._connect(origin, timeouts.get("connect"), request)
-        return self._exchange(origin, conn, request, body, timeouts, reused=False)
+        conn = self._connect(origin, out.timeouts.get("connect"), out.request)
+        return self._exchange(origin, conn, out, reused=False)
 
     def close(self) -> None:
         """Closes the idle connections; connections in use close when done."""

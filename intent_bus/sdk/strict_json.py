@@ -14,11 +14,14 @@ from intent_bus.sdk.exceptions import IntentBusError
 
 __all__ = ["dumps", "dumps_bytes"]
 
+# What json.dumps builds afresh for every call with these options.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), allow_nan=False)
+
 
 def dumps(value: Any, what: str = "value") -> str:
     """Compact, key-sorted JSON text; IntentBusError if `value` is not strict JSON."""
     try:
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
+        return _ENCODER.encode(value)
     except ValueError as exc:
         if "Out of range float" in str(exc):
             raise IntentBusError(

@@ -4,6 +4,7 @@ report, so the retry rules above it keep their meaning."""
 
 from __future__ import annotations
 
+import http.client
 import shutil
 import socket
 import ssl
@@ -13,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import httpx
 import pytest
@@ -21,7 +22,7 @@ import pytest
 from intent_bus import IntentBusNetworkError, IntentClient
 from intent_bus.sdk import stdlib_transport
 from intent_bus.sdk.retry import RetryPolicy
-from intent_bus.sdk.stdlib_transport import StdlibTransport
+from intent_bus.sdk.stdlib_transport import Outgoing, StdlibTransport
 from tests.harness import ServerHandle
 
 FAST = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.02, max_total=10)
@@ -511,6 +512,29 @@ def test_eight_threads_get_their_own_answers_on_at_most_eight_connections(
     assert 1 <= server.connections <= 8
 
 
+def test_head_and_body_leave_in_one_write(
+    serve: Callable[[Script], RawServer],
+    transport: StdlibTransport,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server = serve(keep_alive)
+    writes: list[bytes] = []
+    real = http.client.HTTPConnection.send
+
+    def spy(self: http.client.HTTPConnection, data: Any) -> None:
+        writes.append(bytes(data))
+        real(self, data)
+
+    monkeypatch.setattr(http.client.HTTPConnection, "send", spy)
+    request = httpx.Request("POST", server.url + "/x", content=b'{"a":1}')
+    transport.handle_request(request).read()
+    transport.handle_request(httpx.Request("GET", server.url + "/y")).read()
+    assert len(writes) == 2
+    assert writes[0].startswith(b"POST /x HTTP/1.1\r\n")
+    assert writes[0].endswith(b'\r\nContent-Length: 7\r\n\r\n{"a":1}')
+    assert server.requests[0] == writes[0]
+
+
 def test_close_hangs_up_idle_connections(serve: Callable[[Script], RawServer]) -> None:
     server = serve(keep_alive)
     transport = StdlibTransport()
@@ -528,13 +552,16 @@ def test_default_sync_client_speaks_through_stdlib_transport(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     sent: list[str] = []
-    real = StdlibTransport.handle_request
+    real = StdlibTransport.exchange
 
-    def spy(self: StdlibTransport, request: httpx.Request) -> httpx.Response:
-        sent.append(request.url.path)
-        return real(self, request)
+    def spy(
+        self: StdlibTransport, origin: tuple[str, str, int], out: Outgoing
+    ) -> httpx.Response:
+        sent.append(out.target)
+        return real(self, origin, out)
 
-    monkeypatch.setattr(StdlibTransport, "handle_request", spy)
+    # Both the client's fast path (``wire``) and ``handle_request`` end here.
+    monkeypatch.setattr(StdlibTransport, "exchange", spy)
     with IntentClient(sqlite_server.url, tenant_key) as client:
         client.set("k", 1)
         assert client.get("k") == 1

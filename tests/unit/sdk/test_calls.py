@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import httpx
@@ -317,3 +318,12 @@ def test_version_mismatch_only_for_another_major() -> None:
     assert calls.version_mismatch("7.99") is None
     assert calls.version_mismatch(None) is None
     assert "8.0" in (calls.version_mismatch("8.0") or "")
+
+
+def test_generated_idempotency_keys_are_uuid4_hex() -> None:
+    keys = {calls.new_idempotency_key() for _ in range(2000)}
+    assert len(keys) == 2000
+    for key in keys:
+        parsed = uuid.UUID(key)
+        assert parsed.hex == key
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
