@@ -37,6 +37,7 @@ from intent_bus.storage.params import (
 )
 from intent_bus.storage.postgres.limits import FREED_ORIGIN
 from intent_bus.storage.postgres.listener import work_payload
+from intent_bus.storage.postgres.prepared import execute
 from intent_bus.storage.postgres.records import intent_from_row
 from intent_bus.storage.records import (
     ClaimQuery,
@@ -166,8 +167,11 @@ class PostgresBatches:
         async with self._tx_connection() as conn:
             async with conn.pipeline():
                 cursors = [
-                    await conn.execute(
-                        self._queries[_insert_query(item)], self._insert(item, now)
+                    await execute(
+                        conn,
+                        self._queries,
+                        _insert_query(item),
+                        self._insert(item, now),
                     )
                     for item in items
                 ]
@@ -183,7 +187,7 @@ class PostgresBatches:
                 assert item.idempotency is not None
                 record = as_params(item.idempotency)
                 found = await (
-                    await conn.execute(self._queries["idempotency_get"], record)
+                    await execute(conn, self._queries, "idempotency_get", record)
                 ).fetchone()
                 outcomes.append(_replay(item, found))
         return outcomes
@@ -211,8 +215,10 @@ class PostgresBatches:
         first = {**shared, **lease_params(leases[0], now)}
         async with self._tx_connection() as conn:
             async with conn.pipeline():
-                await conn.execute(
-                    self._queries["intent_settle_leases_notify"],
+                await execute(
+                    conn,
+                    self._queries,
+                    "intent_settle_leases_notify",
                     self._settle_params(now),
                 )
                 head = await conn.execute(self._queries["intent_claim"], first)

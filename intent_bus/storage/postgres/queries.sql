@@ -58,6 +58,13 @@ VALUES (:key_id, :nonce, :now)
 ON CONFLICT (key_id, nonce) DO NOTHING
 RETURNING nonce
 
+-- name: nonce_take
+-- Records a signed request's nonce as the first statement of that request's
+-- own operation; a nonce already used breaks the key (nonces_pkey) and so
+-- fails the statement and the whole transaction with it (see nonce_fold.py).
+INSERT INTO nonces (key_id, nonce, seen_at)
+VALUES (:key_id, :nonce, :now)
+
 -- name: nonce_purge
 -- Deletes up to :limit nonces first seen before :before, skipping rows in use.
 DELETE FROM nonces

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from intent_bus.storage.postgres import PostgresStore
+from intent_bus.storage.postgres.prepared import PREPARED
 from intent_bus.storage.queries import load_queries
 from tests.pgutil import fresh_postgres_database
 
@@ -191,6 +194,66 @@ def test_request_path_query_uses_its_index(
     row = history.execute(
         "EXPLAIN (FORMAT JSON) " + Q[name], {**PARAMS, **overrides}
     ).fetchone()
+    assert row is not None
+    plan = (row[0] if isinstance(row[0], list) else json.loads(row[0]))[0]["Plan"]
+    used, scanned = _indexes(plan)
+    assert all(choice & used for choice in expected), (name, used)
+    assert "intents" not in scanned, (name, scanned)
+
+
+# -- prepared statements: their one generic plan must be right for every value --
+GENERIC: list[tuple[str, dict[str, Any], list[set[str]]]] = [
+    ("intent_fulfill_notify", {"freed_origin": "x"}, [{"intents_id_key"}]),
+    ("intent_leased", {}, [{"intents_id_key"}]),
+    ("intent_completed_by", {}, [{"intents_id_key"}]),
+    ("intent_extend", {}, [{"intents_id_key"}]),
+    ("intent_get", {}, [{"intents_id_key"}]),
+    ("intent_settle_lease", {}, [{"intents_id_key"}]),
+    ("intent_settle_leases_notify", {}, [{"intents_lease_expiry"}]),
+    ("intent_fail_kill", {"error": "e"}, [{"intents_id_key"}]),
+    ("intent_fail_cancel", {"error": "e"}, [{"intents_id_key"}]),
+    ("intent_fail_reopen", {"error": "e", "run_at": 1.0}, [{"intents_id_key"}]),
+    ("intent_progress_get", {}, [{"intents_id_key"}]),
+    (
+        "intent_progress_save",
+        {"progress": None, "checkpoint": None},
+        [{"intents_id_key"}],
+    ),
+]
+INSERTS = {"intent_insert_notify", "intent_insert_idempotent_notify"}
+_PYFORMAT = re.compile(r"%\((\w+)\)s")
+
+
+def test_generic_plans_cover_every_prepared_statement_on_intents() -> None:
+    """A prepared statement that reads intents must be listed in GENERIC."""
+    reading = {name for name in PREPARED if "intents" in Q[name]} - INSERTS
+    assert reading == {name for name, _, _ in GENERIC}
+
+
+@pytest.mark.parametrize(("name", "overrides", "expected"), GENERIC)
+def test_prepared_statement_generic_plan_uses_its_index(
+    history: psycopg.Connection[Any],
+    name: str,
+    overrides: dict[str, Any],
+    expected: list[set[str]],
+) -> None:
+    """The plan PostgreSQL keeps for a prepared statement after its first
+    executions is generic (made without the values); forced here, it must
+    still find its rows by its index."""
+    params = {**PARAMS, **overrides}
+    order = list(dict.fromkeys(_PYFORMAT.findall(Q[name])))
+    numbered = _PYFORMAT.sub(lambda m: f"${order.index(m.group(1)) + 1}", Q[name])
+    history.execute(f"PREPARE generic_{name} AS {numbered}".replace("%%", "%"))
+    try:
+        history.execute("SET plan_cache_mode = force_generic_plan")
+        values = sql.SQL(", ").join(sql.Literal(params[p]) for p in order)
+        query = sql.SQL("EXPLAIN (FORMAT JSON) EXECUTE {}({})").format(
+            sql.Identifier(f"generic_{name}"), values
+        )
+        row = history.execute(query).fetchone()
+    finally:
+        history.execute("RESET plan_cache_mode")
+        history.execute(f"DEALLOCATE generic_{name}")
     assert row is not None
     plan = (row[0] if isinstance(row[0], list) else json.loads(row[0]))[0]["Plan"]
     used, scanned = _indexes(plan)
