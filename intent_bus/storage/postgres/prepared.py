@@ -5,11 +5,14 @@ call on that connection, but its plan then becomes generic: made once, without
 the parameters' values. That is right only for a statement whose plan does not
 depend on them: the ones below find their rows by a unique key (id, an
 idempotency key, a nonce, a kv key) or walk one partial index in order (the
-expired leases), whatever the values. The claim and next-due statements are
-left unprepared: their optional filters (``CAST(:goal AS TEXT) IS NULL OR goal =
-:goal``) fold away only in a plan made with the values, which is what picks the
-goal or publisher index among the partial ones (see tests/unit/storage/
-test_postgres_plans.py, which checks the generic plan of each statement here).
+expired leases), whatever the values. The claim has one candidate per filter
+shape (goal given or not, publisher given or not), each walking its own index
+and switched on by a condition on the parameters alone, so its generic plan is
+right too. The next-due and limited-claim statements are left unprepared:
+their optional filters (``CAST(:goal AS TEXT) IS NULL OR goal = :goal``) fold
+away only in a plan made with the values, which is what picks the goal or
+publisher index among the partial ones. tests/unit/storage/
+test_postgres_plans.py checks the generic plan of each statement here.
 
 Preparing is a setting (``?prepare=off`` in the URL) because a pooler that
 hands each transaction another server session, such as PgBouncer in transaction
@@ -40,6 +43,8 @@ PREPARED = frozenset(
         "intent_progress_get",
         "intent_get",
         "intent_settle_lease",
+        # one candidate per filter shape, switched by the parameters alone
+        "intent_claim",
         # every claim settles expired leases first: one partial index, in order
         "intent_settle_leases_notify",
         "work_notify",

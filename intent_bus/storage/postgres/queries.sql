@@ -168,19 +168,60 @@ FROM inserted
 -- (owner + namespace) and the best public one, each found by its own partial
 -- index and locked with SKIP LOCKED so concurrent claimers never meet on a row.
 -- Returns the checkpoint an earlier lease holder saved (null when none) too.
+-- The statement is prepared, so its plan is made once, without the values:
+-- each filter shape (goal given or not, publisher given or not) has its own
+-- candidate, switched on or off by a condition on the parameters alone, which
+-- a generic plan evaluates once per call (a One-Time Filter) before touching
+-- an index; so every shape walks its own index whatever the values.
 -- Concurrency limits are not counted here, so a claim that meets none costs what
 -- it did before limits: when the best intent has a limit, the one row returned
 -- has `deferred` set and no intent, and the caller locks the limits and asks
 -- intent_claim_limited (storage/postgres/limits.py). No row: nothing is open.
-WITH private_candidate AS (
+WITH private_of_goal AS (
     SELECT seq, priority, run_at, owner, namespace, goal
     FROM intents
     WHERE status = 'open'
       AND visibility = 'private'
       AND owner = :owner
       AND namespace = :namespace
+      AND goal = :goal
       AND run_at <= :now
-      AND (CAST(:goal AS TEXT) IS NULL OR goal = :goal)
+      AND (CAST(:publisher AS TEXT) IS NULL OR CAST(:publisher AS TEXT) = CAST(:owner AS TEXT))
+      AND (target_worker IS NULL OR target_worker = :worker_id)
+      AND (required_capability IS NULL
+           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+      AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
+                      AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
+    ORDER BY priority DESC, run_at, seq
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+),
+private_of_any_goal AS (
+    SELECT seq, priority, run_at, owner, namespace, goal
+    FROM intents
+    WHERE status = 'open'
+      AND visibility = 'private'
+      AND owner = :owner
+      AND namespace = :namespace
+      AND CAST(:goal AS TEXT) IS NULL
+      AND run_at <= :now
+      AND (CAST(:publisher AS TEXT) IS NULL OR CAST(:publisher AS TEXT) = CAST(:owner AS TEXT))
+      AND (target_worker IS NULL OR target_worker = :worker_id)
+      AND (required_capability IS NULL
+           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+      AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
+                      AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
+    ORDER BY priority DESC, run_at, seq
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+),
+public_of_goal AS (
+    SELECT seq, priority, run_at, owner, namespace, goal
+    FROM intents
+    WHERE status = 'open'
+      AND visibility = 'public'
+      AND goal = :goal
+      AND run_at <= :now
       AND (CAST(:publisher AS TEXT) IS NULL OR owner = :publisher)
       AND (target_worker IS NULL OR target_worker = :worker_id)
       AND (required_capability IS NULL
@@ -191,14 +232,31 @@ WITH private_candidate AS (
     LIMIT 1
     FOR UPDATE SKIP LOCKED
 ),
-public_candidate AS (
+public_of_publisher AS (
     SELECT seq, priority, run_at, owner, namespace, goal
     FROM intents
     WHERE status = 'open'
       AND visibility = 'public'
+      AND CAST(:goal AS TEXT) IS NULL
+      AND owner = :publisher
       AND run_at <= :now
-      AND (CAST(:goal AS TEXT) IS NULL OR goal = :goal)
-      AND (CAST(:publisher AS TEXT) IS NULL OR owner = :publisher)
+      AND (target_worker IS NULL OR target_worker = :worker_id)
+      AND (required_capability IS NULL
+           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+      AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
+                      AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
+    ORDER BY priority DESC, run_at, seq
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+),
+public_of_anyone AS (
+    SELECT seq, priority, run_at, owner, namespace, goal
+    FROM intents
+    WHERE status = 'open'
+      AND visibility = 'public'
+      AND CAST(:goal AS TEXT) IS NULL
+      AND CAST(:publisher AS TEXT) IS NULL
+      AND run_at <= :now
       AND (target_worker IS NULL OR target_worker = :worker_id)
       AND (required_capability IS NULL
            OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
@@ -215,9 +273,15 @@ best AS (
                AND l.namespace = candidates.namespace AND l.goal = candidates.goal
            ) AS deferred
     FROM (
-        SELECT * FROM private_candidate
+        SELECT * FROM private_of_goal
         UNION ALL
-        SELECT * FROM public_candidate
+        SELECT * FROM private_of_any_goal
+        UNION ALL
+        SELECT * FROM public_of_goal
+        UNION ALL
+        SELECT * FROM public_of_publisher
+        UNION ALL
+        SELECT * FROM public_of_anyone
     ) AS candidates
     ORDER BY priority DESC, run_at, seq
     LIMIT 1
