@@ -8,7 +8,7 @@ idempotency key, a nonce, a kv key) or walk one partial index in order (the
 expired leases), whatever the values. The claim has one candidate per filter
 shape (goal given or not, publisher given or not), each walking its own index
 and switched on by a condition on the parameters alone, so its generic plan is
-right too. The next-due and limited-claim statements are left unprepared:
+right too; so has the next-due time. The limited claim is left unprepared:
 their optional filters (``CAST(:goal AS TEXT) IS NULL OR goal = :goal``) fold
 away only in a plan made with the values, which is what picks the goal or
 publisher index among the partial ones. tests/unit/storage/
@@ -45,6 +45,8 @@ PREPARED = frozenset(
         "intent_settle_lease",
         # one candidate per filter shape, switched by the parameters alone
         "intent_claim",
+        "intent_next_due_private",
+        "intent_next_due_public",
         # every claim settles expired leases first: one partial index, in order
         "intent_settle_leases_notify",
         "work_notify",

@@ -311,19 +311,35 @@ LEFT JOIN claimed ON claimed.seq = best.seq
 -- name: intent_next_due_private
 -- Returns the earliest future run_at among the tenant's private intents in a namespace.
 -- Nothing when the claim of the same poll (its token) took an intent: that
--- poll needs no next due time, and the gate spares it the scan.
+-- poll needs no next due time, and the gate spares it the scan. Prepared like
+-- intent_claim: one branch per goal shape, switched by the parameters alone.
 SELECT MIN(run_at) AS next_due
-FROM intents
-WHERE status = 'open'
-  AND visibility = 'private'
-  AND owner = :owner
-  AND namespace = :namespace
-  AND run_at > :now
-  AND (CAST(:goal AS TEXT) IS NULL OR goal = :goal)
-  AND (CAST(:publisher AS TEXT) IS NULL OR owner = :publisher)
-  AND (target_worker IS NULL OR target_worker = :worker_id)
-  AND (required_capability IS NULL
-       OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+FROM (
+    SELECT run_at
+    FROM intents
+    WHERE status = 'open'
+      AND visibility = 'private'
+      AND owner = :owner
+      AND namespace = :namespace
+      AND goal = :goal
+      AND run_at > :now
+      AND (target_worker IS NULL OR target_worker = :worker_id)
+      AND (required_capability IS NULL
+           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+    UNION ALL
+    SELECT run_at
+    FROM intents
+    WHERE status = 'open'
+      AND visibility = 'private'
+      AND owner = :owner
+      AND namespace = :namespace
+      AND CAST(:goal AS TEXT) IS NULL
+      AND run_at > :now
+      AND (target_worker IS NULL OR target_worker = :worker_id)
+      AND (required_capability IS NULL
+           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+) AS due
+WHERE (CAST(:publisher AS TEXT) IS NULL OR CAST(:publisher AS TEXT) = CAST(:owner AS TEXT))
   AND NOT EXISTS (
     SELECT 1
     FROM intents
@@ -335,18 +351,44 @@ WHERE status = 'open'
 -- name: intent_next_due_public
 -- Returns the earliest future run_at among public intents.
 -- Nothing when the claim of the same poll (its token) took an intent: that
--- poll needs no next due time, and the gate spares it the scan.
+-- poll needs no next due time, and the gate spares it the scan. Prepared like
+-- intent_claim: one branch per filter shape, switched by the parameters alone.
 SELECT MIN(run_at) AS next_due
-FROM intents
-WHERE status = 'open'
-  AND visibility = 'public'
-  AND run_at > :now
-  AND (CAST(:goal AS TEXT) IS NULL OR goal = :goal)
-  AND (CAST(:publisher AS TEXT) IS NULL OR owner = :publisher)
-  AND (target_worker IS NULL OR target_worker = :worker_id)
-  AND (required_capability IS NULL
-       OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
-  AND NOT EXISTS (
+FROM (
+    SELECT run_at
+    FROM intents
+    WHERE status = 'open'
+      AND visibility = 'public'
+      AND goal = :goal
+      AND run_at > :now
+      AND (CAST(:publisher AS TEXT) IS NULL OR owner = :publisher)
+      AND (target_worker IS NULL OR target_worker = :worker_id)
+      AND (required_capability IS NULL
+           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+    UNION ALL
+    SELECT run_at
+    FROM intents
+    WHERE status = 'open'
+      AND visibility = 'public'
+      AND CAST(:goal AS TEXT) IS NULL
+      AND owner = :publisher
+      AND run_at > :now
+      AND (target_worker IS NULL OR target_worker = :worker_id)
+      AND (required_capability IS NULL
+           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+    UNION ALL
+    SELECT run_at
+    FROM intents
+    WHERE status = 'open'
+      AND visibility = 'public'
+      AND CAST(:goal AS TEXT) IS NULL
+      AND CAST(:publisher AS TEXT) IS NULL
+      AND run_at > :now
+      AND (target_worker IS NULL OR target_worker = :worker_id)
+      AND (required_capability IS NULL
+           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+) AS due
+WHERE NOT EXISTS (
     SELECT 1
     FROM intents
     WHERE status = 'claimed'

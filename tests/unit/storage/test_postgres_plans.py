@@ -204,6 +204,8 @@ def test_request_path_query_uses_its_index(
 # -- prepared statements: their one generic plan must be right for every value --
 GENERIC: list[tuple[str, dict[str, Any], list[set[str]]]] = [
     ("intent_claim", {}, [PRIVATE, {"intents_claim_public"}]),
+    ("intent_next_due_private", {}, [PRIVATE]),
+    ("intent_next_due_public", {}, [{"intents_claim_public"}]),
     ("intent_fulfill_notify", {"freed_origin": "x"}, [{"intents_id_key"}]),
     ("intent_leased", {}, [{"intents_id_key"}]),
     ("intent_completed_by", {}, [{"intents_id_key"}]),
@@ -277,11 +279,11 @@ def test_prepared_claim_walks_the_index_of_its_filters(
 ) -> None:
     """One generic plan serves every filter shape: a claim for a goal or a
     publisher with nothing queued must not walk every open intent's index
-    entry only to filter them out (all 3,000 open intents are public)."""
-    plan = _generic_plan(
-        history, "intent_claim", {**PARAMS, **shape}, "ANALYZE, FORMAT JSON"
-    )
-    assert _rows_removed(plan) < 50, shape
+    entry only to filter them out (all 3,000 open intents are public); nor
+    must the next-due look of an empty poll."""
+    for name in ("intent_claim", "intent_next_due_public"):
+        plan = _generic_plan(history, name, {**PARAMS, **shape}, "ANALYZE, FORMAT JSON")
+        assert _rows_removed(plan) < 50, (name, shape)
 
 
 @pytest.mark.parametrize(("name", "overrides", "expected"), GENERIC)
