@@ -142,54 +142,87 @@ class PostgresBatches:
         *,
         owner: str | None = None,
     ) -> list[CompletionOutcome]:
-        outcomes: list[CompletionOutcome] = []
+        """The fulfills first, in one statement (the first item of each id);
+        then, in order, each fulfill it did not complete (a retry, a stale
+        token or a repeated id) and each fail, as the single ones do."""
+        outcomes: dict[int, CompletionOutcome] = {}
         async with self._tx() as cur:
-            for done in completions:
+            firsts: dict[str, int] = {}
+            for index, done in enumerate(completions):
+                if done.kind == "fulfill":
+                    firsts.setdefault(done.intent_id, index)
+            if firsts:
+                completed = await self._fulfill_many(
+                    cur, [completions[i] for i in firsts.values()], now, owner
+                )
+                for intent_id, index in firsts.items():
+                    if intent_id in completed:
+                        outcomes[index] = completed[intent_id]
+            for index, done in enumerate(completions):
+                if index in outcomes:
+                    continue
                 try:
                     if done.kind == "fulfill":
-                        outcomes.append(await self._fulfill_in(cur, done, now, owner))
+                        outcomes[index] = await self._fulfill_in(cur, done, now, owner)
                     else:
-                        outcomes.append(
-                            await self._fail_in(cur, done, retry_delay, now, owner)
+                        outcomes[index] = await self._fail_in(
+                            cur, done, retry_delay, now, owner
                         )
                 except LeaseLost as refused:
-                    outcomes.append(refused)
-        return outcomes
+                    outcomes[index] = refused
+        return [outcomes[index] for index in range(len(completions))]
+
+    async def _fulfill_many(
+        self,
+        cur: Cursor,
+        batch: Sequence[Completion],
+        now: float,
+        owner: str | None,
+    ) -> dict[str, Intent]:
+        """Completes the fulfills (distinct ids) whose lease is live; returns
+        them by id."""
+        rows = [
+            fulfill_params(
+                d.intent_id, d.claim_token, d.result, d.result_type, now, owner
+            )
+            for d in batch
+        ]
+        params = {
+            **_columns(rows, _FULFILL_COLUMNS),
+            "now": now,
+            "lease_owner": owner,
+            "freed_origin": FREED_ORIGIN,
+        }
+        await self._run(cur, "intent_fulfill_many_notify", params)
+        return {row["id"]: intent_from_row(row) for row in await cur.fetchall()}
 
     # -- publishes ---------------------------------------------------------------
     async def intent_publish_many(
         self, items: Sequence[PublishItem], now: float
     ) -> list[PublishOutcome]:
-        """Inserts pipelined (each insert announces its work; PostgreSQL sends
-        a transaction's identical notifications once), then looks up the
-        recorded answers of the keys that were used, by an earlier item of the
-        same batch too."""
-        async with self._tx_connection() as conn:
-            async with conn.pipeline():
-                cursors = [
-                    await execute(
-                        conn,
-                        self._queries,
-                        _insert_query(item),
-                        self._insert(item, now),
-                    )
-                    for item in items
-                ]
-            inserted = [
-                item.idempotency is None or await cur.fetchone() is not None
-                for item, cur in zip(items, cursors, strict=True)
-            ]
-            outcomes: list[PublishOutcome] = []
-            for item, fresh in zip(items, inserted, strict=True):
-                if fresh:
-                    outcomes.append(None)
-                    continue
-                assert item.idempotency is not None
-                record = as_params(item.idempotency)
+        """Inserts the whole batch in one statement, the rows passed as one
+        array per column (each insert announces its work; PostgreSQL sends a
+        transaction's identical notifications once), then looks up the
+        recorded answers of the keys that were used, by an earlier item of
+        the same batch too."""
+        if not items:
+            return []
+        params = _columns([self._insert(item, now) for item in items], _BATCH_COLUMNS)
+        async with self._statement() as cur:
+            await self._run(cur, "intent_insert_many_notify", {**params, "now": now})
+            fresh = {row["id"] for row in await cur.fetchall()}
+        outcomes: list[PublishOutcome] = []
+        for item in items:
+            if item.intent.id in fresh:
+                outcomes.append(None)
+                continue
+            assert item.idempotency is not None
+            record = as_params(item.idempotency)
+            async with self._statement() as cur:
                 found = await (
-                    await execute(conn, self._queries, "idempotency_get", record)
+                    await self._run(cur, "idempotency_get", record)
                 ).fetchone()
-                outcomes.append(_replay(item, found))
+            outcomes.append(_replay(item, found))
         return outcomes
 
     def _insert(self, item: PublishItem, now: float) -> dict[str, Any]:
@@ -271,10 +304,46 @@ class PostgresBatches:
         return Polled(claimed, checkpoints=checkpoints)
 
 
-def _insert_query(item: PublishItem) -> str:
-    if item.idempotency is None:
-        return "intent_insert_notify"
-    return "intent_insert_idempotent_notify"
+_BATCH_COLUMNS = {
+    "ids": "id",
+    "owners": "owner",
+    "goals": "goal",
+    "payloads": "payload",
+    "namespaces": "namespace",
+    "visibilities": "visibility",
+    "priorities": "priority",
+    "run_ats": "run_at",
+    "created_ats": "created_at",
+    "max_attempts": "max_attempts",
+    "backoff_bases": "backoff_base",
+    "target_workers": "target_worker",
+    "required_capabilities": "required_capability",
+    "concurrency_keys": "concurrency_key",
+    "key_ids": "key_id",
+    "keys": "key",
+    "body_hashes": "body_hash",
+    "status_codes": "status_code",
+    "responses": "response",
+    "notify_payloads": "notify_payload",
+}
+"""intent_insert_many_notify's array parameters, each from one item field."""
+
+_FULFILL_COLUMNS = {
+    "ids": "id",
+    "claim_tokens": "claim_token",
+    "results": "result",
+    "result_types": "result_type",
+    "token_hashes": "token_hash",
+}
+"""intent_fulfill_many_notify's array parameters."""
+
+
+def _columns(
+    rows: list[dict[str, Any]], columns: dict[str, str]
+) -> dict[str, list[Any]]:
+    """Rows of named parameters turned into one list per column (a row
+    without a field, such as an item without an idempotency key, gives null)."""
+    return {array: [row.get(field) for row in rows] for array, field in columns.items()}
 
 
 def _replay(item: PublishItem, found: dict[str, Any] | None) -> PublishOutcome:

@@ -31,8 +31,10 @@ PREPARED = frozenset(
         # a job's own writes, by id or by key
         "intent_insert_notify",
         "intent_insert_idempotent_notify",
+        "intent_insert_many_notify",
         "idempotency_get",
         "intent_fulfill_notify",
+        "intent_fulfill_many_notify",
         "intent_leased",
         "intent_completed_by",
         "intent_fail_reopen",

@@ -429,6 +429,51 @@ SELECT done.*, freed_slots.woken
 FROM done
 CROSS JOIN (SELECT COUNT(*) AS woken FROM freed) AS freed_slots
 
+-- name: intent_fulfill_many_notify
+-- Completes, in one statement, each intent of a batch whose token holds its
+-- live lease (as intent_fulfill_notify does one); the batch comes as one array
+-- per column with distinct ids, looked up by id (`= ANY`, so that the plan
+-- made without the values still walks the id index). Returns the intents it
+-- completed.
+WITH batch AS (
+    SELECT *
+    FROM unnest(
+        CAST(:ids AS TEXT[]), CAST(:claim_tokens AS TEXT[]),
+        CAST(:results AS BYTEA[]), CAST(:result_types AS TEXT[]),
+        CAST(:token_hashes AS TEXT[])
+    ) AS b(id, claim_token, result, result_type, token_hash)
+),
+done AS (
+    UPDATE intents
+    SET status = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'fulfilled' END,
+        result = CASE WHEN cancel_requested THEN NULL ELSE b.result END,
+        result_type = CASE WHEN cancel_requested THEN NULL ELSE b.result_type END,
+        completed_at = :now,
+        claim_token = NULL,
+        lease_expires_at = NULL,
+        done_token_hash = b.token_hash,
+        done_kind = 'fulfill',
+        updated_at = :now
+    FROM batch b
+    WHERE intents.id = ANY(CAST(:ids AS TEXT[]))
+      AND intents.id = b.id
+      AND intents.status = 'claimed'
+      AND intents.claim_token = b.claim_token
+      AND intents.lease_expires_at > :now
+      AND (CAST(:lease_owner AS TEXT) IS NULL OR intents.lease_owner IS NULL
+           OR intents.lease_owner = :lease_owner)
+    RETURNING intents.*
+),
+freed AS (
+    SELECT pg_notify('intent_bus_work', :freed_origin)
+    FROM done
+    JOIN concurrency_limits l
+      ON l.owner = done.owner AND l.namespace = done.namespace AND l.goal = done.goal
+)
+SELECT done.*, freed_slots.woken
+FROM done
+CROSS JOIN (SELECT COUNT(*) AS woken FROM freed) AS freed_slots
+
 -- name: intent_leased
 -- Reads and locks an intent if the token holds its live lease.
 SELECT *
@@ -627,3 +672,68 @@ WHERE (owner, key) IN (
     LIMIT :limit
     FOR UPDATE SKIP LOCKED
 )
+
+-- name: intent_insert_many_notify
+-- Publishes a batch in one statement: records the items' idempotency keys
+-- (the first item of a key wins, as when they are inserted one by one),
+-- inserts the intents whose key is new or absent in the batch's order, and
+-- announces each; returns the ids inserted. The batch comes as one array per
+-- column, rows matched by position.
+WITH batch AS (
+    SELECT *
+    FROM unnest(
+        CAST(:ids AS TEXT[]), CAST(:owners AS TEXT[]), CAST(:goals AS TEXT[]),
+        CAST(:payloads AS BYTEA[]), CAST(:namespaces AS TEXT[]),
+        CAST(:visibilities AS TEXT[]), CAST(:priorities AS INTEGER[]),
+        CAST(:run_ats AS DOUBLE PRECISION[]), CAST(:created_ats AS DOUBLE PRECISION[]),
+        CAST(:max_attempts AS INTEGER[]), CAST(:backoff_bases AS DOUBLE PRECISION[]),
+        CAST(:target_workers AS TEXT[]), CAST(:required_capabilities AS TEXT[]),
+        CAST(:concurrency_keys AS TEXT[]), CAST(:key_ids AS TEXT[]),
+        CAST(:keys AS TEXT[]), CAST(:body_hashes AS TEXT[]),
+        CAST(:status_codes AS INTEGER[]), CAST(:responses AS BYTEA[]),
+        CAST(:notify_payloads AS TEXT[])
+    ) WITH ORDINALITY AS b(
+        id, owner, goal, payload, namespace, visibility, priority, run_at,
+        created_at, max_attempts, backoff_base, target_worker,
+        required_capability, concurrency_key, key_id, key, body_hash,
+        status_code, response, notify_payload, n
+    )
+),
+first_of_key AS (
+    SELECT DISTINCT ON (key_id, key) n, key_id, key, body_hash, status_code, response
+    FROM batch
+    WHERE key IS NOT NULL
+    ORDER BY key_id, key, n
+),
+recorded AS (
+    INSERT INTO idempotency (key_id, key, body_hash, status_code, response, created_at)
+    SELECT key_id, key, body_hash, status_code, response, :now
+    FROM first_of_key
+    ORDER BY n
+    ON CONFLICT (key_id, key) DO NOTHING
+    RETURNING key_id, key
+),
+inserted AS (
+    INSERT INTO intents (
+        id, owner, goal, payload, namespace, visibility, priority, run_at, created_at,
+        max_attempts, backoff_base, target_worker, required_capability, concurrency_key,
+        status, claim_attempts, updated_at
+    )
+    SELECT
+        b.id, b.owner, b.goal, b.payload, b.namespace, b.visibility, b.priority,
+        b.run_at, b.created_at, b.max_attempts, b.backoff_base, b.target_worker,
+        b.required_capability, b.concurrency_key, 'open', 0, :now
+    FROM batch b
+    WHERE b.key IS NULL
+       OR EXISTS (
+        SELECT 1
+        FROM recorded r
+        JOIN first_of_key f ON f.key_id = r.key_id AND f.key = r.key
+        WHERE f.n = b.n
+    )
+    ORDER BY b.n
+    RETURNING id
+)
+SELECT inserted.id, pg_notify('intent_bus_work', b.notify_payload) AS notified
+FROM inserted
+JOIN batch b ON b.id = inserted.id

@@ -207,6 +207,18 @@ GENERIC: list[tuple[str, dict[str, Any], list[set[str]]]] = [
     ("intent_next_due_private", {}, [PRIVATE]),
     ("intent_next_due_public", {}, [{"intents_claim_public"}]),
     ("intent_fulfill_notify", {"freed_origin": "x"}, [{"intents_id_key"}]),
+    (
+        "intent_fulfill_many_notify",
+        {
+            "freed_origin": "x",
+            "ids": ["x", "y"],
+            "claim_tokens": ["t", "t"],
+            "results": [None, None],
+            "result_types": ["json", "json"],
+            "token_hashes": ["h", "h"],
+        },
+        [{"intents_id_key"}],
+    ),
     ("intent_leased", {}, [{"intents_id_key"}]),
     ("intent_completed_by", {}, [{"intents_id_key"}]),
     ("intent_extend", {}, [{"intents_id_key"}]),
@@ -223,7 +235,11 @@ GENERIC: list[tuple[str, dict[str, Any], list[set[str]]]] = [
         [{"intents_id_key"}],
     ),
 ]
-INSERTS = {"intent_insert_notify", "intent_insert_idempotent_notify"}
+INSERTS = {
+    "intent_insert_notify",
+    "intent_insert_idempotent_notify",
+    "intent_insert_many_notify",
+}
 _PYFORMAT = re.compile(r"%\((\w+)\)s")
 
 
