@@ -1,9 +1,13 @@
 """Batches of publishes, claims and completions on PostgreSQL, mixed into
 `PostgresStore`, and the single fulfill and fail they repeat.
 
-Each batch is one transaction. Publishes and claims go out pipelined (one round
-trip per phase, not per item); completions run one after the other, as the
-single ones do, because a fail must read its lease before it writes. An item
+Each batch is one transaction, and its main work one statement fed with one
+array per column: the publishes (intent_insert_many_notify), the claims
+(intent_claim_many, pipelined with the settling of expired leases and the
+next due time) and the fulfills of a completion batch
+(intent_fulfill_many_notify). Fails, and fulfills that are retries or stale,
+run one after the other as the single ones do, because a fail must read its
+lease before it writes. An item
 refused for a reason known only at write time (an idempotency key reused with
 another body, a lost lease) raises in Python, not in the database, so the
 transaction goes on and the item's refusal is its outcome.
@@ -239,13 +243,20 @@ class PostgresBatches:
     async def intent_poll_many(
         self, query: ClaimQuery, leases: Sequence[Lease], now: float
     ) -> Polled:
-        """Settles expired leases and claims once, with the next due time gated
-        on that claim, in one pipeline; when the first claim took an intent,
-        the other claims follow in a second pipeline of the same transaction."""
+        """Settles expired leases, claims up to one intent per lease in one
+        statement, and reads the next due time gated on the first lease's
+        token, in one pipeline and one transaction."""
         if not leases:
             return Polled([])
         shared = claim_params(query, now)
-        first = {**shared, **lease_params(leases[0], now)}
+        batch = {
+            **shared,
+            **lease_params(leases[0], now),
+            "max": len(leases),
+            "claim_tokens": [lease.claim_token for lease in leases],
+            "lease_expires_ats": [lease.expires_at for lease in leases],
+            "worker_ids": [lease.worker_id for lease in leases],
+        }
         async with self._tx_connection() as conn:
             async with conn.pipeline():
                 await execute(
@@ -254,43 +265,24 @@ class PostgresBatches:
                     "intent_settle_leases_notify",
                     self._settle_params(now),
                 )
-                head = await conn.execute(self._queries["intent_claim"], first)
+                head = await execute(conn, self._queries, "intent_claim_many", batch)
                 dues = [
-                    await conn.execute(
-                        self._queries[name], {**shared, **next_due_gate(leases[0])}
+                    await execute(
+                        conn,
+                        self._queries,
+                        name,
+                        {**shared, **next_due_gate(leases[0])},
                     )
                     for name in ("intent_next_due_private", "intent_next_due_public")
                 ]
-            row = await head.fetchone()
+            rows = await head.fetchall()
             found = [(await cur.fetchone() or {}).get("next_due") for cur in dues]
-            due = min((float(v) for v in found if v is not None), default=None)
-            if row is None:
-                return Polled([], due)
-            claimed: list[Intent] = []
-            checkpoints: list[bytes | None] = []
-            deferred = bool(row["deferred"])
-            if not deferred:
-                claimed.append(intent_from_row(row))
-                checkpoints.append(row["checkpoint"])
-                async with conn.pipeline():
-                    rest = [
-                        await conn.execute(
-                            self._queries["intent_claim"],
-                            {**shared, **lease_params(lease, now)},
-                        )
-                        for lease in leases[1:]
-                    ]
-                for cur in rest:
-                    more = await cur.fetchone()
-                    if more is None:
-                        break
-                    if more["deferred"]:
-                        deferred = True
-                        break
-                    claimed.append(intent_from_row(more))
-                    checkpoints.append(more["checkpoint"])
+        due = min((float(v) for v in found if v is not None), default=None)
+        claimed = [intent_from_row(row) for row in rows if row["id"] is not None]
+        checkpoints = [row["checkpoint"] for row in rows if row["id"] is not None]
         # A concurrency limit met on the way: the rest are claimed one locked
         # look each (_claim_locked), as single claims of limited intents are.
+        deferred = bool(rows and rows[0]["deferred"])
         for lease in leases[len(claimed) :] if deferred else ():
             polled = await self._claim_locked(
                 {**shared, **lease_params(lease, now)}, None

@@ -47,6 +47,7 @@ PREPARED = frozenset(
         "intent_settle_lease",
         # one candidate per filter shape, switched by the parameters alone
         "intent_claim",
+        "intent_claim_many",
         "intent_next_due_private",
         "intent_next_due_public",
         # every claim settles expired leases first: one partial index, in order

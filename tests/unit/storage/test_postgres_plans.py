@@ -201,9 +201,18 @@ def test_request_path_query_uses_its_index(
     assert "intents" not in scanned, (name, scanned)
 
 
+MANY: dict[str, Any] = {
+    "max": 2,
+    "claim_tokens": ["t1", "t2"],
+    "lease_expires_ats": [30_060.0, 30_060.0],
+    "worker_ids": ["w1", "w1"],
+}
+"""A batch claim's leases."""
+
 # -- prepared statements: their one generic plan must be right for every value --
 GENERIC: list[tuple[str, dict[str, Any], list[set[str]]]] = [
     ("intent_claim", {}, [PRIVATE, {"intents_claim_public"}]),
+    ("intent_claim_many", MANY, [PRIVATE, {"intents_claim_public"}]),
     ("intent_next_due_private", {}, [PRIVATE]),
     ("intent_next_due_public", {}, [{"intents_claim_public"}]),
     ("intent_fulfill_notify", {"freed_origin": "x"}, [{"intents_id_key"}]),
@@ -297,8 +306,9 @@ def test_prepared_claim_walks_the_index_of_its_filters(
     publisher with nothing queued must not walk every open intent's index
     entry only to filter them out (all 3,000 open intents are public); nor
     must the next-due look of an empty poll."""
-    for name in ("intent_claim", "intent_next_due_public"):
-        plan = _generic_plan(history, name, {**PARAMS, **shape}, "ANALYZE, FORMAT JSON")
+    for name in ("intent_claim", "intent_claim_many", "intent_next_due_public"):
+        params = {**PARAMS, **MANY, **shape}
+        plan = _generic_plan(history, name, params, "ANALYZE, FORMAT JSON")
         assert _rows_removed(plan) < 50, (name, shape)
 
 
