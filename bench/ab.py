@@ -8,8 +8,15 @@ time (user + system, from /proc) over each phase, divided by the requests
 served, is its cost per request, which the machine's noise disturbs less than
 throughput does.
 
+With ``--db postgresql://...`` each side gets a fresh database of its own on
+that server instead, and the CPU of the PostgreSQL backends serving that
+database is reported too (``*_db_cpu_us_per_request``), so a change that moves
+work from the server into the database does not look free.
+
 Usage:
     .venv/bin/python bench/ab.py /work/main . --rounds 2 --duration 4
+    .venv/bin/python bench/ab.py /work/main . \
+        --db postgresql://postgres@127.0.0.1:5432/test --concurrency 4
 """
 
 from __future__ import annotations
@@ -33,7 +40,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from e2e import (
     create_tenant,
+    drop_db,
     free_port,
+    fresh_db,
     health_loop,
     job_loop,
     server_env,
@@ -50,14 +59,41 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
+def backend_cpu(admin_url: str | None, db_url: str) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend connected to `db_url`'s database."""
+    if admin_url is None:
+        return {}
+    import psycopg
+
+    name = db_url.rsplit("/", 1)[1]
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (name,)
+        ).fetchall()
+    found: dict[int, float] = {}
+    for (pid,) in rows:
+        try:
+            found[pid] = cpu_seconds(pid)
+        except OSError:  # ended meanwhile
+            pass
+    return found
+
+
 async def phase(
-    pid: int, port: int, key: str, loops: int, duration: float, kind: str
-) -> tuple[float, float]:
-    """Runs one load phase; returns (units per second, server CPU us per request)."""
+    side: tuple[int, int, str, str],
+    admin_url: str | None,
+    loops: int,
+    duration: float,
+    kind: str,
+) -> tuple[float, float, float]:
+    """Runs one load phase; returns (units per second, server CPU us per
+    request, database backends' CPU us per request)."""
+    pid, port, key, db_url = side
     signed = kind == "signed"
     conns = [RawConnection("127.0.0.1", port, key, signed=signed) for _ in range(loops)]
     lat: dict[str, list[float]] = defaultdict(list)
     goal = f"ab_{secrets.token_hex(3)}"
+    db0 = backend_cpu(admin_url, db_url)
     cpu0, t0 = cpu_seconds(pid), time.perf_counter()
     stop_at = t0 + duration
     if kind == "healthz":
@@ -67,18 +103,29 @@ async def phase(
         counts = await asyncio.gather(*(job_loop(c, goal, stop_at, lat) for c in conns))
         requests = sum(len(v) for v in lat.values())
     elapsed, cpu = time.perf_counter() - t0, cpu_seconds(pid) - cpu0
+    db1 = backend_cpu(admin_url, db_url)
+    db_cpu = sum(spent - db0.get(backend, 0.0) for backend, spent in db1.items())
     for conn in conns:
         await conn.close()
-    return sum(counts) / elapsed, cpu / max(requests, 1) * 1e6
+    per = 1e6 / max(requests, 1)
+    return sum(counts) / elapsed, cpu * per, db_cpu * per
 
 
 @contextmanager
-def server(tree: Path, tmp: str) -> Iterator[tuple[int, int, str]]:
-    """A server of `tree` on a fresh SQLite file; yields (pid, port, tenant key)."""
+def server(
+    tree: Path, tmp: str, admin_url: str | None
+) -> Iterator[tuple[int, int, str, str]]:
+    """A server of `tree` on a fresh SQLite file or PostgreSQL database; yields
+    (pid, port, tenant key, database URL)."""
     port = free_port()
+    db_url = (
+        f"sqlite:///{tmp}/{port}.db"
+        if admin_url is None
+        else fresh_db(admin_url, Path(tmp))
+    )
     python = tree / ".venv" / "bin" / "python"
     cmd = [str(python), "-m", "intent_bus.server", "--host", "127.0.0.1"]
-    cmd += ["--port", str(port), "--db", f"sqlite:///{tmp}/{port}.db"]
+    cmd += ["--port", str(port), "--db", db_url]
     proc = subprocess.Popen(
         cmd,
         env=server_env(),
@@ -88,10 +135,12 @@ def server(tree: Path, tmp: str) -> Iterator[tuple[int, int, str]]:
     )
     try:
         wait_healthy(port)
-        yield proc.pid, port, create_tenant(port)
+        yield proc.pid, port, create_tenant(port), db_url
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+        if admin_url is not None:
+            drop_db(db_url, admin_url)
 
 
 def main() -> None:
@@ -105,34 +154,49 @@ def main() -> None:
         type=lambda s: [int(x) for x in s.split(",")],
         default=[1, 4, 16],
     )
+    parser.add_argument(
+        "--kinds",
+        type=lambda s: s.split(","),
+        default=["unsigned", "signed", "healthz"],
+        help="load phases, of unsigned, signed, healthz",
+    )
+    parser.add_argument(
+        "--db",
+        default="sqlite",
+        help="'sqlite' or a postgresql:// URL on which to create each side's database",
+    )
     args = parser.parse_args()
-    samples: dict[str, dict[str, list[tuple[float, float]]]] = defaultdict(
+    admin_url = None if args.db == "sqlite" else args.db
+    samples: dict[str, dict[str, list[tuple[float, float, float]]]] = defaultdict(
         lambda: {"a": [], "b": []}
     )
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         sides = {
-            side: stack.enter_context(server(getattr(args, side).resolve(), tmp))
+            side: stack.enter_context(
+                server(getattr(args, side).resolve(), tmp, admin_url)
+            )
             for side in ("a", "b")
         }
         for round_ in range(args.rounds):
             for loops in args.concurrency:
-                for kind in ("unsigned", "signed", "healthz"):
+                for kind in args.kinds:
                     # Both sides back to back, in alternating order, so that
                     # the machine's other load falls on both alike.
                     order = ("a", "b") if round_ % 2 == 0 else ("b", "a")
                     for side in order:
-                        pid, port, key = sides[side]
                         samples[f"{kind}@{loops}"][side].append(
                             asyncio.run(
-                                phase(pid, port, key, loops, args.duration, kind)
+                                phase(
+                                    sides[side], admin_url, loops, args.duration, kind
+                                )
                             )
                         )
     report: dict[str, Any] = {}
     for name, by_side in samples.items():
-        a_rate = median(rate for rate, _ in by_side["a"])
-        b_rate = median(rate for rate, _ in by_side["b"])
-        a_cpu = median(cpu for _, cpu in by_side["a"])
-        b_cpu = median(cpu for _, cpu in by_side["b"])
+        a_rate = median(sample[0] for sample in by_side["a"])
+        b_rate = median(sample[0] for sample in by_side["b"])
+        a_cpu = median(sample[1] for sample in by_side["a"])
+        b_cpu = median(sample[1] for sample in by_side["b"])
         pairs = list(zip(by_side["a"], by_side["b"], strict=True))
         report[name] = {
             "a_per_s": round(a_rate, 1),
@@ -144,6 +208,13 @@ def main() -> None:
             "b_cpu_us_per_request": round(b_cpu),
             "cpu_ratio_b_a": round(median(b[1] / a[1] for a, b in pairs), 3),
         }
+        if admin_url is not None:
+            report[name]["a_db_cpu_us_per_request"] = round(
+                median(sample[2] for sample in by_side["a"])
+            )
+            report[name]["b_db_cpu_us_per_request"] = round(
+                median(sample[2] for sample in by_side["b"])
+            )
     print(json.dumps(report, indent=1))
 
 

@@ -122,3 +122,19 @@ async def test_complete_many_refuses_another_tenants_lease(store: Store) -> None
     assert isinstance(outcomes[0], LeaseLost)
     stored = await store.intent_get(got.id, NOW)
     assert stored is not None and stored.status == "claimed"
+
+
+async def test_poll_many_stops_at_a_concurrency_limit_and_claims_past_it(
+    store: Store,
+) -> None:
+    """A limited intent met in the middle of a batch takes its free slots
+    only; the batch goes on with the intents after it, in claim order."""
+    await store.limit_set("acme", "default", "limited", 1, None, NOW)
+    first = new_intent(goal="free", priority=200)
+    limited = [new_intent(goal="limited", priority=150) for _ in range(2)]
+    last = new_intent(goal="free", priority=100)
+    for intent in (first, *limited, last):
+        await store.intent_publish(intent, None, NOW)
+    polled = await store.intent_poll_many(claimer(), [lease() for _ in range(4)], NOW)
+    assert [i.id for i in polled.intents] == [first.id, limited[0].id, last.id]
+    assert len({i.claim_token for i in polled.intents}) == 3

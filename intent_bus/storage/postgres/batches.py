@@ -1,9 +1,13 @@
 """Batches of publishes, claims and completions on PostgreSQL, mixed into
 `PostgresStore`, and the single fulfill and fail they repeat.
 
-Each batch is one transaction. Publishes and claims go out pipelined (one round
-trip per phase, not per item); completions run one after the other, as the
-single ones do, because a fail must read its lease before it writes. An item
+Each batch is one transaction, and its main work one statement fed with one
+array per column: the publishes (intent_insert_many_notify), the claims
+(intent_claim_many, pipelined with the settling of expired leases and the
+next due time) and the fulfills of a completion batch
+(intent_fulfill_many_notify). Fails, and fulfills that are retries or stale,
+run one after the other as the single ones do, because a fail must read its
+lease before it writes. An item
 refused for a reason known only at write time (an idempotency key reused with
 another body, a lost lease) raises in Python, not in the database, so the
 transaction goes on and the item's refusal is its outcome.
@@ -37,6 +41,7 @@ from intent_bus.storage.params import (
 )
 from intent_bus.storage.postgres.limits import FREED_ORIGIN
 from intent_bus.storage.postgres.listener import work_payload
+from intent_bus.storage.postgres.prepared import execute
 from intent_bus.storage.postgres.records import intent_from_row
 from intent_bus.storage.records import (
     ClaimQuery,
@@ -61,6 +66,7 @@ class PostgresBatches:
         _origin: str
 
         def _tx(self) -> contextlib.AbstractAsyncContextManager[Cursor]: ...
+        def _statement(self) -> contextlib.AbstractAsyncContextManager[Cursor]: ...
         def _tx_connection(
             self,
         ) -> contextlib.AbstractAsyncContextManager[Connection]: ...
@@ -141,51 +147,87 @@ class PostgresBatches:
         *,
         owner: str | None = None,
     ) -> list[CompletionOutcome]:
-        outcomes: list[CompletionOutcome] = []
+        """The fulfills first, in one statement (the first item of each id);
+        then, in order, each fulfill it did not complete (a retry, a stale
+        token or a repeated id) and each fail, as the single ones do."""
+        outcomes: dict[int, CompletionOutcome] = {}
         async with self._tx() as cur:
-            for done in completions:
+            firsts: dict[str, int] = {}
+            for index, done in enumerate(completions):
+                if done.kind == "fulfill":
+                    firsts.setdefault(done.intent_id, index)
+            if firsts:
+                completed = await self._fulfill_many(
+                    cur, [completions[i] for i in firsts.values()], now, owner
+                )
+                for intent_id, index in firsts.items():
+                    if intent_id in completed:
+                        outcomes[index] = completed[intent_id]
+            for index, done in enumerate(completions):
+                if index in outcomes:
+                    continue
                 try:
                     if done.kind == "fulfill":
-                        outcomes.append(await self._fulfill_in(cur, done, now, owner))
+                        outcomes[index] = await self._fulfill_in(cur, done, now, owner)
                     else:
-                        outcomes.append(
-                            await self._fail_in(cur, done, retry_delay, now, owner)
+                        outcomes[index] = await self._fail_in(
+                            cur, done, retry_delay, now, owner
                         )
                 except LeaseLost as refused:
-                    outcomes.append(refused)
-        return outcomes
+                    outcomes[index] = refused
+        return [outcomes[index] for index in range(len(completions))]
+
+    async def _fulfill_many(
+        self,
+        cur: Cursor,
+        batch: Sequence[Completion],
+        now: float,
+        owner: str | None,
+    ) -> dict[str, Intent]:
+        """Completes the fulfills (distinct ids) whose lease is live; returns
+        them by id."""
+        rows = [
+            fulfill_params(
+                d.intent_id, d.claim_token, d.result, d.result_type, now, owner
+            )
+            for d in batch
+        ]
+        params = {
+            **_columns(rows, _FULFILL_COLUMNS),
+            "now": now,
+            "lease_owner": owner,
+            "freed_origin": FREED_ORIGIN,
+        }
+        await self._run(cur, "intent_fulfill_many_notify", params)
+        return {row["id"]: intent_from_row(row) for row in await cur.fetchall()}
 
     # -- publishes ---------------------------------------------------------------
     async def intent_publish_many(
         self, items: Sequence[PublishItem], now: float
     ) -> list[PublishOutcome]:
-        """Inserts pipelined (each insert announces its work; PostgreSQL sends
-        a transaction's identical notifications once), then looks up the
-        recorded answers of the keys that were used, by an earlier item of the
-        same batch too."""
-        async with self._tx_connection() as conn:
-            async with conn.pipeline():
-                cursors = [
-                    await conn.execute(
-                        self._queries[_insert_query(item)], self._insert(item, now)
-                    )
-                    for item in items
-                ]
-            inserted = [
-                item.idempotency is None or await cur.fetchone() is not None
-                for item, cur in zip(items, cursors, strict=True)
-            ]
-            outcomes: list[PublishOutcome] = []
-            for item, fresh in zip(items, inserted, strict=True):
-                if fresh:
-                    outcomes.append(None)
-                    continue
-                assert item.idempotency is not None
-                record = as_params(item.idempotency)
+        """Inserts the whole batch in one statement, the rows passed as one
+        array per column (each insert announces its work; PostgreSQL sends a
+        transaction's identical notifications once), then looks up the
+        recorded answers of the keys that were used, by an earlier item of
+        the same batch too."""
+        if not items:
+            return []
+        params = _columns([self._insert(item, now) for item in items], _BATCH_COLUMNS)
+        async with self._statement() as cur:
+            await self._run(cur, "intent_insert_many_notify", {**params, "now": now})
+            fresh = {row["id"] for row in await cur.fetchall()}
+        outcomes: list[PublishOutcome] = []
+        for item in items:
+            if item.intent.id in fresh:
+                outcomes.append(None)
+                continue
+            assert item.idempotency is not None
+            record = as_params(item.idempotency)
+            async with self._statement() as cur:
                 found = await (
-                    await conn.execute(self._queries["idempotency_get"], record)
+                    await self._run(cur, "idempotency_get", record)
                 ).fetchone()
-                outcomes.append(_replay(item, found))
+            outcomes.append(_replay(item, found))
         return outcomes
 
     def _insert(self, item: PublishItem, now: float) -> dict[str, Any]:
@@ -202,56 +244,46 @@ class PostgresBatches:
     async def intent_poll_many(
         self, query: ClaimQuery, leases: Sequence[Lease], now: float
     ) -> Polled:
-        """Settles expired leases and claims once, with the next due time gated
-        on that claim, in one pipeline; when the first claim took an intent,
-        the other claims follow in a second pipeline of the same transaction."""
+        """Settles expired leases, claims up to one intent per lease in one
+        statement, and reads the next due time gated on the first lease's
+        token, in one pipeline and one transaction."""
         if not leases:
             return Polled([])
         shared = claim_params(query, now)
-        first = {**shared, **lease_params(leases[0], now)}
+        batch = {
+            **shared,
+            **lease_params(leases[0], now),
+            "max": len(leases),
+            "claim_tokens": [lease.claim_token for lease in leases],
+            "lease_expires_ats": [lease.expires_at for lease in leases],
+            "worker_ids": [lease.worker_id for lease in leases],
+        }
         async with self._tx_connection() as conn:
             async with conn.pipeline():
-                await conn.execute(
-                    self._queries["intent_settle_leases_notify"],
+                await execute(
+                    conn,
+                    self._queries,
+                    "intent_settle_leases_notify",
                     self._settle_params(now),
                 )
-                head = await conn.execute(self._queries["intent_claim"], first)
+                head = await execute(conn, self._queries, "intent_claim_many", batch)
                 dues = [
-                    await conn.execute(
-                        self._queries[name], {**shared, **next_due_gate(leases[0])}
+                    await execute(
+                        conn,
+                        self._queries,
+                        name,
+                        {**shared, **next_due_gate(leases[0])},
                     )
                     for name in ("intent_next_due_private", "intent_next_due_public")
                 ]
-            row = await head.fetchone()
+            rows = await head.fetchall()
             found = [(await cur.fetchone() or {}).get("next_due") for cur in dues]
-            due = min((float(v) for v in found if v is not None), default=None)
-            if row is None:
-                return Polled([], due)
-            claimed: list[Intent] = []
-            checkpoints: list[bytes | None] = []
-            deferred = bool(row["deferred"])
-            if not deferred:
-                claimed.append(intent_from_row(row))
-                checkpoints.append(row["checkpoint"])
-                async with conn.pipeline():
-                    rest = [
-                        await conn.execute(
-                            self._queries["intent_claim"],
-                            {**shared, **lease_params(lease, now)},
-                        )
-                        for lease in leases[1:]
-                    ]
-                for cur in rest:
-                    more = await cur.fetchone()
-                    if more is None:
-                        break
-                    if more["deferred"]:
-                        deferred = True
-                        break
-                    claimed.append(intent_from_row(more))
-                    checkpoints.append(more["checkpoint"])
+        due = min((float(v) for v in found if v is not None), default=None)
+        claimed = [intent_from_row(row) for row in rows if row["id"] is not None]
+        checkpoints = [row["checkpoint"] for row in rows if row["id"] is not None]
         # A concurrency limit met on the way: the rest are claimed one locked
         # look each (_claim_locked), as single claims of limited intents are.
+        deferred = bool(rows and rows[0]["deferred"])
         for lease in leases[len(claimed) :] if deferred else ():
             polled = await self._claim_locked(
                 {**shared, **lease_params(lease, now)}, None
@@ -265,10 +297,46 @@ class PostgresBatches:
         return Polled(claimed, checkpoints=checkpoints)
 
 
-def _insert_query(item: PublishItem) -> str:
-    if item.idempotency is None:
-        return "intent_insert_notify"
-    return "intent_insert_idempotent_notify"
+_BATCH_COLUMNS = {
+    "ids": "id",
+    "owners": "owner",
+    "goals": "goal",
+    "payloads": "payload",
+    "namespaces": "namespace",
+    "visibilities": "visibility",
+    "priorities": "priority",
+    "run_ats": "run_at",
+    "created_ats": "created_at",
+    "max_attempts": "max_attempts",
+    "backoff_bases": "backoff_base",
+    "target_workers": "target_worker",
+    "required_capabilities": "required_capability",
+    "concurrency_keys": "concurrency_key",
+    "key_ids": "key_id",
+    "keys": "key",
+    "body_hashes": "body_hash",
+    "status_codes": "status_code",
+    "responses": "response",
+    "notify_payloads": "notify_payload",
+}
+"""intent_insert_many_notify's array parameters, each from one item field."""
+
+_FULFILL_COLUMNS = {
+    "ids": "id",
+    "claim_tokens": "claim_token",
+    "results": "result",
+    "result_types": "result_type",
+    "token_hashes": "token_hash",
+}
+"""intent_fulfill_many_notify's array parameters."""
+
+
+def _columns(
+    rows: list[dict[str, Any]], columns: dict[str, str]
+) -> dict[str, list[Any]]:
+    """Rows of named parameters turned into one list per column (a row
+    without a field, such as an item without an idempotency key, gives null)."""
+    return {array: [row.get(field) for row in rows] for array, field in columns.items()}
 
 
 def _replay(item: PublishItem, found: dict[str, Any] | None) -> PublishOutcome:

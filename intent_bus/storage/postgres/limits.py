@@ -8,8 +8,9 @@ intent is limited therefore locks the limits it could meet (one order, so
 claimers never deadlock) and looks again in a fresh snapshot, which sees every
 claim committed by whoever held the lock before (`intent_claim_limited`, which
 counts). Claims that meet no limit never take this path, and their first look
-(`intent_claim`) counts nothing: it costs what it did before limits, planning
-included (claims are not prepared statements).
+(`intent_claim`) counts nothing: it costs what it did before limits. The
+second look is not prepared (prepared.py): it is rare, and its optional
+filters need a plan made with the values.
 """
 
 from __future__ import annotations

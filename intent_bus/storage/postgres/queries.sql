@@ -58,6 +58,13 @@ VALUES (:key_id, :nonce, :now)
 ON CONFLICT (key_id, nonce) DO NOTHING
 RETURNING nonce
 
+-- name: nonce_take
+-- Records a signed request's nonce as the first statement of that request's
+-- own operation; a nonce already used breaks the key (nonces_pkey) and so
+-- fails the statement and the whole transaction with it (see nonce_fold.py).
+INSERT INTO nonces (key_id, nonce, seen_at)
+VALUES (:key_id, :nonce, :now)
+
 -- name: nonce_purge
 -- Deletes up to :limit nonces first seen before :before, skipping rows in use.
 DELETE FROM nonces
@@ -161,19 +168,60 @@ FROM inserted
 -- (owner + namespace) and the best public one, each found by its own partial
 -- index and locked with SKIP LOCKED so concurrent claimers never meet on a row.
 -- Returns the checkpoint an earlier lease holder saved (null when none) too.
+-- The statement is prepared, so its plan is made once, without the values:
+-- each filter shape (goal given or not, publisher given or not) has its own
+-- candidate, switched on or off by a condition on the parameters alone, which
+-- a generic plan evaluates once per call (a One-Time Filter) before touching
+-- an index; so every shape walks its own index whatever the values.
 -- Concurrency limits are not counted here, so a claim that meets none costs what
 -- it did before limits: when the best intent has a limit, the one row returned
 -- has `deferred` set and no intent, and the caller locks the limits and asks
 -- intent_claim_limited (storage/postgres/limits.py). No row: nothing is open.
-WITH private_candidate AS (
+WITH private_of_goal AS (
     SELECT seq, priority, run_at, owner, namespace, goal
     FROM intents
     WHERE status = 'open'
       AND visibility = 'private'
       AND owner = :owner
       AND namespace = :namespace
+      AND goal = :goal
       AND run_at <= :now
-      AND (CAST(:goal AS TEXT) IS NULL OR goal = :goal)
+      AND (CAST(:publisher AS TEXT) IS NULL OR CAST(:publisher AS TEXT) = CAST(:owner AS TEXT))
+      AND (target_worker IS NULL OR target_worker = :worker_id)
+      AND (required_capability IS NULL
+           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+      AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
+                      AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
+    ORDER BY priority DESC, run_at, seq
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+),
+private_of_any_goal AS (
+    SELECT seq, priority, run_at, owner, namespace, goal
+    FROM intents
+    WHERE status = 'open'
+      AND visibility = 'private'
+      AND owner = :owner
+      AND namespace = :namespace
+      AND CAST(:goal AS TEXT) IS NULL
+      AND run_at <= :now
+      AND (CAST(:publisher AS TEXT) IS NULL OR CAST(:publisher AS TEXT) = CAST(:owner AS TEXT))
+      AND (target_worker IS NULL OR target_worker = :worker_id)
+      AND (required_capability IS NULL
+           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+      AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
+                      AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
+    ORDER BY priority DESC, run_at, seq
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+),
+public_of_goal AS (
+    SELECT seq, priority, run_at, owner, namespace, goal
+    FROM intents
+    WHERE status = 'open'
+      AND visibility = 'public'
+      AND goal = :goal
+      AND run_at <= :now
       AND (CAST(:publisher AS TEXT) IS NULL OR owner = :publisher)
       AND (target_worker IS NULL OR target_worker = :worker_id)
       AND (required_capability IS NULL
@@ -184,14 +232,31 @@ WITH private_candidate AS (
     LIMIT 1
     FOR UPDATE SKIP LOCKED
 ),
-public_candidate AS (
+public_of_publisher AS (
     SELECT seq, priority, run_at, owner, namespace, goal
     FROM intents
     WHERE status = 'open'
       AND visibility = 'public'
+      AND CAST(:goal AS TEXT) IS NULL
+      AND owner = :publisher
       AND run_at <= :now
-      AND (CAST(:goal AS TEXT) IS NULL OR goal = :goal)
-      AND (CAST(:publisher AS TEXT) IS NULL OR owner = :publisher)
+      AND (target_worker IS NULL OR target_worker = :worker_id)
+      AND (required_capability IS NULL
+           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+      AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
+                      AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
+    ORDER BY priority DESC, run_at, seq
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+),
+public_of_anyone AS (
+    SELECT seq, priority, run_at, owner, namespace, goal
+    FROM intents
+    WHERE status = 'open'
+      AND visibility = 'public'
+      AND CAST(:goal AS TEXT) IS NULL
+      AND CAST(:publisher AS TEXT) IS NULL
+      AND run_at <= :now
       AND (target_worker IS NULL OR target_worker = :worker_id)
       AND (required_capability IS NULL
            OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
@@ -208,9 +273,15 @@ best AS (
                AND l.namespace = candidates.namespace AND l.goal = candidates.goal
            ) AS deferred
     FROM (
-        SELECT * FROM private_candidate
+        SELECT * FROM private_of_goal
         UNION ALL
-        SELECT * FROM public_candidate
+        SELECT * FROM private_of_any_goal
+        UNION ALL
+        SELECT * FROM public_of_goal
+        UNION ALL
+        SELECT * FROM public_of_publisher
+        UNION ALL
+        SELECT * FROM public_of_anyone
     ) AS candidates
     ORDER BY priority DESC, run_at, seq
     LIMIT 1
@@ -240,19 +311,35 @@ LEFT JOIN claimed ON claimed.seq = best.seq
 -- name: intent_next_due_private
 -- Returns the earliest future run_at among the tenant's private intents in a namespace.
 -- Nothing when the claim of the same poll (its token) took an intent: that
--- poll needs no next due time, and the gate spares it the scan.
+-- poll needs no next due time, and the gate spares it the scan. Prepared like
+-- intent_claim: one branch per goal shape, switched by the parameters alone.
 SELECT MIN(run_at) AS next_due
-FROM intents
-WHERE status = 'open'
-  AND visibility = 'private'
-  AND owner = :owner
-  AND namespace = :namespace
-  AND run_at > :now
-  AND (CAST(:goal AS TEXT) IS NULL OR goal = :goal)
-  AND (CAST(:publisher AS TEXT) IS NULL OR owner = :publisher)
-  AND (target_worker IS NULL OR target_worker = :worker_id)
-  AND (required_capability IS NULL
-       OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+FROM (
+    SELECT run_at
+    FROM intents
+    WHERE status = 'open'
+      AND visibility = 'private'
+      AND owner = :owner
+      AND namespace = :namespace
+      AND goal = :goal
+      AND run_at > :now
+      AND (target_worker IS NULL OR target_worker = :worker_id)
+      AND (required_capability IS NULL
+           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+    UNION ALL
+    SELECT run_at
+    FROM intents
+    WHERE status = 'open'
+      AND visibility = 'private'
+      AND owner = :owner
+      AND namespace = :namespace
+      AND CAST(:goal AS TEXT) IS NULL
+      AND run_at > :now
+      AND (target_worker IS NULL OR target_worker = :worker_id)
+      AND (required_capability IS NULL
+           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+) AS due
+WHERE (CAST(:publisher AS TEXT) IS NULL OR CAST(:publisher AS TEXT) = CAST(:owner AS TEXT))
   AND NOT EXISTS (
     SELECT 1
     FROM intents
@@ -264,18 +351,44 @@ WHERE status = 'open'
 -- name: intent_next_due_public
 -- Returns the earliest future run_at among public intents.
 -- Nothing when the claim of the same poll (its token) took an intent: that
--- poll needs no next due time, and the gate spares it the scan.
+-- poll needs no next due time, and the gate spares it the scan. Prepared like
+-- intent_claim: one branch per filter shape, switched by the parameters alone.
 SELECT MIN(run_at) AS next_due
-FROM intents
-WHERE status = 'open'
-  AND visibility = 'public'
-  AND run_at > :now
-  AND (CAST(:goal AS TEXT) IS NULL OR goal = :goal)
-  AND (CAST(:publisher AS TEXT) IS NULL OR owner = :publisher)
-  AND (target_worker IS NULL OR target_worker = :worker_id)
-  AND (required_capability IS NULL
-       OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
-  AND NOT EXISTS (
+FROM (
+    SELECT run_at
+    FROM intents
+    WHERE status = 'open'
+      AND visibility = 'public'
+      AND goal = :goal
+      AND run_at > :now
+      AND (CAST(:publisher AS TEXT) IS NULL OR owner = :publisher)
+      AND (target_worker IS NULL OR target_worker = :worker_id)
+      AND (required_capability IS NULL
+           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+    UNION ALL
+    SELECT run_at
+    FROM intents
+    WHERE status = 'open'
+      AND visibility = 'public'
+      AND CAST(:goal AS TEXT) IS NULL
+      AND owner = :publisher
+      AND run_at > :now
+      AND (target_worker IS NULL OR target_worker = :worker_id)
+      AND (required_capability IS NULL
+           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+    UNION ALL
+    SELECT run_at
+    FROM intents
+    WHERE status = 'open'
+      AND visibility = 'public'
+      AND CAST(:goal AS TEXT) IS NULL
+      AND CAST(:publisher AS TEXT) IS NULL
+      AND run_at > :now
+      AND (target_worker IS NULL OR target_worker = :worker_id)
+      AND (required_capability IS NULL
+           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+) AS due
+WHERE NOT EXISTS (
     SELECT 1
     FROM intents
     WHERE status = 'claimed'
@@ -305,6 +418,51 @@ WITH done AS (
       AND (CAST(:lease_owner AS TEXT) IS NULL OR lease_owner IS NULL
            OR lease_owner = :lease_owner)
     RETURNING *
+),
+freed AS (
+    SELECT pg_notify('intent_bus_work', :freed_origin)
+    FROM done
+    JOIN concurrency_limits l
+      ON l.owner = done.owner AND l.namespace = done.namespace AND l.goal = done.goal
+)
+SELECT done.*, freed_slots.woken
+FROM done
+CROSS JOIN (SELECT COUNT(*) AS woken FROM freed) AS freed_slots
+
+-- name: intent_fulfill_many_notify
+-- Completes, in one statement, each intent of a batch whose token holds its
+-- live lease (as intent_fulfill_notify does one); the batch comes as one array
+-- per column with distinct ids, looked up by id (`= ANY`, so that the plan
+-- made without the values still walks the id index). Returns the intents it
+-- completed.
+WITH batch AS (
+    SELECT *
+    FROM unnest(
+        CAST(:ids AS TEXT[]), CAST(:claim_tokens AS TEXT[]),
+        CAST(:results AS BYTEA[]), CAST(:result_types AS TEXT[]),
+        CAST(:token_hashes AS TEXT[])
+    ) AS b(id, claim_token, result, result_type, token_hash)
+),
+done AS (
+    UPDATE intents
+    SET status = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'fulfilled' END,
+        result = CASE WHEN cancel_requested THEN NULL ELSE b.result END,
+        result_type = CASE WHEN cancel_requested THEN NULL ELSE b.result_type END,
+        completed_at = :now,
+        claim_token = NULL,
+        lease_expires_at = NULL,
+        done_token_hash = b.token_hash,
+        done_kind = 'fulfill',
+        updated_at = :now
+    FROM batch b
+    WHERE intents.id = ANY(CAST(:ids AS TEXT[]))
+      AND intents.id = b.id
+      AND intents.status = 'claimed'
+      AND intents.claim_token = b.claim_token
+      AND intents.lease_expires_at > :now
+      AND (CAST(:lease_owner AS TEXT) IS NULL OR intents.lease_owner IS NULL
+           OR intents.lease_owner = :lease_owner)
+    RETURNING intents.*
 ),
 freed AS (
     SELECT pg_notify('intent_bus_work', :freed_origin)
@@ -514,3 +672,68 @@ WHERE (owner, key) IN (
     LIMIT :limit
     FOR UPDATE SKIP LOCKED
 )
+
+-- name: intent_insert_many_notify
+-- Publishes a batch in one statement: records the items' idempotency keys
+-- (the first item of a key wins, as when they are inserted one by one),
+-- inserts the intents whose key is new or absent in the batch's order, and
+-- announces each; returns the ids inserted. The batch comes as one array per
+-- column, rows matched by position.
+WITH batch AS (
+    SELECT *
+    FROM unnest(
+        CAST(:ids AS TEXT[]), CAST(:owners AS TEXT[]), CAST(:goals AS TEXT[]),
+        CAST(:payloads AS BYTEA[]), CAST(:namespaces AS TEXT[]),
+        CAST(:visibilities AS TEXT[]), CAST(:priorities AS INTEGER[]),
+        CAST(:run_ats AS DOUBLE PRECISION[]), CAST(:created_ats AS DOUBLE PRECISION[]),
+        CAST(:max_attempts AS INTEGER[]), CAST(:backoff_bases AS DOUBLE PRECISION[]),
+        CAST(:target_workers AS TEXT[]), CAST(:required_capabilities AS TEXT[]),
+        CAST(:concurrency_keys AS TEXT[]), CAST(:key_ids AS TEXT[]),
+        CAST(:keys AS TEXT[]), CAST(:body_hashes AS TEXT[]),
+        CAST(:status_codes AS INTEGER[]), CAST(:responses AS BYTEA[]),
+        CAST(:notify_payloads AS TEXT[])
+    ) WITH ORDINALITY AS b(
+        id, owner, goal, payload, namespace, visibility, priority, run_at,
+        created_at, max_attempts, backoff_base, target_worker,
+        required_capability, concurrency_key, key_id, key, body_hash,
+        status_code, response, notify_payload, n
+    )
+),
+first_of_key AS (
+    SELECT DISTINCT ON (key_id, key) n, key_id, key, body_hash, status_code, response
+    FROM batch
+    WHERE key IS NOT NULL
+    ORDER BY key_id, key, n
+),
+recorded AS (
+    INSERT INTO idempotency (key_id, key, body_hash, status_code, response, created_at)
+    SELECT key_id, key, body_hash, status_code, response, :now
+    FROM first_of_key
+    ORDER BY n
+    ON CONFLICT (key_id, key) DO NOTHING
+    RETURNING key_id, key
+),
+inserted AS (
+    INSERT INTO intents (
+        id, owner, goal, payload, namespace, visibility, priority, run_at, created_at,
+        max_attempts, backoff_base, target_worker, required_capability, concurrency_key,
+        status, claim_attempts, updated_at
+    )
+    SELECT
+        b.id, b.owner, b.goal, b.payload, b.namespace, b.visibility, b.priority,
+        b.run_at, b.created_at, b.max_attempts, b.backoff_base, b.target_worker,
+        b.required_capability, b.concurrency_key, 'open', 0, :now
+    FROM batch b
+    WHERE b.key IS NULL
+       OR EXISTS (
+        SELECT 1
+        FROM recorded r
+        JOIN first_of_key f ON f.key_id = r.key_id AND f.key = r.key
+        WHERE f.n = b.n
+    )
+    ORDER BY b.n
+    RETURNING id
+)
+SELECT inserted.id, pg_notify('intent_bus_work', b.notify_payload) AS notified
+FROM inserted
+JOIN batch b ON b.id = inserted.id

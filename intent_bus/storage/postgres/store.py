@@ -57,6 +57,8 @@ from intent_bus.storage.postgres.keys import PostgresKeys
 from intent_bus.storage.postgres.limits import PostgresLimits
 from intent_bus.storage.postgres.listener import WorkListener, work_payload
 from intent_bus.storage.postgres.migrate import migrate
+from intent_bus.storage.postgres.nonce_fold import nonce_first
+from intent_bus.storage.postgres.prepared import execute, prepare_threshold
 from intent_bus.storage.postgres.records import intent_from_row
 from intent_bus.storage.postgres.schedules import PostgresSchedules
 from intent_bus.storage.postgres.url import (
@@ -108,7 +110,7 @@ class PostgresStore(
 ):
     """The `Store` on PostgreSQL. Construct with `from_url`, then `await start()`."""
 
-    defers_nonces = False
+    defers_nonces = True
 
     def __init__(
         self,
@@ -124,10 +126,11 @@ class PostgresStore(
         # the process that made the work has already woken its own waiters.
         self._origin = secrets.token_hex(8)
         connect_kwargs: dict[str, Any] = {
-            # Unnamed statements are planned with the actual parameters, so the
-            # optional filters (goal, publisher) fold away and the partial
-            # indexes are used; it also keeps PgBouncer in transaction mode happy.
-            "prepare_threshold": None,
+            # Only the statements whose plan does not depend on their
+            # parameters are prepared (prepared.py); the others stay unnamed,
+            # planned with the actual parameters, so the optional filters
+            # (goal, publisher) fold away and the partial indexes are used.
+            "prepare_threshold": prepare_threshold(self._options.prepare),
             "options": with_lock_timeout(conninfo, self._options.lock_timeout_ms),
         }
         self._pool: AsyncConnectionPool[psycopg.AsyncConnection[DictRow]] = (
@@ -171,18 +174,21 @@ class PostgresStore(
 
     @contextlib.asynccontextmanager
     async def _tx(self) -> AsyncIterator[Cursor]:
-        """One transaction on a pooled connection, with errors translated."""
+        """One transaction on a pooled connection, with errors translated; a
+        signed request's nonce is its first statement (nonce_fold.py)."""
         with _translated():
             async with self._pool.connection() as conn, conn.transaction():
-                async with conn.cursor() as cur:
-                    yield cur
+                async with nonce_first(conn, self._queries, pipelined=False):
+                    async with conn.cursor() as cur:
+                        yield cur
 
     @contextlib.asynccontextmanager
     async def _tx_connection(self) -> AsyncIterator[Connection]:
         """One transaction on a pooled connection, for pipelines of statements."""
         with _translated():
             async with self._pool.connection() as conn, conn.transaction():
-                yield conn
+                async with nonce_first(conn, self._queries, pipelined=False):
+                    yield conn
 
     def _settle_params(self, now: float) -> dict[str, Any]:
         """How many expired leases a claim settles first, and who announces it."""
@@ -192,13 +198,16 @@ class PostgresStore(
     async def _statement(self) -> AsyncIterator[Cursor]:
         """A pooled connection in autocommit mode: each statement is its own
         transaction, which saves the BEGIN and COMMIT round trips where one
-        statement is the whole guarantee."""
+        statement is the whole guarantee. A signed request's nonce goes in a
+        pipeline with the block's statements, one implicit transaction."""
         with _translated():
-            async with self._pool.connection() as conn, conn.cursor() as cur:
-                yield cur
+            async with self._pool.connection() as conn:
+                async with nonce_first(conn, self._queries, pipelined=True):
+                    async with conn.cursor() as cur:
+                        yield cur
 
     async def _run(self, cur: Cursor, name: str, params: dict[str, Any]) -> Cursor:
-        return await cur.execute(self._queries[name], params)
+        return await execute(cur, self._queries, name, params)
 
     async def _notify(self, cur: Cursor, work: Work | None) -> None:
         payload = work_payload(self._origin, work)
@@ -207,10 +216,11 @@ class PostgresStore(
     async def _purge(self, name: str, params: dict[str, Any], batch: int) -> int:
         """Deletes in batches, each its own short transaction."""
         total = 0
-        while True:
-            async with self._statement() as cur:
-                await self._run(cur, name, {**params, "limit": batch})
-                deleted = max(cur.rowcount, 0)
+        while True:  # housekeeping's, never a request's: reads rowcount
+            with _translated():
+                async with self._pool.connection() as conn, conn.cursor() as cur:
+                    await self._run(cur, name, {**params, "limit": batch})
+                    deleted = max(cur.rowcount, 0)
             total += deleted
             if deleted < batch:
                 return total
@@ -284,12 +294,15 @@ class PostgresStore(
             names += ["intent_next_due_private", "intent_next_due_public"]
         with _translated():
             async with self._pool.connection() as conn:
-                async with conn.pipeline():
-                    await conn.execute(
-                        self._queries["intent_settle_leases_notify"], settle
+                async with (
+                    nonce_first(conn, self._queries, pipelined=True),
+                    conn.pipeline(),
+                ):
+                    await execute(
+                        conn, self._queries, "intent_settle_leases_notify", settle
                     )
                     cursors = [
-                        await conn.execute(self._queries[name], params)
+                        await execute(conn, self._queries, name, params)
                         for name in names
                     ]
                 row = await cursors[0].fetchone()

@@ -14,7 +14,15 @@ DEFAULT_POOL_MAX = 4
 DEFAULT_POOL_TIMEOUT = 10.0
 DEFAULT_LOCK_TIMEOUT_MS = 5000
 # Options of ours in the URL's query string; everything else goes to libpq.
-_OPTIONS = {"pool_min", "pool_max", "pool_timeout", "lock_timeout_ms", "listen"}
+_OPTIONS = {
+    "pool_min",
+    "pool_max",
+    "pool_timeout",
+    "lock_timeout_ms",
+    "listen",
+    "prepare",
+}
+_OFF = ("0", "off", "false", "no")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -23,6 +31,10 @@ class PostgresOptions:
 
     ``pool_max`` is the replica's connection budget for requests; the work
     listener holds one more connection, so a replica uses at most pool_max + 1.
+    ``prepare`` lets the hot statements whose plan does not depend on their
+    parameters be prepared once per connection; turn it off behind a pooler
+    that cannot keep a session's prepared statements (PgBouncer before 1.21
+    in transaction mode).
     """
 
     pool_min: int = DEFAULT_POOL_MIN
@@ -30,6 +42,7 @@ class PostgresOptions:
     pool_timeout: float = DEFAULT_POOL_TIMEOUT
     lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS
     listen: bool = True
+    prepare: bool = True
 
 
 def split_url(url: str) -> tuple[str, PostgresOptions]:
@@ -50,7 +63,8 @@ def split_url(url: str) -> tuple[str, PostgresOptions]:
         pool_max=int(ours.get("pool_max", DEFAULT_POOL_MAX)),
         pool_timeout=float(ours.get("pool_timeout", DEFAULT_POOL_TIMEOUT)),
         lock_timeout_ms=int(ours.get("lock_timeout_ms", DEFAULT_LOCK_TIMEOUT_MS)),
-        listen=ours.get("listen", "on").lower() not in ("0", "off", "false", "no"),
+        listen=ours.get("listen", "on").lower() not in _OFF,
+        prepare=ours.get("prepare", "on").lower() not in _OFF,
     )
     if not 1 <= options.pool_max or not 0 <= options.pool_min <= options.pool_max:
         raise ValueError(f"need 0 <= pool_min <= pool_max, 1 <= pool_max in {url!r}")

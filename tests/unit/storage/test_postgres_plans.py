@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from intent_bus.storage.postgres import PostgresStore
+from intent_bus.storage.postgres.prepared import PREPARED
 from intent_bus.storage.queries import load_queries
 from tests.pgutil import fresh_postgres_database
 
@@ -193,6 +196,133 @@ def test_request_path_query_uses_its_index(
     ).fetchone()
     assert row is not None
     plan = (row[0] if isinstance(row[0], list) else json.loads(row[0]))[0]["Plan"]
+    used, scanned = _indexes(plan)
+    assert all(choice & used for choice in expected), (name, used)
+    assert "intents" not in scanned, (name, scanned)
+
+
+MANY: dict[str, Any] = {
+    "max": 2,
+    "claim_tokens": ["t1", "t2"],
+    "lease_expires_ats": [30_060.0, 30_060.0],
+    "worker_ids": ["w1", "w1"],
+}
+"""A batch claim's leases."""
+
+# -- prepared statements: their one generic plan must be right for every value --
+GENERIC: list[tuple[str, dict[str, Any], list[set[str]]]] = [
+    ("intent_claim", {}, [PRIVATE, {"intents_claim_public"}]),
+    ("intent_claim_many", MANY, [PRIVATE, {"intents_claim_public"}]),
+    ("intent_next_due_private", {}, [PRIVATE]),
+    ("intent_next_due_public", {}, [{"intents_claim_public"}]),
+    ("intent_fulfill_notify", {"freed_origin": "x"}, [{"intents_id_key"}]),
+    (
+        "intent_fulfill_many_notify",
+        {
+            "freed_origin": "x",
+            "ids": ["x", "y"],
+            "claim_tokens": ["t", "t"],
+            "results": [None, None],
+            "result_types": ["json", "json"],
+            "token_hashes": ["h", "h"],
+        },
+        [{"intents_id_key"}],
+    ),
+    ("intent_leased", {}, [{"intents_id_key"}]),
+    ("intent_completed_by", {}, [{"intents_id_key"}]),
+    ("intent_extend", {}, [{"intents_id_key"}]),
+    ("intent_get", {}, [{"intents_id_key"}]),
+    ("intent_settle_lease", {}, [{"intents_id_key"}]),
+    ("intent_settle_leases_notify", {}, [{"intents_lease_expiry"}]),
+    ("intent_fail_kill", {"error": "e"}, [{"intents_id_key"}]),
+    ("intent_fail_cancel", {"error": "e"}, [{"intents_id_key"}]),
+    ("intent_fail_reopen", {"error": "e", "run_at": 1.0}, [{"intents_id_key"}]),
+    ("intent_progress_get", {}, [{"intents_id_key"}]),
+    (
+        "intent_progress_save",
+        {"progress": None, "checkpoint": None},
+        [{"intents_id_key"}],
+    ),
+]
+INSERTS = {
+    "intent_insert_notify",
+    "intent_insert_idempotent_notify",
+    "intent_insert_many_notify",
+}
+_PYFORMAT = re.compile(r"%\((\w+)\)s")
+
+
+def test_generic_plans_cover_every_prepared_statement_on_intents() -> None:
+    """A prepared statement that reads intents must be listed in GENERIC."""
+    reading = {name for name in PREPARED if "intents" in Q[name]} - INSERTS
+    assert reading == {name for name, _, _ in GENERIC}
+
+
+def _generic_plan(
+    conn: psycopg.Connection[Any], name: str, params: dict[str, Any], options: str
+) -> dict[str, Any]:
+    """EXPLAIN of the statement prepared, its generic plan forced (the plan
+    PostgreSQL may keep after a prepared statement's first five executions).
+    Run in a transaction rolled back, since ANALYZE executes it."""
+    order = list(dict.fromkeys(_PYFORMAT.findall(Q[name])))
+    numbered = _PYFORMAT.sub(lambda m: f"${order.index(m.group(1)) + 1}", Q[name])
+    values = sql.SQL(", ").join(sql.Literal(params[p]) for p in order)
+    query = sql.SQL("EXPLAIN ({}) EXECUTE generic_plan({})").format(
+        sql.SQL(options), values
+    )
+    with conn.transaction(force_rollback=True):
+        conn.execute(f"PREPARE generic_plan AS {numbered}".replace("%%", "%"))
+        conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        row = conn.execute(query).fetchone()
+        conn.execute("DEALLOCATE generic_plan")
+    assert row is not None
+    return (row[0] if isinstance(row[0], list) else json.loads(row[0]))[0]["Plan"]
+
+
+def _rows_removed(plan: dict[str, Any]) -> int:
+    """Rows an executed plan read and then threw away, over all its nodes."""
+    stack, removed = [plan], 0
+    while stack:
+        node = stack.pop()
+        removed += int(node.get("Rows Removed by Filter", 0))
+        stack.extend(node.get("Plans", []))
+    return removed
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        {"goal": "g_not_queued"},
+        {"publisher": "o_not_publishing"},
+        {"goal": "g_not_queued", "publisher": "o_not_publishing"},
+        {"goal": "g3"},
+        {"owner": "o0", "publisher": "o0"},
+    ],
+)
+def test_prepared_claim_walks_the_index_of_its_filters(
+    history: psycopg.Connection[Any], shape: dict[str, Any]
+) -> None:
+    """One generic plan serves every filter shape: a claim for a goal or a
+    publisher with nothing queued must not walk every open intent's index
+    entry only to filter them out (all 3,000 open intents are public); nor
+    must the next-due look of an empty poll."""
+    for name in ("intent_claim", "intent_claim_many", "intent_next_due_public"):
+        params = {**PARAMS, **MANY, **shape}
+        plan = _generic_plan(history, name, params, "ANALYZE, FORMAT JSON")
+        assert _rows_removed(plan) < 50, (name, shape)
+
+
+@pytest.mark.parametrize(("name", "overrides", "expected"), GENERIC)
+def test_prepared_statement_generic_plan_uses_its_index(
+    history: psycopg.Connection[Any],
+    name: str,
+    overrides: dict[str, Any],
+    expected: list[set[str]],
+) -> None:
+    """The plan PostgreSQL keeps for a prepared statement after its first
+    executions is generic (made without the values); forced here, it must
+    still find its rows by its index."""
+    plan = _generic_plan(history, name, {**PARAMS, **overrides}, "FORMAT JSON")
     used, scanned = _indexes(plan)
     assert all(choice & used for choice in expected), (name, used)
     assert "intents" not in scanned, (name, scanned)

@@ -21,11 +21,16 @@ def test_plain_url_gets_default_small_pool() -> None:
 def test_pool_options_are_taken_out_and_libpq_options_kept() -> None:
     conninfo, options = split_url(
         "postgres://bus@db/bus?sslmode=require&pool_max=8&pool_min=2"
-        "&pool_timeout=3.5&lock_timeout_ms=100&listen=off"
+        "&pool_timeout=3.5&lock_timeout_ms=100&listen=off&prepare=off"
     )
     assert conninfo == "postgresql://bus@db/bus?sslmode=require"
     assert options == PostgresOptions(
-        pool_min=2, pool_max=8, pool_timeout=3.5, lock_timeout_ms=100, listen=False
+        pool_min=2,
+        pool_max=8,
+        pool_timeout=3.5,
+        lock_timeout_ms=100,
+        listen=False,
+        prepare=False,
     )
 
 

@@ -39,6 +39,13 @@ POSTGRES_ONLY = {
     "work_notify",
     # A fulfill that frees a slot of a concurrency limit wakes every replica.
     "intent_fulfill_notify",
+    # Batches in one statement each, fed with one array per column; SQLite
+    # repeats the single statements in one writer operation.
+    "intent_insert_many_notify",
+    "intent_fulfill_many_notify",
+    # The nonce as a statement of its own ahead of the operation's, in its
+    # transaction; SQLite checks nonce_remember's row count in Python.
+    "nonce_take",
     # Replicas starting together serialise their schema upgrades.
     "migration_lock",
 }
