@@ -163,6 +163,138 @@ inserted AS (
 SELECT pg_notify('intent_bus_work', :notify_payload)
 FROM inserted
 
+-- fragment: under_limit
+-- The intent's group has no concurrency limit, or fewer claimed intents than
+-- it allows (in all, and with the intent's concurrency key). Only exact under
+-- the limit rows' locks (intent_claim_limited's caller takes them).
+NOT EXISTS (SELECT 1 FROM concurrency_limits l WHERE l.owner = intents.owner
+                      AND l.namespace = intents.namespace AND l.goal = intents.goal
+                      AND ((SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
+                            AND r.goal = l.goal AND r.namespace = l.namespace
+                            AND r.status = 'claimed') >= l.max_running
+                        OR (SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
+                            AND r.goal = l.goal AND r.namespace = l.namespace
+                            AND r.status = 'claimed'
+                            AND r.concurrency_key = intents.concurrency_key)
+                           >= l.max_per_key))
+
+-- fragment: lease_granted
+-- The SET list that leases an intent, the lease's token, expiry and worker
+-- taken from $from (`:` for the statement's parameters, `best.` for a row).
+status = 'claimed',
+        claim_attempts = claim_attempts + 1,
+        claim_token = ${from}claim_token,
+        lease_expires_at = ${from}lease_expires_at,
+        worker_id = ${from}worker_id,
+        lease_owner = :owner,
+        done_token_hash = NULL,
+        done_kind = NULL,
+        updated_at = :now
+
+-- fragment: saved_checkpoint
+-- The checkpoint an earlier lease holder saved for the intent (null when none).
+(SELECT p.checkpoint FROM intent_progress p WHERE p.intent_seq = intents.seq)
+            AS checkpoint
+
+-- fragment: worker_can_take
+-- Whether the claiming worker may take an intent: not targeted at another
+-- worker, and its required capability (if any) among the worker's.
+(target_worker IS NULL OR target_worker = :worker_id)
+AND (required_capability IS NULL
+     OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+
+-- fragment: not_paused
+-- The intent's namespace, or its goal in it, is not paused.
+NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
+                      AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
+
+-- fragment: candidate_rest
+-- What every claim candidate asks besides its filter shape: due, takeable by
+-- this worker, not paused; best first, locked without waiting.
+run_at <= :now
+      AND {{worker_can_take}}
+      AND {{not_paused}}
+    ORDER BY priority DESC, run_at, seq
+    LIMIT $limit
+    FOR UPDATE SKIP LOCKED
+
+-- fragment: claim_candidates
+-- The best open intents a claim may lease (up to $limit per filter shape), as
+-- five CTEs, one per filter shape: goal given or not, publisher given or not,
+-- private or public. Each is switched on or off by a condition on the
+-- parameters alone, which a generic plan evaluates once per call (a One-Time
+-- Filter) before touching an index, so every shape walks its own index
+-- whatever the values. Rows are locked with SKIP LOCKED so concurrent claimers
+-- never meet on a row.
+private_of_goal AS (
+    SELECT seq, priority, run_at, owner, namespace, goal
+    FROM intents
+    WHERE status = 'open'
+      AND visibility = 'private'
+      AND owner = :owner
+      AND namespace = :namespace
+      AND goal = :goal
+      AND (CAST(:publisher AS TEXT) IS NULL OR CAST(:publisher AS TEXT) = CAST(:owner AS TEXT))
+      AND {{candidate_rest limit=$limit}}
+),
+private_of_any_goal AS (
+    SELECT seq, priority, run_at, owner, namespace, goal
+    FROM intents
+    WHERE status = 'open'
+      AND visibility = 'private'
+      AND owner = :owner
+      AND namespace = :namespace
+      AND CAST(:goal AS TEXT) IS NULL
+      AND (CAST(:publisher AS TEXT) IS NULL OR CAST(:publisher AS TEXT) = CAST(:owner AS TEXT))
+      AND {{candidate_rest limit=$limit}}
+),
+public_of_goal AS (
+    SELECT seq, priority, run_at, owner, namespace, goal
+    FROM intents
+    WHERE status = 'open'
+      AND visibility = 'public'
+      AND goal = :goal
+      AND (CAST(:publisher AS TEXT) IS NULL OR owner = :publisher)
+      AND {{candidate_rest limit=$limit}}
+),
+public_of_publisher AS (
+    SELECT seq, priority, run_at, owner, namespace, goal
+    FROM intents
+    WHERE status = 'open'
+      AND visibility = 'public'
+      AND CAST(:goal AS TEXT) IS NULL
+      AND owner = :publisher
+      AND {{candidate_rest limit=$limit}}
+),
+public_of_anyone AS (
+    SELECT seq, priority, run_at, owner, namespace, goal
+    FROM intents
+    WHERE status = 'open'
+      AND visibility = 'public'
+      AND CAST(:goal AS TEXT) IS NULL
+      AND CAST(:publisher AS TEXT) IS NULL
+      AND {{candidate_rest limit=$limit}}
+)
+
+-- fragment: claim_candidates_union
+-- Every row of claim_candidates' five CTEs.
+SELECT * FROM private_of_goal
+        UNION ALL
+        SELECT * FROM private_of_any_goal
+        UNION ALL
+        SELECT * FROM public_of_goal
+        UNION ALL
+        SELECT * FROM public_of_publisher
+        UNION ALL
+        SELECT * FROM public_of_anyone
+
+-- fragment: has_limit
+-- Whether the candidate's group has a concurrency limit.
+EXISTS (
+               SELECT 1 FROM concurrency_limits l WHERE l.owner = candidates.owner
+               AND l.namespace = candidates.namespace AND l.goal = candidates.goal
+           )
+
 -- name: intent_claim
 -- Leases the best eligible intent: the better of the best private candidate
 -- (owner + namespace) and the best public one, each found by its own partial
@@ -177,132 +309,24 @@ FROM inserted
 -- it did before limits: when the best intent has a limit, the one row returned
 -- has `deferred` set and no intent, and the caller locks the limits and asks
 -- intent_claim_limited (storage/postgres/limits.py). No row: nothing is open.
-WITH private_of_goal AS (
-    SELECT seq, priority, run_at, owner, namespace, goal
-    FROM intents
-    WHERE status = 'open'
-      AND visibility = 'private'
-      AND owner = :owner
-      AND namespace = :namespace
-      AND goal = :goal
-      AND run_at <= :now
-      AND (CAST(:publisher AS TEXT) IS NULL OR CAST(:publisher AS TEXT) = CAST(:owner AS TEXT))
-      AND (target_worker IS NULL OR target_worker = :worker_id)
-      AND (required_capability IS NULL
-           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
-      AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
-                      AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
-    ORDER BY priority DESC, run_at, seq
-    LIMIT 1
-    FOR UPDATE SKIP LOCKED
-),
-private_of_any_goal AS (
-    SELECT seq, priority, run_at, owner, namespace, goal
-    FROM intents
-    WHERE status = 'open'
-      AND visibility = 'private'
-      AND owner = :owner
-      AND namespace = :namespace
-      AND CAST(:goal AS TEXT) IS NULL
-      AND run_at <= :now
-      AND (CAST(:publisher AS TEXT) IS NULL OR CAST(:publisher AS TEXT) = CAST(:owner AS TEXT))
-      AND (target_worker IS NULL OR target_worker = :worker_id)
-      AND (required_capability IS NULL
-           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
-      AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
-                      AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
-    ORDER BY priority DESC, run_at, seq
-    LIMIT 1
-    FOR UPDATE SKIP LOCKED
-),
-public_of_goal AS (
-    SELECT seq, priority, run_at, owner, namespace, goal
-    FROM intents
-    WHERE status = 'open'
-      AND visibility = 'public'
-      AND goal = :goal
-      AND run_at <= :now
-      AND (CAST(:publisher AS TEXT) IS NULL OR owner = :publisher)
-      AND (target_worker IS NULL OR target_worker = :worker_id)
-      AND (required_capability IS NULL
-           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
-      AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
-                      AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
-    ORDER BY priority DESC, run_at, seq
-    LIMIT 1
-    FOR UPDATE SKIP LOCKED
-),
-public_of_publisher AS (
-    SELECT seq, priority, run_at, owner, namespace, goal
-    FROM intents
-    WHERE status = 'open'
-      AND visibility = 'public'
-      AND CAST(:goal AS TEXT) IS NULL
-      AND owner = :publisher
-      AND run_at <= :now
-      AND (target_worker IS NULL OR target_worker = :worker_id)
-      AND (required_capability IS NULL
-           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
-      AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
-                      AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
-    ORDER BY priority DESC, run_at, seq
-    LIMIT 1
-    FOR UPDATE SKIP LOCKED
-),
-public_of_anyone AS (
-    SELECT seq, priority, run_at, owner, namespace, goal
-    FROM intents
-    WHERE status = 'open'
-      AND visibility = 'public'
-      AND CAST(:goal AS TEXT) IS NULL
-      AND CAST(:publisher AS TEXT) IS NULL
-      AND run_at <= :now
-      AND (target_worker IS NULL OR target_worker = :worker_id)
-      AND (required_capability IS NULL
-           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
-      AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
-                      AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
-    ORDER BY priority DESC, run_at, seq
-    LIMIT 1
-    FOR UPDATE SKIP LOCKED
-),
+WITH {{claim_candidates limit=1}},
 best AS (
     SELECT seq,
-           EXISTS (
-               SELECT 1 FROM concurrency_limits l WHERE l.owner = candidates.owner
-               AND l.namespace = candidates.namespace AND l.goal = candidates.goal
-           ) AS deferred
+           {{has_limit}} AS deferred
     FROM (
-        SELECT * FROM private_of_goal
-        UNION ALL
-        SELECT * FROM private_of_any_goal
-        UNION ALL
-        SELECT * FROM public_of_goal
-        UNION ALL
-        SELECT * FROM public_of_publisher
-        UNION ALL
-        SELECT * FROM public_of_anyone
+        {{claim_candidates_union}}
     ) AS candidates
     ORDER BY priority DESC, run_at, seq
     LIMIT 1
 ),
 claimed AS (
     UPDATE intents
-    SET status = 'claimed',
-        claim_attempts = claim_attempts + 1,
-        claim_token = :claim_token,
-        lease_expires_at = :lease_expires_at,
-        worker_id = :worker_id,
-        lease_owner = :owner,
-        done_token_hash = NULL,
-        done_kind = NULL,
-        updated_at = :now
+    SET {{lease_granted from=:}}
     FROM best
     WHERE intents.seq = best.seq
       AND NOT best.deferred
     RETURNING intents.*,
-        (SELECT p.checkpoint FROM intent_progress p WHERE p.intent_seq = intents.seq)
-            AS checkpoint
+        {{saved_checkpoint}}
 )
 SELECT claimed.*, best.deferred
 FROM best
@@ -323,9 +347,7 @@ FROM (
       AND namespace = :namespace
       AND goal = :goal
       AND run_at > :now
-      AND (target_worker IS NULL OR target_worker = :worker_id)
-      AND (required_capability IS NULL
-           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+      AND {{worker_can_take}}
     UNION ALL
     SELECT run_at
     FROM intents
@@ -335,9 +357,7 @@ FROM (
       AND namespace = :namespace
       AND CAST(:goal AS TEXT) IS NULL
       AND run_at > :now
-      AND (target_worker IS NULL OR target_worker = :worker_id)
-      AND (required_capability IS NULL
-           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+      AND {{worker_can_take}}
 ) AS due
 WHERE (CAST(:publisher AS TEXT) IS NULL OR CAST(:publisher AS TEXT) = CAST(:owner AS TEXT))
   AND NOT EXISTS (
@@ -362,9 +382,7 @@ FROM (
       AND goal = :goal
       AND run_at > :now
       AND (CAST(:publisher AS TEXT) IS NULL OR owner = :publisher)
-      AND (target_worker IS NULL OR target_worker = :worker_id)
-      AND (required_capability IS NULL
-           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+      AND {{worker_can_take}}
     UNION ALL
     SELECT run_at
     FROM intents
@@ -373,9 +391,7 @@ FROM (
       AND CAST(:goal AS TEXT) IS NULL
       AND owner = :publisher
       AND run_at > :now
-      AND (target_worker IS NULL OR target_worker = :worker_id)
-      AND (required_capability IS NULL
-           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+      AND {{worker_can_take}}
     UNION ALL
     SELECT run_at
     FROM intents
@@ -384,9 +400,7 @@ FROM (
       AND CAST(:goal AS TEXT) IS NULL
       AND CAST(:publisher AS TEXT) IS NULL
       AND run_at > :now
-      AND (target_worker IS NULL OR target_worker = :worker_id)
-      AND (required_capability IS NULL
-           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
+      AND {{worker_can_take}}
 ) AS due
 WHERE NOT EXISTS (
     SELECT 1

@@ -9,112 +9,13 @@
 -- locked); returns the intents claimed in order with the checkpoint an
 -- earlier lease holder saved, and on every row (one row with no intent when
 -- none was claimed) whether such a limited intent was met.
-WITH private_of_goal AS (
-    SELECT seq, priority, run_at, owner, namespace, goal
-    FROM intents
-    WHERE status = 'open'
-      AND visibility = 'private'
-      AND owner = :owner
-      AND namespace = :namespace
-      AND goal = :goal
-      AND run_at <= :now
-      AND (CAST(:publisher AS TEXT) IS NULL OR CAST(:publisher AS TEXT) = CAST(:owner AS TEXT))
-      AND (target_worker IS NULL OR target_worker = :worker_id)
-      AND (required_capability IS NULL
-           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
-      AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
-                      AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
-    ORDER BY priority DESC, run_at, seq
-    LIMIT :max
-    FOR UPDATE SKIP LOCKED
-),
-private_of_any_goal AS (
-    SELECT seq, priority, run_at, owner, namespace, goal
-    FROM intents
-    WHERE status = 'open'
-      AND visibility = 'private'
-      AND owner = :owner
-      AND namespace = :namespace
-      AND CAST(:goal AS TEXT) IS NULL
-      AND run_at <= :now
-      AND (CAST(:publisher AS TEXT) IS NULL OR CAST(:publisher AS TEXT) = CAST(:owner AS TEXT))
-      AND (target_worker IS NULL OR target_worker = :worker_id)
-      AND (required_capability IS NULL
-           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
-      AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
-                      AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
-    ORDER BY priority DESC, run_at, seq
-    LIMIT :max
-    FOR UPDATE SKIP LOCKED
-),
-public_of_goal AS (
-    SELECT seq, priority, run_at, owner, namespace, goal
-    FROM intents
-    WHERE status = 'open'
-      AND visibility = 'public'
-      AND goal = :goal
-      AND run_at <= :now
-      AND (CAST(:publisher AS TEXT) IS NULL OR owner = :publisher)
-      AND (target_worker IS NULL OR target_worker = :worker_id)
-      AND (required_capability IS NULL
-           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
-      AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
-                      AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
-    ORDER BY priority DESC, run_at, seq
-    LIMIT :max
-    FOR UPDATE SKIP LOCKED
-),
-public_of_publisher AS (
-    SELECT seq, priority, run_at, owner, namespace, goal
-    FROM intents
-    WHERE status = 'open'
-      AND visibility = 'public'
-      AND CAST(:goal AS TEXT) IS NULL
-      AND owner = :publisher
-      AND run_at <= :now
-      AND (target_worker IS NULL OR target_worker = :worker_id)
-      AND (required_capability IS NULL
-           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
-      AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
-                      AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
-    ORDER BY priority DESC, run_at, seq
-    LIMIT :max
-    FOR UPDATE SKIP LOCKED
-),
-public_of_anyone AS (
-    SELECT seq, priority, run_at, owner, namespace, goal
-    FROM intents
-    WHERE status = 'open'
-      AND visibility = 'public'
-      AND CAST(:goal AS TEXT) IS NULL
-      AND CAST(:publisher AS TEXT) IS NULL
-      AND run_at <= :now
-      AND (target_worker IS NULL OR target_worker = :worker_id)
-      AND (required_capability IS NULL
-           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
-      AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
-                      AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
-    ORDER BY priority DESC, run_at, seq
-    LIMIT :max
-    FOR UPDATE SKIP LOCKED
-),
+WITH {{claim_candidates limit=:max}},
 ranked AS (
     SELECT seq,
-           EXISTS (
-               SELECT 1 FROM concurrency_limits l WHERE l.owner = candidates.owner
-               AND l.namespace = candidates.namespace AND l.goal = candidates.goal
-           ) AS deferred,
+           {{has_limit}} AS deferred,
            row_number() OVER (ORDER BY priority DESC, run_at, seq) AS n
     FROM (
-        SELECT * FROM private_of_goal
-        UNION ALL
-        SELECT * FROM private_of_any_goal
-        UNION ALL
-        SELECT * FROM public_of_goal
-        UNION ALL
-        SELECT * FROM public_of_publisher
-        UNION ALL
-        SELECT * FROM public_of_anyone
+        {{claim_candidates_union}}
     ) AS candidates
 ),
 limited AS (
@@ -141,20 +42,11 @@ best AS (
 ),
 claimed AS (
     UPDATE intents
-    SET status = 'claimed',
-        claim_attempts = claim_attempts + 1,
-        claim_token = best.claim_token,
-        lease_expires_at = best.lease_expires_at,
-        worker_id = best.worker_id,
-        lease_owner = :owner,
-        done_token_hash = NULL,
-        done_kind = NULL,
-        updated_at = :now
+    SET {{lease_granted from=best.}}
     FROM best
     WHERE intents.seq = best.seq
     RETURNING intents.*, best.n AS claim_order,
-        (SELECT p.checkpoint FROM intent_progress p WHERE p.intent_seq = intents.seq)
-            AS checkpoint
+        {{saved_checkpoint}}
 )
 SELECT claimed.*, limited.first_deferred IS NOT NULL AS deferred
 FROM limited

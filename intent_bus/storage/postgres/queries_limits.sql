@@ -76,21 +76,9 @@ WITH private_candidate AS (
       AND run_at <= :now
       AND (CAST(:goal AS TEXT) IS NULL OR goal = :goal)
       AND (CAST(:publisher AS TEXT) IS NULL OR owner = :publisher)
-      AND (target_worker IS NULL OR target_worker = :worker_id)
-      AND (required_capability IS NULL
-           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
-      AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
-                      AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
-      AND NOT EXISTS (SELECT 1 FROM concurrency_limits l WHERE l.owner = intents.owner
-                      AND l.namespace = intents.namespace AND l.goal = intents.goal
-                      AND ((SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
-                            AND r.goal = l.goal AND r.namespace = l.namespace
-                            AND r.status = 'claimed') >= l.max_running
-                        OR (SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
-                            AND r.goal = l.goal AND r.namespace = l.namespace
-                            AND r.status = 'claimed'
-                            AND r.concurrency_key = intents.concurrency_key)
-                           >= l.max_per_key))
+      AND {{worker_can_take}}
+      AND {{not_paused}}
+      AND {{under_limit}}
     ORDER BY priority DESC, run_at, seq
     LIMIT 1
     FOR UPDATE SKIP LOCKED
@@ -103,21 +91,9 @@ public_candidate AS (
       AND run_at <= :now
       AND (CAST(:goal AS TEXT) IS NULL OR goal = :goal)
       AND (CAST(:publisher AS TEXT) IS NULL OR owner = :publisher)
-      AND (target_worker IS NULL OR target_worker = :worker_id)
-      AND (required_capability IS NULL
-           OR required_capability = ANY(CAST(:capabilities AS TEXT[])))
-      AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
-                      AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
-      AND NOT EXISTS (SELECT 1 FROM concurrency_limits l WHERE l.owner = intents.owner
-                      AND l.namespace = intents.namespace AND l.goal = intents.goal
-                      AND ((SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
-                            AND r.goal = l.goal AND r.namespace = l.namespace
-                            AND r.status = 'claimed') >= l.max_running
-                        OR (SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
-                            AND r.goal = l.goal AND r.namespace = l.namespace
-                            AND r.status = 'claimed'
-                            AND r.concurrency_key = intents.concurrency_key)
-                           >= l.max_per_key))
+      AND {{worker_can_take}}
+      AND {{not_paused}}
+      AND {{under_limit}}
     ORDER BY priority DESC, run_at, seq
     LIMIT 1
     FOR UPDATE SKIP LOCKED
@@ -133,17 +109,8 @@ best AS (
     LIMIT 1
 )
 UPDATE intents
-SET status = 'claimed',
-    claim_attempts = claim_attempts + 1,
-    claim_token = :claim_token,
-    lease_expires_at = :lease_expires_at,
-    worker_id = :worker_id,
-    lease_owner = :owner,
-    done_token_hash = NULL,
-    done_kind = NULL,
-    updated_at = :now
+SET {{lease_granted from=:}}
 FROM best
 WHERE intents.seq = best.seq
 RETURNING intents.*,
-    (SELECT p.checkpoint FROM intent_progress p WHERE p.intent_seq = intents.seq)
-        AS checkpoint
+    {{saved_checkpoint}}

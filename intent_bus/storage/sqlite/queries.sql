@@ -180,6 +180,34 @@ WHERE id = :id
   AND status = 'claimed'
   AND lease_expires_at <= :now;
 
+-- fragment: worker_can_take
+-- Whether the claiming worker may take an intent: not targeted at another
+-- worker, and its required capability (if any) among the worker's.
+(target_worker IS NULL OR target_worker = :worker_id)
+  AND (
+    required_capability IS NULL
+    OR required_capability IN (SELECT value FROM json_each(:capabilities))
+  )
+
+-- fragment: not_paused
+-- The intent's namespace, or its goal in it, is not paused.
+NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
+                  AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
+
+-- fragment: under_limit
+-- The intent's group has no concurrency limit, or fewer claimed intents than
+-- it allows (in all, and with the intent's concurrency key). One writer makes
+-- the count exact; it only runs where a limit row exists.
+NOT EXISTS (SELECT 1 FROM concurrency_limits l WHERE l.owner = intents.owner
+                  AND l.namespace = intents.namespace AND l.goal = intents.goal
+                  AND ((SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
+                        AND r.goal = l.goal AND r.namespace = l.namespace
+                        AND r.status = 'claimed') >= l.max_running
+                    OR (SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
+                        AND r.goal = l.goal AND r.namespace = l.namespace
+                        AND r.status = 'claimed'
+                        AND r.concurrency_key = intents.concurrency_key) >= l.max_per_key))
+
 -- name: intent_candidate_private
 -- Finds the best due private intent of the claimer's tenant and namespace.
 SELECT seq, priority, run_at
@@ -189,22 +217,9 @@ WHERE status = 'open'
   AND owner = :owner
   AND namespace = :namespace
   AND run_at <= :now
-  AND (target_worker IS NULL OR target_worker = :worker_id)
-  AND (
-    required_capability IS NULL
-    OR required_capability IN (SELECT value FROM json_each(:capabilities))
-  )
-  AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
-                  AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
-  AND NOT EXISTS (SELECT 1 FROM concurrency_limits l WHERE l.owner = intents.owner
-                  AND l.namespace = intents.namespace AND l.goal = intents.goal
-                  AND ((SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
-                        AND r.goal = l.goal AND r.namespace = l.namespace
-                        AND r.status = 'claimed') >= l.max_running
-                    OR (SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
-                        AND r.goal = l.goal AND r.namespace = l.namespace
-                        AND r.status = 'claimed'
-                        AND r.concurrency_key = intents.concurrency_key) >= l.max_per_key))
+  AND {{worker_can_take}}
+  AND {{not_paused}}
+  AND {{under_limit}}
 ORDER BY priority DESC, run_at, seq
 LIMIT 1;
 
@@ -218,22 +233,9 @@ WHERE status = 'open'
   AND namespace = :namespace
   AND goal = :goal
   AND run_at <= :now
-  AND (target_worker IS NULL OR target_worker = :worker_id)
-  AND (
-    required_capability IS NULL
-    OR required_capability IN (SELECT value FROM json_each(:capabilities))
-  )
-  AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
-                  AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
-  AND NOT EXISTS (SELECT 1 FROM concurrency_limits l WHERE l.owner = intents.owner
-                  AND l.namespace = intents.namespace AND l.goal = intents.goal
-                  AND ((SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
-                        AND r.goal = l.goal AND r.namespace = l.namespace
-                        AND r.status = 'claimed') >= l.max_running
-                    OR (SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
-                        AND r.goal = l.goal AND r.namespace = l.namespace
-                        AND r.status = 'claimed'
-                        AND r.concurrency_key = intents.concurrency_key) >= l.max_per_key))
+  AND {{worker_can_take}}
+  AND {{not_paused}}
+  AND {{under_limit}}
 ORDER BY priority DESC, run_at, seq
 LIMIT 1;
 
@@ -244,22 +246,9 @@ FROM intents INDEXED BY intents_claim_public
 WHERE status = 'open'
   AND visibility = 'public'
   AND run_at <= :now
-  AND (target_worker IS NULL OR target_worker = :worker_id)
-  AND (
-    required_capability IS NULL
-    OR required_capability IN (SELECT value FROM json_each(:capabilities))
-  )
-  AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
-                  AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
-  AND NOT EXISTS (SELECT 1 FROM concurrency_limits l WHERE l.owner = intents.owner
-                  AND l.namespace = intents.namespace AND l.goal = intents.goal
-                  AND ((SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
-                        AND r.goal = l.goal AND r.namespace = l.namespace
-                        AND r.status = 'claimed') >= l.max_running
-                    OR (SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
-                        AND r.goal = l.goal AND r.namespace = l.namespace
-                        AND r.status = 'claimed'
-                        AND r.concurrency_key = intents.concurrency_key) >= l.max_per_key))
+  AND {{worker_can_take}}
+  AND {{not_paused}}
+  AND {{under_limit}}
 ORDER BY priority DESC, run_at, seq
 LIMIT 1;
 
@@ -271,22 +260,9 @@ WHERE status = 'open'
   AND visibility = 'public'
   AND goal = :goal
   AND run_at <= :now
-  AND (target_worker IS NULL OR target_worker = :worker_id)
-  AND (
-    required_capability IS NULL
-    OR required_capability IN (SELECT value FROM json_each(:capabilities))
-  )
-  AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
-                  AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
-  AND NOT EXISTS (SELECT 1 FROM concurrency_limits l WHERE l.owner = intents.owner
-                  AND l.namespace = intents.namespace AND l.goal = intents.goal
-                  AND ((SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
-                        AND r.goal = l.goal AND r.namespace = l.namespace
-                        AND r.status = 'claimed') >= l.max_running
-                    OR (SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
-                        AND r.goal = l.goal AND r.namespace = l.namespace
-                        AND r.status = 'claimed'
-                        AND r.concurrency_key = intents.concurrency_key) >= l.max_per_key))
+  AND {{worker_can_take}}
+  AND {{not_paused}}
+  AND {{under_limit}}
 ORDER BY priority DESC, run_at, seq
 LIMIT 1;
 
@@ -299,22 +275,9 @@ WHERE status = 'open'
   AND owner = :publisher
   AND (:goal IS NULL OR goal = :goal)
   AND run_at <= :now
-  AND (target_worker IS NULL OR target_worker = :worker_id)
-  AND (
-    required_capability IS NULL
-    OR required_capability IN (SELECT value FROM json_each(:capabilities))
-  )
-  AND NOT EXISTS (SELECT 1 FROM pauses p WHERE p.owner = intents.owner
-                  AND p.namespace = intents.namespace AND p.goal IN ('', intents.goal))
-  AND NOT EXISTS (SELECT 1 FROM concurrency_limits l WHERE l.owner = intents.owner
-                  AND l.namespace = intents.namespace AND l.goal = intents.goal
-                  AND ((SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
-                        AND r.goal = l.goal AND r.namespace = l.namespace
-                        AND r.status = 'claimed') >= l.max_running
-                    OR (SELECT COUNT(*) FROM intents r WHERE r.owner = l.owner
-                        AND r.goal = l.goal AND r.namespace = l.namespace
-                        AND r.status = 'claimed'
-                        AND r.concurrency_key = intents.concurrency_key) >= l.max_per_key))
+  AND {{worker_can_take}}
+  AND {{not_paused}}
+  AND {{under_limit}}
 ORDER BY priority DESC, run_at, seq
 LIMIT 1;
 
@@ -347,11 +310,7 @@ WHERE status = 'open'
   AND (:goal IS NULL OR goal = :goal)
   AND (:publisher IS NULL OR owner = :publisher)
   AND run_at > :now
-  AND (target_worker IS NULL OR target_worker = :worker_id)
-  AND (
-    required_capability IS NULL
-    OR required_capability IN (SELECT value FROM json_each(:capabilities))
-  )
+  AND {{worker_can_take}}
   AND NOT EXISTS (
     SELECT 1
     FROM intents INDEXED BY intents_lease_expiry
@@ -371,11 +330,7 @@ WHERE status = 'open'
   AND (:goal IS NULL OR goal = :goal)
   AND (:publisher IS NULL OR owner = :publisher)
   AND run_at > :now
-  AND (target_worker IS NULL OR target_worker = :worker_id)
-  AND (
-    required_capability IS NULL
-    OR required_capability IN (SELECT value FROM json_each(:capabilities))
-  )
+  AND {{worker_can_take}}
   AND NOT EXISTS (
     SELECT 1
     FROM intents INDEXED BY intents_lease_expiry

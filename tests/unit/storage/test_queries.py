@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from intent_bus.storage.queries import (
+    Dialect,
     QueryFileError,
     load_queries,
+    parse_blocks,
     parse_queries,
     to_pyformat,
 )
@@ -91,5 +95,47 @@ def test_every_queries_file_of_a_dialect_is_loaded(dialect: str) -> None:
     names: set[str] = set()
     for entry in folder.iterdir():
         if entry.name.startswith("queries") and entry.name.endswith(".sql"):
-            names |= set(parse_queries(entry.read_text("utf-8")))
+            names |= set(parse_blocks(entry.read_text("utf-8"))[0])
     assert names and names == set(load_queries(dialect))  # type: ignore[arg-type]
+
+
+def test_fragments_are_spliced_where_referenced_with_their_holes_filled() -> None:
+    text = """-- fragment: due
+-- A shared condition.
+run_at <= :now AND {{inner}}
+LIMIT $limit
+
+-- fragment: inner
+status = 'open'
+
+-- name: one
+SELECT 1 FROM t WHERE {{due limit=1}};
+
+-- name: many
+SELECT 1 FROM t WHERE {{ due limit=:max }};
+"""
+    assert parse_queries(text) == {
+        "one": "SELECT 1 FROM t WHERE run_at <= :now AND status = 'open'\nLIMIT 1",
+        "many": "SELECT 1 FROM t WHERE run_at <= :now AND status = 'open'\nLIMIT :max",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("-- name: a\nSELECT {{nowhere}};\n", "unknown SQL fragment 'nowhere'"),
+        ("-- fragment: f\nLIMIT $n\n-- name: a\nSELECT {{f}};\n", "hole 'n' unfilled"),
+        ("-- fragment: f\n{{f}}\n-- name: a\nSELECT {{f}};\n", "nests too deep"),
+        ("-- fragment: f\nx\n-- fragment: f\ny\n-- name: a\nSELECT 1;\n", "twice"),
+    ],
+    ids=["unknown", "unfilled-hole", "self-reference", "defined-twice"],
+)
+def test_fragment_mistakes_fail_at_load(text: str, error: str) -> None:
+    with pytest.raises(QueryFileError, match=re.escape(error)):
+        parse_queries(text)
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgres"])
+def test_loaded_statements_hold_no_fragment_references(dialect: Dialect) -> None:
+    for name, statement in load_queries(dialect).items():
+        assert "{{" not in statement and "$limit" not in statement, name
