@@ -60,6 +60,12 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--target", metavar="WORKER_ID")
     p.add_argument("--capability")
+    p.add_argument(
+        "--concurrency-key",
+        metavar="KEY",
+        help="each published intent carries it (e.g. a customer id): a limit's "
+        "--per-key caps intents sharing it",
+    )
     p.add_argument("--owner", help="admins: the tenant it belongs to")
     p.set_defaults(run=run_set)
     for name, run, text in (
@@ -85,10 +91,12 @@ def _view(schedule: Any) -> dict[str, Any]:
 
 def _show(view: dict[str, Any]) -> str:
     intent = view["intent"]
+    key = intent.get("concurrency_key")
+    keyed = f", concurrency key {key}" if key else ""
     lines = [
         f"name       {view['name']} (owner {view['owner']})",
         f"cron       {view['cron']}  [{view['timezone']}]",
-        f"publishes  {intent.get('goal')} in {intent.get('namespace')}",
+        f"publishes  {intent.get('goal')} in {intent.get('namespace')}{keyed}",
         f"overlap    {view['overlap']}, catch-up {view['catch_up']}",
         f"paused     {'yes' if view['paused'] else 'no'}",
     ]
@@ -133,6 +141,7 @@ def run_set(args: argparse.Namespace) -> int:
             target_worker=args.target,
             required_capability=args.capability,
             owner=args.owner,
+            concurrency_key=args.concurrency_key,
         )
     view = _view(schedule)
     _emit(view, args.json)

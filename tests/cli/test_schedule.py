@@ -60,3 +60,27 @@ def test_schedule_bad_cron_fails_in_one_line_naming_it(cli: Cli) -> None:
     bad = cli("schedule", "set", "x", "* * *", "g")
     assert bad.returncode == 1
     assert "cron" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_schedule_set_concurrency_key_goes_with_every_tick(
+    cli: Cli, client: IntentClient
+) -> None:
+    assert "--concurrency-key KEY" in cli("schedule", "set", "--help").stdout
+    made = cli(
+        "schedule",
+        "set",
+        "renders",
+        "0 * * * *",
+        "render",
+        "--concurrency-key",
+        "customer-42",
+        "--json",
+    )
+    assert made.returncode == 0, made.stderr
+    assert json.loads(made.stdout)["intent"]["concurrency_key"] == "customer-42"
+    stored = client.get_schedule("renders").intent
+    assert stored["concurrency_key"] == "customer-42"
+    assert "concurrency key customer-42" in cli("schedule", "show", "renders").stdout
+
+    fired = cli("schedule", "trigger", "renders").stdout.strip()
+    assert client.get_intent(fired).concurrency_key == "customer-42"
