@@ -367,10 +367,12 @@ INTENT_DETAIL_FIELDS: Final = (
     "result_type",
     "progress_at",
     "checkpoint_bytes",
+    "concurrency_key",
 )
-"""What GET /intents/<id> answers: the row plus what was asked and answered, and
+"""What GET /intents/<id> answers: the row plus what was asked and answered,
 when the lease holder last reported progress and how large its saved checkpoint
-is (null when none)."""
+is (null when none), and the `concurrency_key` it was published with (null when
+none), which a limit's `max_per_key` counts it by."""
 INTENT_LIST_DEFAULT: Final = 50
 INTENT_LIST_MAX: Final = 200
 """`limit` of GET /intents: 1..INTENT_LIST_MAX, INTENT_LIST_DEFAULT when absent."""

@@ -1,5 +1,6 @@
-"""`intent-bus intents`, `events ID`, `explain ID`, `cancel ID`: find intents,
-see what happened to one and why it is not running, and stop it.
+"""`intent-bus intents`, `show ID`, `events ID`, `explain ID`, `cancel ID`: find
+intents, see one in full, what happened to it and why it is not running, and
+stop it.
 
 A tenant key sees its own intents; an admin key (``--owner``, or
 ``$INTENT_BUS_ADMIN_KEY``) sees every tenant's.
@@ -12,7 +13,15 @@ from typing import Any
 
 from intent_bus import protocol
 from intent_bus.cli.connect import make_client
-from intent_bus.cli.output import emit, emit_json, json_view, note, table, when
+from intent_bus.cli.output import (
+    emit,
+    emit_json,
+    json_view,
+    note,
+    status_lines,
+    table,
+    when,
+)
 from intent_bus.sdk.control_calls import SEARCH_STATUSES
 from intent_bus.sdk.control_models import IntentRow
 
@@ -52,6 +61,18 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--cursor", help="start at this page (printed after a page)")
     p.add_argument("--all", action="store_true", help="every page, not just one")
     p.set_defaults(run=run_intents)
+
+    p = commands.add_parser(
+        "show",
+        parents=[common],
+        help="one intent in full: payload, result, owner, worker, concurrency key",
+        description="One intent in full, as GET /intents/ID answers it: where it "
+        "stands, its payload and result, its tenant, last worker, progress and "
+        "the concurrency key a limit counts it by (empty fields are left out; "
+        "all of them in --json).",
+    )
+    p.add_argument("id", metavar="ID")
+    p.set_defaults(run=run_show)
 
     p = commands.add_parser(
         "events", parents=[common], help="what happened to an intent, oldest first"
@@ -133,6 +154,16 @@ def run_intents(args: argparse.Namespace) -> int:
         note("no intents match")
     if cursor is not None:
         note(f"more: add --cursor {cursor} (or --all)")
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    with make_client(args) as client:
+        view = json_view(client.get_intent(args.id))
+    if args.json:
+        emit_json(view)
+    else:
+        emit(status_lines(view))
     return 0
 
 

@@ -89,15 +89,18 @@ class IntentRow(IntentStatus):
 class IntentDetail(IntentRow):
     """One intent in full (``get_intent``): the row plus the ``payload`` it
     was published with and, once fulfilled, its ``result`` and
-    ``result_type``; ``progress_at`` is when a worker last reported progress
-    and ``checkpoint_bytes`` the size of the checkpoint the next claim would
-    get (None: nothing saved)."""
+    ``result_type``; ``progress_at`` is when a worker last reported progress,
+    ``checkpoint_bytes`` the size of the checkpoint the next claim would
+    get (None: nothing saved) and ``concurrency_key`` the key it was
+    published with, which a limit's ``max_per_key`` counts (None: none, or a
+    server that does not show it)."""
 
     payload: Any = None
     result: Any = None
     result_type: str | None = None
     progress_at: float | None = None
     checkpoint_bytes: int | None = None
+    concurrency_key: str | None = None
 
     @classmethod
     def from_json(cls, data: Any) -> IntentDetail:

@@ -159,6 +159,7 @@ _KINDS: Final[Mapping[str, str]] = {
     "checkpoint": "any",
     "progress_at": "opt_num",
     "checkpoint_bytes": "opt_int",
+    "concurrency_key": "opt_str",
     # schedules
     "name": "str",
     "cron": "str",

@@ -119,13 +119,15 @@ class IntentRow(StatusView, kw_only=True):
 
 
 class IntentDetail(IntentRow, kw_only=True):
-    """GET /intents/{id}: the row with what was asked and answered."""
+    """GET /intents/{id}: the row with what was asked and answered, and the
+    concurrency_key a limit counts it by (not in the row nor GET /status)."""
 
     payload: Raw
     result: Raw | None
     result_type: str | None
     progress_at: float | None
     checkpoint_bytes: int | None
+    concurrency_key: str | None
 
 
 class IntentList(Struct, kw_only=True):

@@ -207,8 +207,9 @@ def _row_fields(intent: Intent) -> dict[str, Any]:
 
 
 def intent_detail(intent: Intent, saved: IntentProgress | None) -> IntentDetail:
-    """The intent in full, with its progress, when that was reported, and the
-    size of its saved checkpoint (not the checkpoint: the next claim gets it)."""
+    """The intent in full, with its progress, when that was reported, the
+    size of its saved checkpoint (not the checkpoint: the next claim gets it)
+    and the concurrency key a limit counts it by."""
     checkpoint = None if saved is None else saved.checkpoint
     return IntentDetail(
         **_row_fields(intent),
@@ -218,6 +219,7 @@ def intent_detail(intent: Intent, saved: IntentProgress | None) -> IntentDetail:
         result_type=intent.result_type,
         progress_at=None if saved is None else saved.updated_at,
         checkpoint_bytes=None if checkpoint is None else len(checkpoint),
+        concurrency_key=intent.concurrency_key,
     )
 
 

@@ -15,6 +15,7 @@ import pytest
 from intent_bus.sdk.client import IntentClient
 from tests.cli.conftest import Cli, assert_one_line_error, clean_env
 from tests.harness import ServerHandle
+from tests.server.api import Api
 
 pytestmark = pytest.mark.slow
 
@@ -176,6 +177,33 @@ def test_explain_prints_the_reasons(cli: Cli, client: IntentClient) -> None:
     assert document["claimable_now"] is False
     assert "delayed" in [r["code"] for r in document["reasons"]]
     assert_one_line_error(cli("explain", "nope"), 1, "not found")
+
+
+def test_show_prints_the_intent_in_full_with_its_concurrency_key(
+    cli: Cli, client: IntentClient, sqlite_server: ServerHandle, tenant_key: str
+) -> None:
+    job = client.publish("render", {"page": 3}, concurrency_key="customer-42")
+    plain = client.publish("render", {"page": 4})
+
+    shown = cli("show", job.id)
+    assert shown.returncode == 0, shown.stderr
+    lines = dict(line.split(None, 1) for line in shown.stdout.splitlines())
+    assert lines["concurrency_key"] == "customer-42"
+    assert lines["payload"] == '{"page": 3}' and lines["status"] == "open"
+    assert "20" in lines["created_at"]  # a date, not an epoch float
+    document = json.loads(cli("show", job.id, "--json").stdout)
+    api = Api(sqlite_server.url, tenant_key)
+    try:
+        answered = api.get(f"/intents/{job.id}").json()
+    finally:
+        api.close()
+    # The server leaves `progress` out until a worker reports one; the CLI
+    # shows every field of the model, so it says null.
+    assert document == answered | {"progress": None}
+    assert document["concurrency_key"] == "customer-42"
+    assert json.loads(cli("show", plain.id, "--json").stdout)["concurrency_key"] is None
+    assert "concurrency_key" not in cli("show", plain.id).stdout  # nulls left out
+    assert_one_line_error(cli("show", "nope"), 1, "not found")
 
 
 def test_owner_uses_the_admin_key_and_narrows_to_one_tenant(

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from intent_bus.storage.base import Intent, Store
+from intent_bus.storage.base import Intent, PublishItem, Store
 from intent_bus.storage.errors import NotFound
 from intent_bus.storage.limits import ConcurrencyLimit
-from tests.contract.conftest import NOW, claim, claimer, publish
+from tests.contract.conftest import NOW, claim, claimer, new_intent, publish
 
 pytestmark = pytest.mark.anyio
 
@@ -159,3 +159,34 @@ async def test_public_intents_obey_their_publishers_limit(store: Store) -> None:
     mine = await _claim_all(store)
 
     assert by_other is not None and len(mine) == 1
+
+
+async def _got(store: Store, intent_id: str) -> Intent:
+    got = await store.intent_get(intent_id, NOW)
+    assert got is not None
+    return got
+
+
+async def test_every_read_of_an_intent_carries_its_concurrency_key(
+    store: Store,
+) -> None:
+    # GET /intents/<id> shows what `intent_get` returns, on both backends.
+    single = await publish(store, concurrency_key="customer-42")
+    batched = new_intent(concurrency_key="c-7")
+    await store.intent_publish_many([PublishItem(batched)], NOW)
+    plain = await publish(store)
+
+    assert (await _got(store, single.id)).concurrency_key == "customer-42"
+    assert (await _got(store, batched.id)).concurrency_key == "c-7"
+    assert (await _got(store, plain.id)).concurrency_key is None
+    taken = {i.id: i for i in await _claim_all(store)}
+    assert {i: t.concurrency_key for i, t in taken.items()} == {
+        single.id: "customer-42",
+        batched.id: "c-7",
+        plain.id: None,
+    }
+    token = taken[single.id].claim_token
+    assert token is not None
+    done = await store.intent_fulfill(single.id, token, b"1", "json", NOW)
+    assert done.concurrency_key == "customer-42"
+    assert (await _got(store, single.id)).concurrency_key == "customer-42"

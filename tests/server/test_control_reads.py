@@ -147,4 +147,23 @@ def test_intent_detail_has_payload_result_and_result_type(tenant: Api) -> None:
     assert body["result"] == {"ok": True} and body["result_type"] == "json"
     assert body["worker"] == "w-1" and body["status"] == "fulfilled"
     assert before["status"] == "claimed" and before["result"] is None
+    assert body["concurrency_key"] is None
     assert tenant.get("/intents/nope").status_code == 404
+
+
+def test_intent_detail_shows_the_concurrency_key_and_status_does_not(
+    tenant: Api,
+) -> None:
+    job = tenant.publish(concurrency_key="customer-42")
+    [batch] = tenant.post(
+        "/intents", {"intents": [{"goal": "g", "concurrency_key": "c-7"}]}
+    ).json()["results"]
+
+    detail = tenant.get(f"/intents/{job['id']}").json()
+
+    assert detail["concurrency_key"] == "customer-42"
+    assert tenant.get(f"/intents/{batch['id']}").json()["concurrency_key"] == "c-7"
+    # The published v2.1 answers stay as they were: the key is the detail's.
+    assert "concurrency_key" not in tenant.get(f"/status/{job['id']}").json()
+    (row,) = tenant.get(f"/intents?id={job['id']}").json()["intents"]
+    assert "concurrency_key" not in row

@@ -11,8 +11,16 @@ import dataclasses
 import msgspec
 
 from intent_bus import protocol
+from intent_bus.sdk.control_models import IntentDetail, IntentRow
+from intent_bus.sdk.limits import ConcurrencyLimit
 from intent_bus.sdk.models import ClaimedIntent, IntentResult, IntentStatus
-from intent_bus.server import schemas, schemas_schedules
+from intent_bus.server import (
+    schemas,
+    schemas_control,
+    schemas_limits,
+    schemas_schedules,
+)
+from intent_bus.storage import limits as stored_limits
 from intent_bus.storage.base import Intent, NewIntent
 
 STORED_ONLY = frozenset(
@@ -29,7 +37,8 @@ STORED_ONLY = frozenset(
         "concurrency_key",
     }
 )
-"""Columns the store keeps that the status/result views do not show."""
+"""Columns the store keeps that the status/result views do not show (the
+control API's detail shows `owner`, `payload` and `concurrency_key`)."""
 KEPT_BESIDE = frozenset({"progress"})
 """Fields the views show that the store keeps beside the intent, not in it
 (`IntentProgress`, read with `intent_progress_get`)."""
@@ -100,3 +109,20 @@ def test_schedule_fields_agree_in_every_layer() -> None:
     assert _wire_fields(schemas_schedules.TickView) == protocol.TICK_FIELDS
     assert _model_fields(Schedule) == set(protocol.SCHEDULE_FIELDS)
     assert _model_fields(ScheduleTick) == set(protocol.TICK_FIELDS)
+
+
+def test_control_views_agree_in_every_layer() -> None:
+    assert _wire_fields(schemas_control.IntentRow) == protocol.INTENT_ROW_FIELDS
+    assert _wire_fields(schemas_control.IntentDetail) == protocol.INTENT_DETAIL_FIELDS
+    assert _model_fields(IntentRow) == set(protocol.INTENT_ROW_FIELDS)
+    assert _model_fields(IntentDetail) == set(protocol.INTENT_DETAIL_FIELDS)
+    # What the detail shows of the intent's own columns, the store keeps.
+    own = set(protocol.INTENT_DETAIL_FIELDS) - set(protocol.INTENT_ROW_FIELDS)
+    kept = own - {"progress_at", "checkpoint_bytes"}  # `IntentProgress`, beside
+    assert kept <= _model_fields(Intent)
+
+
+def test_limit_fields_agree_in_every_layer() -> None:
+    assert _wire_fields(schemas_limits.LimitView) == protocol.LIMIT_FIELDS
+    assert _model_fields(ConcurrencyLimit) == set(protocol.LIMIT_FIELDS)
+    assert _model_fields(stored_limits.ConcurrencyLimit) == set(protocol.LIMIT_FIELDS)
