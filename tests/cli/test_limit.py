@@ -9,11 +9,15 @@ import pytest
 
 from intent_bus.sdk.client import IntentClient
 from tests.cli.conftest import Cli, assert_one_line_error
+from tests.harness import ServerHandle
+from tests.server.api import Api
 
 pytestmark = pytest.mark.slow
 
 
-def test_limit_set_list_and_delete(cli: Cli, client: IntentClient) -> None:
+def test_limit_set_list_and_delete(
+    cli: Cli, client: IntentClient, sqlite_server: ServerHandle, tenant_key: str
+) -> None:
     for _ in range(2):
         sent = cli("publish", "render", "{}", "-n", "media", "--concurrency-key", "c1")
         assert sent.returncode == 0, sent.stderr
@@ -29,7 +33,13 @@ def test_limit_set_list_and_delete(cli: Cli, client: IntentClient) -> None:
         (lim["namespace"], lim["goal"], lim["running"], lim["max_per_key"])
         for lim in listed["limits"]
     ] == [("media", "render", 1, 1)]
+    api = Api(sqlite_server.url, tenant_key)
+    try:
+        assert listed == api.get("/limits").json()  # every field, as the server says
+    finally:
+        api.close()
     table = cli("limit", "list").stdout.splitlines()
+    assert table[1].split()[1:] == ["media", "render", "1", "3", "1"]
     assert table[0].split() == [
         "OWNER",
         "NAMESPACE",
