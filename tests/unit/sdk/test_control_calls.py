@@ -128,6 +128,11 @@ def test_one_intent_its_events_and_its_explanation_are_reads_of_its_id() -> None
     assert (detail.method, detail.path) == ("GET", "/intents/a%2Fb")
     got = detail.parse(reply(200, {**ROW, "payload": {"x": 1}, "result": None}), False)
     assert got.payload == {"x": 1} and got.owner == "acme"
+    assert got.concurrency_key is None and got.extra == {}  # an older server's
+    keyed = detail.parse(reply(200, {**ROW, "concurrency_key": "customer-42"}), False)
+    assert keyed.concurrency_key == "customer-42" and keyed.extra == {}
+    with pytest.raises(IntentBusProtocolError, match="concurrency_key"):
+        detail.parse(reply(200, {**ROW, "concurrency_key": 42}), False)
 
     events = control_calls.intent_events("i1")
     assert events.path == "/intents/i1/events"
