@@ -136,8 +136,8 @@ class SqliteBatches:
         def op(conn: sqlite3.Connection) -> Polled:
             claimed: list[Intent] = []
             checkpoints: list[bytes | None] = []
-            for lease in leases:
-                polled = claim(conn, query, lease, now)
+            for index, lease in enumerate(leases):
+                polled = claim(conn, query, lease, now, settle=index == 0)
                 if polled.intent is None:
                     break
                 claimed.append(polled.intent)

@@ -47,12 +47,23 @@ def _candidate_queries(query: ClaimQuery) -> list[str]:
 
 
 def claim(
-    conn: sqlite3.Connection, query: ClaimQuery, lease: Lease, now: float
+    conn: sqlite3.Connection,
+    query: ClaimQuery,
+    lease: Lease,
+    now: float,
+    *,
+    settle: bool = True,
 ) -> Poll:
     """Settles expired leases, then leases the best candidate and reads the
-    checkpoint saved for it; one transaction. No next due time."""
-    # Expired leases first: their intents may be the best candidates.
-    conn.execute(Q["intent_settle_leases"], {"now": now, "limit": CLAIM_SETTLE_LIMIT})
+    checkpoint saved for it; one transaction. No next due time. A batch
+    settles with its first claim only (`settle`): the later ones run in the
+    same transaction at the same `now`, and what the first left past
+    CLAIM_SETTLE_LIMIT goes to housekeeping, as after a single claim."""
+    if settle:
+        # Expired leases first: their intents may be the best candidates.
+        conn.execute(
+            Q["intent_settle_leases"], {"now": now, "limit": CLAIM_SETTLE_LIMIT}
+        )
     params = query_params(query, now)
     best: tuple[int, float, int] | None = None
     for name in _candidate_queries(query):
