@@ -146,8 +146,11 @@ class SqliteBatches:
         def op(conn: sqlite3.Connection) -> Polled:
             claimed: list[Intent] = []
             checkpoints: list[bytes | None] = []
+            exhausted: set[str] = set()
             for index, lease in enumerate(leases):
-                polled = claim(conn, query, lease, now, settle=index == 0)
+                polled = claim(
+                    conn, query, lease, now, settle=index == 0, exhausted=exhausted
+                )
                 if polled.intent is None:
                     break
                 claimed.append(polled.intent)
