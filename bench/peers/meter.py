@@ -2,17 +2,21 @@
 
 A small file mapped into memory by the bench and by each worker process: one
 slot per worker (jobs handled, wall time of the last handler start, ready
-flag) and one start flag. A handler writes only its own slot, so no lock is
-needed, and a hit costs about a microsecond: the queue under test is never
-asked how far it got, so counting adds no load to it. The count is read back
-from the file rather than kept in a Python variable because RQ runs each job
-in a freshly forked process, whose variables die with it.
+flag) and one start flag. A process writes only its own slot, so no lock
+between processes is needed; a process running handlers on several threads
+(Intent Bus with slots) takes a thread lock, or two handlers could read the
+same count and one job would go uncounted. A hit costs about a microsecond:
+the queue under test is never asked how far it got, so counting adds no load
+to it. The count is read back from the file rather than kept in a Python
+variable because RQ runs each job in a freshly forked process, whose
+variables die with it.
 """
 
 from __future__ import annotations
 
 import mmap
 import struct
+import threading
 import time
 from pathlib import Path
 
@@ -27,6 +31,7 @@ class Meter:
     def __init__(self, path: Path, slot: int | None = None) -> None:
         self.path = path
         self.slot = slot
+        self._lock = threading.Lock()
         with open(path, "r+b") as file:
             self._map = mmap.mmap(file.fileno(), 0)
 
@@ -48,8 +53,9 @@ class Meter:
         """Counts one job; called first thing in every peer's no-op handler."""
         assert self.slot is not None
         offset = self._offset(self.slot)
-        count, _, ready = _SLOT.unpack_from(self._map, offset)
-        _SLOT.pack_into(self._map, offset, count + 1, time.time(), ready)
+        with self._lock:
+            count, _, ready = _SLOT.unpack_from(self._map, offset)
+            _SLOT.pack_into(self._map, offset, count + 1, time.time(), ready)
 
     def ready_and_wait(self, poll: float = 0.002) -> None:
         """Says this worker is set up, then blocks until the bench says go, so

@@ -17,6 +17,7 @@ wait ended) hands its wake on to the next matching waiter when it `leave`s.
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 from collections.abc import Iterable
 from typing import Any
@@ -31,12 +32,13 @@ Bucket = dict[int, "Waiter"]
 class Waiter:
     """One long-poll claimer between `join` and `leave`."""
 
-    __slots__ = ("event", "query", "seq", "woken", "work")
+    __slots__ = ("future", "query", "seq", "woken", "work")
 
     def __init__(self, query: ClaimQuery, seq: int) -> None:
         self.query = query
         self.seq = seq
-        self.event = asyncio.Event()
+        self.future: asyncio.Future[None] | None = None
+        """What `wait_for_wake` awaits, while it waits."""
         self.woken = False
         self.work: Work | None = None
         """What it was woken for (None: a wake of everybody), to pass on."""
@@ -148,7 +150,7 @@ class WakeHub:
         self._drop(waiter)
         waiter.woken = True
         waiter.work = work
-        waiter.event.set()
+        _resolve(waiter.future)
         self.wakeups += 1
 
     def _drop(self, waiter: Waiter) -> None:
@@ -174,23 +176,39 @@ def _discard(index: dict[Any, Bucket], key: object, waiter: Waiter) -> None:
             del index[key]
 
 
+def _resolve(future: asyncio.Future[None] | None, *_: object) -> None:
+    if future is not None and not future.done():
+        future.set_result(None)
+
+
 async def wait_for_wake(
     waiter: Waiter, timeout: float, abandon: asyncio.Future[object] | None
 ) -> bool:
     """Waits until the waiter is woken or `timeout` passes; returns False early
-    (without waiting further) once `abandon` completes, e.g. on disconnect."""
+    (without waiting further) once `abandon` completes, e.g. on disconnect.
+
+    A wake, the timer and `abandon` all resolve one plain future, so a woken
+    claimer runs again on the next turn of the event loop: no task per wait
+    and no `asyncio.wait` between the wake and the claim (each costs a turn of
+    the loop, and a turn is a share of an idle pickup's latency)."""
     if waiter.woken or timeout <= 0:
         if abandon is not None:
             # Let a disconnect that already happened be seen, so a gone
             # client's wake is passed on rather than acted on for nobody.
             await asyncio.sleep(0)
         return abandon is None or not abandon.done()
-    woken = asyncio.ensure_future(waiter.event.wait())
-    waiting: set[asyncio.Future[object]] = {woken}  # type: ignore[arg-type]
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[None] = loop.create_future()
+    waiter.future = future
+    resolve = functools.partial(_resolve, future)
+    timer = loop.call_later(timeout, resolve)
     if abandon is not None:
-        waiting.add(abandon)
+        abandon.add_done_callback(resolve)
     try:
-        await asyncio.wait(waiting, timeout=timeout, return_when="FIRST_COMPLETED")
+        await future
     finally:
-        woken.cancel()
+        waiter.future = None
+        timer.cancel()
+        if abandon is not None:
+            abandon.remove_done_callback(resolve)
     return abandon is None or not abandon.done()

@@ -1,11 +1,16 @@
 """Reporting verdicts in small batches: one POST /complete for many leases.
 
-Handler threads hand their verdict to one `BatchReporter` thread and wait:
-a verdict is acknowledged (``reported``, the ``on_outcome`` hook, the slot
-freed) only once the server committed it. The reporter sends when it holds
-``max_items`` verdicts, when every running job is waiting on it (nobody else
-can join the batch, so waiting would only add latency: one job in flight is
-reported at once, alone), or ``max_delay`` after the first one arrived.
+Handler threads hand their verdict to one `BatchReporter` thread, either
+waiting for the answer (`report`) or leaving a callback that the reporter
+calls with it (`submit`), so the handler thread is free at once and the
+verdicts of one batch are acknowledged together, without waking each handler
+thread again. Either way a verdict is acknowledged (``reported``, the
+``on_outcome`` hook, the slot freed) only once the server committed it. The
+reporter sends when it holds ``max_items`` verdicts, when every running job is
+waiting on it (nobody else can join the batch, so waiting would only add
+latency: one job in flight is reported at once, alone), or ``max_delay`` after
+the first one arrived. It is woken only for the first verdict of a batch and
+for the one that fills it, not for each.
 
 A batch of one goes out as the single fulfill or fail (`report`), as does
 every verdict when the client has no ``complete_many`` or the server has no
@@ -20,7 +25,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final
 
 from intent_bus.sdk.exceptions import IntentBusError
@@ -39,11 +44,16 @@ MAX_BATCH_DELAY: Final = 0.02
 """Seconds the first verdict of a batch waits at most for others to join."""
 
 
-@dataclass(eq=False)
+Acknowledge = Callable[[bool], None]
+"""Called on the reporter's thread once the verdict was answered, with
+whether the server accepted it."""
+
+
+@dataclass(eq=False, slots=True)
 class _Pending:
     intent: ClaimedIntent
     verdict: Outcome
-    done: threading.Event = field(default_factory=threading.Event)
+    done: Acknowledge
     accepted: bool = False
 
 
@@ -73,21 +83,40 @@ class BatchReporter:
 
     def report(self, intent: ClaimedIntent, verdict: Outcome) -> bool:
         """Sends `verdict` with others; True when the server accepted it."""
+        answered = threading.Event()
+        accepted = [False]
+
+        def done(ok: bool) -> None:
+            accepted[0] = ok
+            answered.set()
+
+        if self.submit(intent, verdict, done):
+            answered.wait()
+            return accepted[0]
+        return report(self._client, intent, verdict)
+
+    def submit(
+        self, intent: ClaimedIntent, verdict: Outcome, done: Acknowledge
+    ) -> bool:
+        """Queues `verdict` for the next batch without waiting; `done` is
+        called on the reporter's thread once the server answered. False (and
+        nothing queued) when batches are off: send it alone (`report`)."""
         if self._complete_many is None:
-            return report(self._client, intent, verdict)
-        item = _Pending(intent, verdict)
+            return False
         with self._changed:
             if self._closed:
-                return report(self._client, intent, verdict)
-            self._pending.append(item)
+                return False
+            self._pending.append(_Pending(intent, verdict, done))
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._serve, name="intent-bus-reporter", daemon=True
                 )
                 self._thread.start()
-            self._changed.notify()
-        item.done.wait()
-        return item.accepted
+            elif len(self._pending) == 1 or self._full():
+                # Otherwise the thread is already timing this batch and
+                # needs no wake-up per verdict.
+                self._changed.notify()
+        return True
 
     def close(self) -> None:
         """Sends what is pending, then the thread ends; does not wait."""
@@ -116,7 +145,13 @@ class BatchReporter:
                 log.exception("could not report %d verdict(s)", len(batch))
             finally:
                 for item in batch:
-                    item.done.set()
+                    try:
+                        item.done(item.accepted)
+                    except Exception:
+                        log.exception(
+                            "acknowledging the verdict of intent %s failed",
+                            item.intent.id,
+                        )
 
     def _full(self) -> bool:
         count = len(self._pending)

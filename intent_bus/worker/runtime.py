@@ -336,6 +336,7 @@ class WorkerRuntime(Claiming):
 
     def _run_job(self, job: Job) -> None:
         intent = job.intent
+        handed_on = False
         try:
             if job.settled:
                 # Aborted while it waited in the queue: already failed.
@@ -363,9 +364,10 @@ class WorkerRuntime(Claiming):
             if not verdict.fulfilled:
                 # The retry resumes from the last checkpoint saved, sent or not.
                 job.keeper.flush(job.lease)
-            self._settle(job, verdict)
+            handed_on = self._settle(job, verdict)
         finally:
-            self._forget(job)
+            if not handed_on:
+                self._forget(job)
 
     def _forget(self, job: Job) -> None:
         """Frees the job's slot (once: a timed-out job's is freed early)."""
@@ -395,17 +397,38 @@ class WorkerRuntime(Claiming):
         self._send(job, Outcome.fail(f"handler timed out after {self.timeout:g} s"))
         self._forget(job)
 
-    def _settle(self, job: Job, verdict: Outcome) -> None:
+    def _settle(self, job: Job, verdict: Outcome) -> bool:
         """Report the verdict once (an abort or a time-out may have settled
-        the job first)."""
+        the job first). True when the verdict went to the batch reporter,
+        which then acknowledges it and frees the slot on its own thread."""
         with job.lock:
             if job.settled:
-                return
+                return False
             job.settled = True
+        reporter = self._reporter
+        if self.on_outcome is None and reporter is not None:
+            # No hook to run on this thread: the reporter acknowledges the
+            # whole batch at once when the server answers, and this thread
+            # takes the next job meanwhile.
+            if reporter.submit(
+                job.intent, verdict, lambda ok: self._acknowledge(job, verdict, ok)
+            ):
+                return True
         self._send(job, verdict)
+        return False
+
+    def _acknowledge(self, job: Job, verdict: Outcome, reported: bool) -> None:
+        """On the reporter's thread, once the server answered: what `_send`
+        does after reporting, then the slot is freed."""
+        try:
+            self._acknowledged(job, verdict, reported)
+        finally:
+            self._forget(job)
 
     def _send(self, job: Job, verdict: Outcome) -> None:
-        reported = self._report(job.intent, verdict)
+        self._acknowledged(job, verdict, self._report(job.intent, verdict))
+
+    def _acknowledged(self, job: Job, verdict: Outcome, reported: bool) -> None:
         cancelled = job.context.cancel_requested
         job.result = Processed(job.intent, verdict, reported, cancelled)
         if log.isEnabledFor(logging.INFO):

@@ -93,3 +93,42 @@ def test_one_slot_uses_the_single_operations(client: IntentClient) -> None:
         wait_for(lambda: len(done) >= 3, what="3 outcomes")
     assert counting.claimed == [] and counting.completed == []
     assert counting.single_verdicts == 3
+
+
+def test_batched_verdicts_are_acknowledged_by_the_reporter_thread(
+    client: IntentClient, caplog: Any
+) -> None:
+    """Without an on_outcome hook a handler thread hands its verdict on and is
+    free at once; the reporter's thread acknowledges the batch once the
+    server committed it (the finished line is logged there, then the slots
+    are freed). With a hook, each handler thread waits and runs it itself."""
+    namespace = "wb" + uuid.uuid4().hex[:8]
+    client.publish_many(
+        [{"goal": "g", "payload": i, "namespace": namespace} for i in range(20)]
+    )
+    counting = CountingClient(client)
+    caplog.set_level("INFO", logger="intent_bus.worker")
+    runtime = WorkerRuntime(counting, concurrency=8, poll_interval=0.5)
+    handled: list[int] = []
+    with listening(runtime, "g", handled.append, namespace=namespace):
+        wait_for(
+            lambda: sum(counting.completed) + counting.single_verdicts >= 20,
+            what="20 verdicts",
+        )
+    finished = [r for r in caplog.records if " fulfilled in " in r.getMessage()]
+    assert len(finished) == 20
+    assert {r.threadName for r in finished} == {"intent-bus-reporter"}
+    for intent_id in {r.getMessage().split()[1] for r in finished}:
+        assert client.get_status(intent_id).status == "fulfilled"
+
+    client.publish_many([{"goal": "h", "namespace": namespace} for _ in range(6)])
+    threads: list[str] = []
+    hooked = WorkerRuntime(
+        CountingClient(client),
+        concurrency=4,
+        poll_interval=0.5,
+        on_outcome=lambda i, o, ok: threads.append(threading.current_thread().name),
+    )
+    with listening(hooked, "h", lambda payload: None, namespace=namespace):
+        wait_for(lambda: len(threads) >= 6, what="6 hooks")
+    assert all(name.startswith("intent-bus-handler") for name in threads)

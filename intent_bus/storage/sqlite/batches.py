@@ -60,8 +60,17 @@ def publish(
     return None
 
 
+HoldsSlot = Callable[[sqlite3.Connection, Intent], bool]
+"""Whether an intent's group has a concurrency limit: `holds_slot`, or its
+memo for one batch (`_holds_slot_memo`)."""
+
+
 def fulfill(
-    conn: sqlite3.Connection, done: Completion, now: float, owner: str | None
+    conn: sqlite3.Connection,
+    done: Completion,
+    now: float,
+    owner: str | None,
+    holds: HoldsSlot = holds_slot,
 ) -> tuple[Intent, bool]:
     """Completes the lease with its result, or replays this token's fulfill;
     also says whether the ended lease freed a concurrency-limit slot."""
@@ -70,7 +79,7 @@ def fulfill(
     )
     fulfilled = fetch_intents(conn, "intent_fulfill", params)
     if fulfilled:
-        return fulfilled[0], holds_slot(conn, fulfilled[0])
+        return fulfilled[0], holds(conn, fulfilled[0])
     earlier = fetch_intents(conn, "intent_completed_by", params)
     replayed = replayed_fulfill(
         done.intent_id, first(earlier), done.result, done.result_type
@@ -84,6 +93,7 @@ def fail(
     retry_delay: RetryDelay,
     now: float,
     owner: str | None,
+    holds: HoldsSlot = holds_slot,
 ) -> tuple[Intent, bool]:
     """Reopens, kills or cancels the leased intent, or replays this token's
     fail; also says whether the ended lease freed a concurrency-limit slot."""
@@ -102,7 +112,7 @@ def fail(
         name = "intent_fail_reopen"
     else:
         name = "intent_fail_kill"
-    return fetch_intents(conn, name, params)[0], holds_slot(conn, intent)
+    return fetch_intents(conn, name, params)[0], holds(conn, intent)
 
 
 class SqliteBatches:
@@ -136,8 +146,11 @@ class SqliteBatches:
         def op(conn: sqlite3.Connection) -> Polled:
             claimed: list[Intent] = []
             checkpoints: list[bytes | None] = []
-            for lease in leases:
-                polled = claim(conn, query, lease, now)
+            exhausted: set[str] = set()
+            for index, lease in enumerate(leases):
+                polled = claim(
+                    conn, query, lease, now, settle=index == 0, exhausted=exhausted
+                )
                 if polled.intent is None:
                     break
                 claimed.append(polled.intent)
@@ -159,12 +172,13 @@ class SqliteBatches:
         def op(conn: sqlite3.Connection) -> tuple[list[CompletionOutcome], bool]:
             outcomes: list[CompletionOutcome] = []
             any_freed = False
+            holds = _holds_slot_memo()
             for done in completions:
                 try:
                     if done.kind == "fulfill":
-                        intent, freed = fulfill(conn, done, now, owner)
+                        intent, freed = fulfill(conn, done, now, owner, holds)
                     else:
-                        intent, freed = fail(conn, done, retry_delay, now, owner)
+                        intent, freed = fail(conn, done, retry_delay, now, owner, holds)
                 except LeaseLost as refused:
                     outcomes.append(refused)
                     continue
@@ -175,3 +189,19 @@ class SqliteBatches:
         outcomes, freed = await self._run(op, short=True)
         self._slot_freed(freed)
         return outcomes
+
+
+def _holds_slot_memo() -> HoldsSlot:
+    """`holds_slot` asked once per group within one batch's transaction (the
+    verdicts of a batch are mostly of one goal); nothing in the batch sets or
+    removes a limit."""
+    known: dict[tuple[str, str, str], bool] = {}
+
+    def holds(conn: sqlite3.Connection, intent: Intent) -> bool:
+        group = (intent.owner, intent.namespace, intent.goal)
+        found = known.get(group)
+        if found is None:
+            found = known[group] = holds_slot(conn, intent)
+        return found
+
+    return holds

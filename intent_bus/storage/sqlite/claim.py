@@ -47,21 +47,42 @@ def _candidate_queries(query: ClaimQuery) -> list[str]:
 
 
 def claim(
-    conn: sqlite3.Connection, query: ClaimQuery, lease: Lease, now: float
+    conn: sqlite3.Connection,
+    query: ClaimQuery,
+    lease: Lease,
+    now: float,
+    *,
+    settle: bool = True,
+    exhausted: set[str] | None = None,
 ) -> Poll:
     """Settles expired leases, then leases the best candidate and reads the
-    checkpoint saved for it; one transaction. No next due time."""
-    # Expired leases first: their intents may be the best candidates.
-    conn.execute(Q["intent_settle_leases"], {"now": now, "limit": CLAIM_SETTLE_LIMIT})
+    checkpoint saved for it; one transaction. No next due time.
+
+    The claims of a batch run in one transaction at one `now`, where the
+    candidates can only dwindle (each claim takes one; nothing is published or
+    settled meanwhile). So a batch settles with its first claim only
+    (`settle`; what that left past CLAIM_SETTLE_LIMIT goes to housekeeping, as
+    after a single claim), and a candidate lookup that came back empty is not
+    run again: `exhausted` collects their names across the batch's claims."""
+    if settle:
+        # Expired leases first: their intents may be the best candidates.
+        conn.execute(
+            Q["intent_settle_leases"], {"now": now, "limit": CLAIM_SETTLE_LIMIT}
+        )
     params = query_params(query, now)
     best: tuple[int, float, int] | None = None
     for name in _candidate_queries(query):
+        if exhausted is not None and name in exhausted:
+            continue
         rows = fetch_rows(conn, name, params)
-        if rows:
-            seq, priority, run_at = rows[0]
-            rank = (-priority, run_at, seq)
-            if best is None or rank < best:
-                best = rank
+        if not rows:
+            if exhausted is not None:
+                exhausted.add(name)
+            continue
+        seq, priority, run_at = rows[0]
+        rank = (-priority, run_at, seq)
+        if best is None or rank < best:
+            best = rank
     if best is None:
         return Poll(None)
     granted = {**lease_params(lease, now), "seq": best[2], "owner": query.owner}

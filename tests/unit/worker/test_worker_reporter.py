@@ -82,3 +82,43 @@ def test_a_server_without_complete_is_reported_one_by_one() -> None:
     assert all(results.values())
     assert reporter.report(intent(5), Outcome.fulfill(1, "json"))
     assert len(fake.batches) == 1  # not asked again
+
+
+def test_submitted_verdicts_are_acknowledged_on_the_reporter_thread() -> None:
+    """`submit` does not wait: the callers are free at once, and each verdict's
+    callback runs on the reporter's thread once the batch was answered."""
+    fake = Fake()
+    reporter = BatchReporter(fake, running=lambda: 4, max_delay=1.0)
+    answered: list[tuple[str, bool, str]] = []
+    all_answered = threading.Event()
+
+    def acknowledge(n: int) -> Any:
+        def done(accepted: bool) -> None:
+            answered.append((f"i{n}", accepted, threading.current_thread().name))
+            if len(answered) == 4:
+                all_answered.set()
+
+        return done
+
+    for n in range(1, 5):
+        assert reporter.submit(intent(n), Outcome.fulfill(n, "json"), acknowledge(n))
+    assert all_answered.wait(5)
+    reporter.close()
+    assert [len(b) for b in fake.batches] == [4]  # one request for the four
+    assert sorted(answered) == [
+        ("i1", True, "intent-bus-reporter"),
+        ("i2", True, "intent-bus-reporter"),
+        ("i3", False, "intent-bus-reporter"),  # its lease was lost
+        ("i4", True, "intent-bus-reporter"),
+    ]
+
+
+def test_submit_declines_when_batches_are_off() -> None:
+    class Singles:
+        def fulfill(self, intent_id: str, **kw: Any) -> Any: ...
+
+        def fail(self, intent_id: str, error: str = "", **kw: Any) -> Any: ...
+
+    reporter = BatchReporter(Singles(), running=lambda: 2)  # type: ignore[arg-type]
+    assert not reporter.submit(intent(1), Outcome.fulfill(1, "json"), print)
+    reporter.close()
