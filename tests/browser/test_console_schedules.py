@@ -165,6 +165,7 @@ def test_a_bad_cron_shows_the_servers_message(
     shown = page.wait_for_selector(".notice-error").text_content()
     assert shown == f"{wanted['message']} ({wanted['code']})"
     assert page.input_value("#s-cron") == "61 * * * *"  # kept, to correct it
+    console.shot("schedules-bad-cron")
     page.fill("#s-cron", "0 3 * * *")
     page.fill("#s-payload", "{not json")
     page.click("button:has-text('Save schedule')")
@@ -209,3 +210,28 @@ def test_a_tenant_sees_its_own_schedules_and_the_admin_everyones(
     for sent in admin.sent:
         if sent.path.startswith("/schedules/"):
             assert sent.query["owner"] == [owner], sent
+
+
+def test_schedule_goals_and_payloads_stay_text(
+    console: Console, ui_server: ServerHandle
+) -> None:
+    markup = "<img src=x onerror=alert(1)>"
+    key = ui_server.create_tenant()
+    name = unique("xss")
+    put_schedule(
+        ui_server,
+        key,
+        name,
+        cron="0 1 * * *",
+        intent={"goal": markup, "payload": {"html": markup}},
+    )
+    console.login(key)
+    console.go("#/schedules")
+    console.settled("schedules")
+    page = console.page
+    row = page.locator("tr", has_text=name)
+    assert row.locator("td[data-label=publishes]").text_content() == markup
+    row.locator("text=Edit").click()
+    assert page.input_value("#s-goal") == markup
+    assert markup in page.input_value("#s-payload")
+    assert page.locator("img").count() == 0
