@@ -119,9 +119,12 @@ def test_intents_search_filters_pages_and_refreshes_in_place(
     assert page.locator("tbody tr").count() == 1
     assert page.locator("tbody tr", has_text=dead[:12]).count() == 1
     page.click("text=Clear")
+    page.wait_for_function("!location.hash.includes('status=')")
     console.settled("intents")
     page.fill("#f-goal", goal)
     page.click("text=Search")
+    # Settled is only about the new search once the route has changed.
+    page.wait_for_function("location.hash.includes('goal=')")
     console.settled("intents")
     assert page.locator("tbody tr").count() == 50
     page.click("text=Older →")

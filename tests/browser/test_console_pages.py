@@ -66,6 +66,31 @@ def showcase(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerHandle]
             json={"namespace": "media", "goal": "transcode"},
             headers={"X-API-KEY": media},
         ).raise_for_status()
+        for goal, most, per_key in (("thumbnail", 1, None), ("transcode", 4, 2)):
+            httpx.put(
+                f"{server.url}/limits",
+                json={
+                    "namespace": "media",
+                    "goal": goal,
+                    "max_running": most,
+                    "max_per_key": per_key,
+                },
+                headers={"X-API-KEY": media},
+            ).raise_for_status()
+        for name, cron, zone, goal, paused in (
+            ("nightly-report", "30 2 * * *", "Europe/Berlin", "send_email", False),
+            ("cdn-sweep", "*/15 * * * *", "UTC", "thumbnail", True),
+        ):
+            httpx.put(
+                f"{server.url}/schedules/{name}",
+                json={
+                    "cron": cron,
+                    "timezone": zone,
+                    "intent": {"goal": goal, "namespace": "comms", "payload": {}},
+                    "paused": paused,
+                },
+                headers={"X-API-KEY": media},
+            ).raise_for_status()
         kill(server, billing, "invoice", "card declined")
         for n in range(2):
             publish(server, billing, "invoice", {"order": 1000 + n})
@@ -106,7 +131,9 @@ REQUESTS = {
     },
     "dead": {("GET", "/admin/dead")},
     "workers": {("GET", "/workers")},
+    "schedules": {("GET", "/schedules")},
     "pauses": {("GET", "/pauses")},
+    "limits": {("GET", "/limits")},
     "keys": {("GET", "/admin/keys")},
 }
 
@@ -125,7 +152,9 @@ def test_every_page_at_desktop_and_phone_width(
         f"intent/{intent_id}",
         "dead",
         "workers",
+        "schedules",
         "pauses",
+        "limits",
         "keys",
         "overview",
     ]

@@ -75,7 +75,9 @@ export async function request(method, path, body, key = session.key) {
 
 export const get = (path, params = {}) => request("GET", path + query(params)).then((r) => r.data);
 export const post = (path, body = {}) => request("POST", path, body).then((r) => r.data);
-export const del = (path) => request("DELETE", path).then((r) => r.data);
+// `put` keeps the status: 201 means it created, 200 that it replaced.
+export const put = (path, body = {}) => request("PUT", path, body);
+export const del = (path, params = {}) => request("DELETE", path + query(params)).then((r) => r.data);
 
 /** Checks a key and learns its role: GET /admin/keys is 200 for admins and
  * 403 for tenants; 401 means the key is not accepted. */

@@ -9,7 +9,9 @@ import * as intents from "./intents.js";
 import * as intent from "./intent.js";
 import * as dead from "./dead.js";
 import * as workers from "./workers.js";
+import * as schedules from "./schedules.js";
 import * as pauses from "./pauses.js";
+import * as limits from "./limits.js";
 import * as keys from "./keys.js";
 
 const REFRESH_MS = 5000;
@@ -19,7 +21,9 @@ const PAGES = [
   { name: "intents", label: "Intents", page: intents },
   { name: "dead", label: "Dead letters", page: dead },
   { name: "workers", label: "Workers", page: workers },
+  { name: "schedules", label: "Schedules", page: schedules },
   { name: "pauses", label: "Pauses", page: pauses },
+  { name: "limits", label: "Limits", page: limits },
   { name: "keys", label: "Keys", page: keys, admin: true },
 ];
 const ROUTES = { login: { page: login }, intent: { page: intent } };

@@ -22,7 +22,7 @@ export async function render(ctx) {
     intent = await get(`/intents/${seg(id)}`);
     const [events, explain] = await Promise.all([get(`/intents/${seg(id)}/events`), get(`/explain/${seg(id)}`)]);
     body.replaceChildren(
-      facts(intent),
+      facts(intent, explain.schedule),
       actions(intent, async (text) => {
         flash.replaceChildren(notice("ok", text));
         await draw();
@@ -60,7 +60,7 @@ function fact(label, value) {
   return el("div", { class: "fact" }, el("dt", {}, label), el("dd", {}, value ?? el("span", { class: "muted" }, "—")));
 }
 
-function facts(i) {
+function facts(i, schedule) {
   return el(
     "dl",
     { class: "facts card" },
@@ -75,6 +75,7 @@ function facts(i) {
     fact("Needs capability", i.required_capability),
     fact("Last worker", i.worker),
     fact("Published", whenFull(i.created_at)),
+    schedule ? fact("By schedule", [el("a", { href: "#/schedules", class: "mono" }, schedule.name), " tick ", whenFull(schedule.scheduled_for)]) : null,
     fact("Due", whenFull(i.run_at)),
     i.lease_expires_at ? fact("Lease until", whenFull(i.lease_expires_at)) : null,
     fact("Completed", i.completed_at ? whenFull(i.completed_at) : null),

@@ -49,8 +49,8 @@ export async function render(ctx) {
               confirmButton("Resume", "Resume claims?", async () => {
                 try {
                   await post("/resume", { namespace: p.namespace, goal: p.goal, ...(session.isAdmin ? { owner: p.owner } : {}) });
-                  flash.replaceChildren(notice("ok", "Resumed."));
                   await draw();
+                  flash.replaceChildren(notice("ok", "Resumed."));
                 } catch (err) {
                   flash.replaceChildren(notice("error", errorText(err)));
                 }
@@ -68,8 +68,9 @@ export async function render(ctx) {
     if (owner && owner.value.trim()) body.owner = owner.value.trim();
     try {
       await post("/pause", body);
-      flash.replaceChildren(notice("ok", body.goal ? `Paused goal ${body.goal} in ${body.namespace}.` : `Paused namespace ${body.namespace}.`));
+      // The list first, then the word: what the notice says is on the page.
       await draw();
+      flash.replaceChildren(notice("ok", body.goal ? `Paused goal ${body.goal} in ${body.namespace}.` : `Paused namespace ${body.namespace}.`));
     } catch (err) {
       flash.replaceChildren(notice("error", errorText(err)));
     }

@@ -11,6 +11,9 @@ function lastSeen(unix, never, worker) {
   return worker ? ["; ", name(worker), " was the last, ", when(unix)] : ["; the last one did ", when(unix)];
 }
 
+/** The per-key part of a limit holds it back (else the goal's total does). */
+const perKeyFull = (d) => d.max_per_key != null && d.running_with_key != null && d.running_with_key >= d.max_per_key;
+
 const WORDING = {
   delayed: (d) => ["Waiting: it was published with a delay and is due ", when(d.due_at), "."],
   backoff: (d) => [
@@ -30,6 +33,18 @@ const WORDING = {
     el("a", { href: "#/pauses" }, "resume them"),
     " to let workers take it.",
   ],
+  concurrency_limit: (d, i) => {
+    const [what, most, running] = perKeyFull(d)
+      ? [["intents with concurrency key ", name(d.concurrency_key)], d.max_per_key, d.running_with_key]
+      : [["goal ", name(i.goal), " in namespace ", name(i.namespace)], d.max_running, d.running];
+    return [
+      "Held by a concurrency limit: ",
+      what,
+      ` may run at most ${most} at once, and ${running} ${running === 1 ? "is" : "are"} running. It starts when one ends or when the `,
+      el("a", { href: "#/limits" }, "limit"),
+      " is raised.",
+    ];
+  },
   no_live_worker: (d, i) => [
     "Waiting: no worker has polled goal ",
     name(i.goal),
