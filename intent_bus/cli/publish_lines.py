@@ -81,6 +81,7 @@ def _intent(args: argparse.Namespace, number: int, line: str) -> dict[str, Any]:
         "backoff_base": args.backoff,
         "target_worker": args.target,
         "required_capability": args.capability,
+        "concurrency_key": args.concurrency_key,
     }
     if args.public:
         intent["visibility"] = protocol.VISIBILITY_PUBLIC

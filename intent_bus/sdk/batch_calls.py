@@ -38,21 +38,8 @@ BATCH_BODY_BUDGET: Final = protocol.MAX_BODY_BYTES * 3 // 4
 goes alone): a quarter of the default body limit to spare, so that 1,000
 small intents (~200 bytes each) still go in one request."""
 
-_PUBLISH_ARGS: Final = frozenset(
-    (
-        "goal",
-        "payload",
-        "namespace",
-        "visibility",
-        "priority",
-        "delay",
-        "max_attempts",
-        "backoff_base",
-        "target_worker",
-        "required_capability",
-        "public",
-    )
-)
+# What `publish` takes: the wire's publish fields, plus its `public` shorthand.
+_PUBLISH_ARGS: Final = frozenset(protocol.PUBLISH_FIELDS) | {"public"}
 
 
 _PUBLISH_OPTIONS: Final = _PUBLISH_ARGS - {"goal", "payload"}

@@ -51,6 +51,21 @@ def test_lines_from_stdin_carry_their_arguments(cli: Cli, client: IntentClient) 
     assert [(job.goal, job.priority) for job in batch] == [("b", 100), ("a", 5)]
 
 
+def test_concurrency_keys_from_the_option_and_from_a_line(
+    cli: Cli, client: IntentClient, tmp_path: Path
+) -> None:
+    namespace = "j" + uuid.uuid4().hex[:8]
+    source = tmp_path / "keys.jsonl"
+    lines = [{"goal": "a"}, {"goal": "a", "concurrency_key": "own"}]
+    source.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    proc = cli(
+        "publish", "--jsonl", str(source), "-n", namespace, "--concurrency-key", "opt"
+    )
+    assert proc.returncode == 0, proc.stderr
+    keys = [client.get_intent(i).concurrency_key for i in proc.stdout.split()]
+    assert keys == ["opt", "own"]
+
+
 def test_bad_lines_refuse_before_sending(cli: Cli, tmp_path: Path) -> None:
     source = tmp_path / "bad.jsonl"
     source.write_text('{"goal": "a"}\nnot json\n')

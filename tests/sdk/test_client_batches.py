@@ -54,6 +54,15 @@ def test_publish_many_then_claim_many_then_complete_many(client: Any) -> None:
     assert not empty and empty.status_code == 204
 
 
+def test_publish_many_items_take_every_publish_argument(client: Any) -> None:
+    """An item takes what `publish` takes, `concurrency_key` included."""
+    (outcome,) = client.publish_many(
+        [{"goal": "g", "namespace": ns(), "concurrency_key": "customer-7"}]
+    )
+    assert outcome.ok
+    assert client.get_intent(outcome.id).concurrency_key == "customer-7"
+
+
 def test_publish_many_keys_replay_and_conflict(client: Any) -> None:
     namespace = ns()
     item = {"goal": "g", "payload": 1, "namespace": namespace, "idempotency_key": "k"}
