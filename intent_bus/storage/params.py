@@ -22,6 +22,28 @@ def as_params(record: Any) -> dict[str, Any]:
     return {name: getattr(record, name) for name in record.__dataclass_fields__}
 
 
+def group_params(owner: str, namespace: str, goal: str) -> dict[str, Any]:
+    """A group of intents (what a concurrency limit is kept per)."""
+    return {"owner": owner, "namespace": namespace, "goal": goal}
+
+
+def limit_params(
+    owner: str,
+    namespace: str,
+    goal: str,
+    max_running: int,
+    max_per_key: int | None,
+    now: float,
+) -> dict[str, Any]:
+    """The limit `limit_set` writes, for both dialects' query."""
+    return {
+        **group_params(owner, namespace, goal),
+        "max_running": max_running,
+        "max_per_key": max_per_key,
+        "now": now,
+    }
+
+
 def claim_params(query: ClaimQuery, now: float) -> dict[str, Any]:
     """Who is claiming, for the candidate and next-due queries.
 

@@ -24,6 +24,7 @@ from psycopg.rows import DictRow
 from intent_bus.storage.base import Intent, Poll, Work
 from intent_bus.storage.errors import NotFound
 from intent_bus.storage.limits import ConcurrencyLimit, LimitUsage, RunningCount
+from intent_bus.storage.params import group_params, limit_params
 from intent_bus.storage.postgres.records import intent_from_row
 
 Cursor = psycopg.AsyncCursor[DictRow]
@@ -43,10 +44,6 @@ def _limit(row: DictRow) -> ConcurrencyLimit:
         updated_at=row["updated_at"],
         running=int(row["running"]),
     )
-
-
-def _key(owner: str, namespace: str, goal: str) -> dict[str, Any]:
-    return {"owner": owner, "namespace": namespace, "goal": goal}
 
 
 class PostgresLimits:
@@ -70,12 +67,7 @@ class PostgresLimits:
         max_per_key: int | None,
         now: float,
     ) -> ConcurrencyLimit:
-        params = {
-            **_key(owner, namespace, goal),
-            "max_running": max_running,
-            "max_per_key": max_per_key,
-            "now": now,
-        }
+        params = limit_params(owner, namespace, goal, max_running, max_per_key, now)
         async with self._tx() as cur:
             await self._run(cur, "limit_set", params)
             rows = await (await self._run(cur, "limit_list", params)).fetchall()
@@ -86,7 +78,7 @@ class PostgresLimits:
 
     async def limit_clear(self, owner: str, namespace: str, goal: str) -> None:
         async with self._tx() as cur:
-            await self._run(cur, "limit_clear", _key(owner, namespace, goal))
+            await self._run(cur, "limit_clear", group_params(owner, namespace, goal))
             if await cur.fetchone() is None:
                 raise NotFound("limit not found")
             await self._notify(cur, None)  # what the limit held back may run
@@ -134,7 +126,7 @@ class PostgresLimits:
     async def _free_slot(self, cur: Cursor, intent: Intent) -> None:
         """Wakes every replica's claimers if the intent's lease held a slot."""
         params = {
-            **_key(intent.owner, intent.namespace, intent.goal),
+            **group_params(intent.owner, intent.namespace, intent.goal),
             "freed_origin": FREED_ORIGIN,
         }
         await self._run(cur, "limit_freed_notify", params)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from intent_bus.storage.base import Intent, Work
 from intent_bus.storage.errors import NotFound
 from intent_bus.storage.limits import ConcurrencyLimit, LimitUsage, RunningCount
+from intent_bus.storage.params import group_params, limit_params
 from intent_bus.storage.sqlite.records import Q, fetch_rows
 
 T = TypeVar("T")
@@ -27,13 +28,9 @@ def _limit(row: tuple[Any, ...]) -> ConcurrencyLimit:
     )
 
 
-def _key(owner: str, namespace: str, goal: str) -> dict[str, Any]:
-    return {"owner": owner, "namespace": namespace, "goal": goal}
-
-
 def holds_slot(conn: sqlite3.Connection, intent: Intent) -> bool:
     """Whether the intent's group has a limit (its ended lease frees a slot)."""
-    key = _key(intent.owner, intent.namespace, intent.goal)
+    key = group_params(intent.owner, intent.namespace, intent.goal)
     return bool(fetch_rows(conn, "limit_exists", key))
 
 
@@ -60,12 +57,7 @@ class SqliteLimits:
         max_per_key: int | None,
         now: float,
     ) -> ConcurrencyLimit:
-        params = {
-            **_key(owner, namespace, goal),
-            "max_running": max_running,
-            "max_per_key": max_per_key,
-            "now": now,
-        }
+        params = limit_params(owner, namespace, goal, max_running, max_per_key, now)
 
         def op(conn: sqlite3.Connection) -> ConcurrencyLimit:
             conn.execute(Q["limit_set"], params)
@@ -75,7 +67,7 @@ class SqliteLimits:
         return await self._run(op)
 
     async def limit_clear(self, owner: str, namespace: str, goal: str) -> None:
-        key = _key(owner, namespace, goal)
+        key = group_params(owner, namespace, goal)
         if not await self._run(lambda conn: bool(fetch_rows(conn, "limit_clear", key))):
             raise NotFound("limit not found")
 
