@@ -3,6 +3,18 @@
 -- migration 0009 plus the changes not folded into them yet (O(groups + changes
 -- since the last housekeeping pass)), never from the history.
 
+-- fragment: oldest_open_of_group
+-- When the oldest open intent of group `c` was created: the first entry of
+-- its range in intents_open_age (null when none is open).
+(
+    SELECT i.created_at
+    FROM intents AS i
+    WHERE i.owner = c.owner AND i.namespace = c.namespace AND i.goal = c.goal
+      AND i.status = 'open'
+    ORDER BY i.created_at
+    LIMIT 1
+)
+
 -- name: intent_group_counts_all
 -- Every tenant's counts per group and status; an open count also finds the
 -- group's oldest open intent, the first of its range in intents_open_age.
@@ -21,14 +33,7 @@ WITH counted AS (
     HAVING SUM(n) <> 0
 )
 SELECT c.owner, c.namespace, c.goal, c.status, c.n,
-       CASE WHEN c.status = 'open' THEN (
-           SELECT i.created_at
-           FROM intents AS i
-           WHERE i.owner = c.owner AND i.namespace = c.namespace AND i.goal = c.goal
-             AND i.status = 'open'
-           ORDER BY i.created_at
-           LIMIT 1
-       ) END AS oldest
+       CASE WHEN c.status = 'open' THEN {{oldest_open_of_group}} END AS oldest
 FROM counted AS c
 
 -- name: intent_group_counts_owner
@@ -49,14 +54,7 @@ WITH counted AS (
     HAVING SUM(n) <> 0
 )
 SELECT c.owner, c.namespace, c.goal, c.status, c.n,
-       CASE WHEN c.status = 'open' THEN (
-           SELECT i.created_at
-           FROM intents AS i
-           WHERE i.owner = c.owner AND i.namespace = c.namespace AND i.goal = c.goal
-             AND i.status = 'open'
-           ORDER BY i.created_at
-           LIMIT 1
-       ) END AS oldest
+       CASE WHEN c.status = 'open' THEN {{oldest_open_of_group}} END AS oldest
 FROM counted AS c
 
 -- name: intent_group_completions_all
@@ -176,17 +174,10 @@ HAVING SUM(n) <> 0
 -- name: intent_oldest_open
 -- Creation time of the oldest open intent: the oldest of each group that has
 -- had open intents (a group without one adds nothing).
-SELECT MIN((
-    SELECT i.created_at
-    FROM intents AS i
-    WHERE i.owner = g.owner AND i.namespace = g.namespace AND i.goal = g.goal
-      AND i.status = 'open'
-    ORDER BY i.created_at
-    LIMIT 1
-)) AS oldest
+SELECT MIN({{oldest_open_of_group}}) AS oldest
 FROM (
     SELECT owner, namespace, goal FROM intent_counts WHERE status = 'open'
     UNION
     SELECT owner, namespace, goal FROM intent_count_changes
     WHERE entered_status = 'open'
-) AS g
+) AS c

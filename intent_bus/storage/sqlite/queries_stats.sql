@@ -2,32 +2,30 @@
 -- one, and completions per minute over the last hour. Read from the counters
 -- migration 0009's triggers keep (O(groups)), never from the history.
 
+-- fragment: oldest_open_of_group
+-- When the oldest open intent of group `c` was created: the first entry of
+-- its range in intents_open_age (null when none is open).
+(
+    SELECT i.created_at
+    FROM intents AS i INDEXED BY intents_open_age
+    WHERE i.owner = c.owner AND i.namespace = c.namespace AND i.goal = c.goal
+      AND i.status = 'open'
+    ORDER BY i.created_at
+    LIMIT 1
+)
+
 -- name: intent_group_counts_all
 -- Every tenant's counts per group and status; an open count also finds the
 -- group's oldest open intent, the first of its range in intents_open_age.
 SELECT c.owner, c.namespace, c.goal, c.status, c.n,
-       CASE WHEN c.status = 'open' THEN (
-           SELECT i.created_at
-           FROM intents AS i INDEXED BY intents_open_age
-           WHERE i.owner = c.owner AND i.namespace = c.namespace AND i.goal = c.goal
-             AND i.status = 'open'
-           ORDER BY i.created_at
-           LIMIT 1
-       ) END AS oldest
+       CASE WHEN c.status = 'open' THEN {{oldest_open_of_group}} END AS oldest
 FROM intent_counts AS c
 WHERE c.n <> 0;
 
 -- name: intent_group_counts_owner
 -- One tenant's counts per group and status, as above.
 SELECT c.owner, c.namespace, c.goal, c.status, c.n,
-       CASE WHEN c.status = 'open' THEN (
-           SELECT i.created_at
-           FROM intents AS i INDEXED BY intents_open_age
-           WHERE i.owner = c.owner AND i.namespace = c.namespace AND i.goal = c.goal
-             AND i.status = 'open'
-           ORDER BY i.created_at
-           LIMIT 1
-       ) END AS oldest
+       CASE WHEN c.status = 'open' THEN {{oldest_open_of_group}} END AS oldest
 FROM intent_counts AS c
 WHERE c.owner = :owner
   AND c.n <> 0;
@@ -71,14 +69,7 @@ HAVING SUM(n) <> 0;
 
 -- name: intent_oldest_open
 -- Returns the creation time of the oldest open intent: the oldest of each group.
-SELECT MIN((
-    SELECT i.created_at
-    FROM intents AS i INDEXED BY intents_open_age
-    WHERE i.owner = c.owner AND i.namespace = c.namespace AND i.goal = c.goal
-      AND i.status = 'open'
-    ORDER BY i.created_at
-    LIMIT 1
-))
+SELECT MIN({{oldest_open_of_group}})
 FROM intent_counts AS c
 WHERE c.status = 'open'
   AND c.n > 0;
