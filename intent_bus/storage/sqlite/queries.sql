@@ -50,18 +50,25 @@ WHERE id = :id
 RETURNING *;
 
 -- name: nonce_remember
--- Records a nonce unless the key has used it already.
-INSERT INTO nonces (key_id, nonce, seen_at)
-VALUES (:key_id, :nonce, :now)
-ON CONFLICT (key_id, nonce) DO NOTHING;
+-- Keeps a nonce that the process's set of nonces (sqlite/nonces.py) has just
+-- accepted, so a restart knows it too. Appends: the key starts with the time.
+INSERT INTO nonces (seen_at, key_id, nonce)
+VALUES (:now, :key_id, :nonce)
+ON CONFLICT DO NOTHING;
+
+-- name: nonce_load
+-- Every nonce kept, for the set of nonces at start.
+SELECT key_id, nonce, seen_at
+FROM nonces;
 
 -- name: nonce_purge
--- Deletes a batch of nonces first seen before a time.
+-- Deletes a batch of nonces first seen before a time: the head of the table.
 DELETE FROM nonces
-WHERE (key_id, nonce) IN (
-    SELECT key_id, nonce
+WHERE (seen_at, key_id, nonce) IN (
+    SELECT seen_at, key_id, nonce
     FROM nonces
     WHERE seen_at < :before
+    ORDER BY seen_at
     LIMIT :limit
 );
 

@@ -54,6 +54,7 @@ from intent_bus.storage.sqlite.control import SqliteControl
 from intent_bus.storage.sqlite.control_writes import SqliteControlWrites
 from intent_bus.storage.sqlite.limits import SqliteLimits
 from intent_bus.storage.sqlite.migrate import apply_migrations
+from intent_bus.storage.sqlite.nonces import SeenNonces
 from intent_bus.storage.sqlite.records import (
     Q,
     fetch_intents,
@@ -109,6 +110,7 @@ class SqliteStore(
             mmap_mib=mmap_mib,
         )
         self._on_work: Callable[[Work | None], None] | None = None
+        self._nonces = SeenNonces()
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> SqliteStore:
@@ -125,20 +127,50 @@ class SqliteStore(
         pending = replay.take_pending()
         if pending is None:
             return await self._writer.run(operation, short=short)
-        params = pending.params()
+        key_id, nonce, now = pending.key_id, pending.nonce, pending.now
+        kept = False
 
         def guarded(conn: sqlite3.Connection) -> T:
-            if conn.execute(Q["nonce_remember"], params).rowcount != 1:
+            nonlocal kept
+            if not self._remember(conn, key_id, nonce, now):
                 raise replay.Replayed("nonce already used")
-            return operation(conn)
+            try:
+                result = operation(conn)
+            except BaseException:
+                self._nonces.forget(key_id, nonce, now)  # rolled back with it
+                raise
+            kept = True
+            return result
 
         try:
             return await self._writer.run(guarded, short=short)
         except replay.Replayed:
             raise
-        except BaseException:
+        except Exception:
+            if kept:  # the transaction around it failed after all
+                self._nonces.forget(key_id, nonce, now)
             pending.release()
             raise
+        except BaseException:
+            # Cancelled: the operation may still commit, so its nonce stays
+            # taken (refusing a retry of it is safe; accepting a replay is not).
+            pending.release()
+            raise
+
+    def _remember(
+        self, conn: sqlite3.Connection, key_id: str, nonce: str, now: float
+    ) -> bool:
+        """Accepts a nonce its key has not used, and keeps it in the same
+        transaction (for a restart); the caller forgets it if that fails."""
+        if not self._nonces.add(key_id, nonce, now):
+            return False
+        params = {"key_id": key_id, "nonce": nonce, "now": now}
+        try:
+            conn.execute(Q["nonce_remember"], params)
+        except BaseException:
+            self._nonces.forget(key_id, nonce, now)
+            raise
+        return True
 
     async def _read_snapshot(self, operation: Callable[[sqlite3.Connection], T]) -> T:
         """Runs a long read-only operation on its own connection and thread.
@@ -159,7 +191,12 @@ class SqliteStore(
         await self._run(self._migrate)
 
     def _migrate(self, conn: sqlite3.Connection) -> list[int]:
-        return apply_migrations(conn, self._migrations, time.time())
+        applied = apply_migrations(conn, self._migrations, time.time())
+        if _has_table(conn, "nonces"):  # absent only under test migrations
+            nonces = self._nonces = SeenNonces()
+            for key_id, nonce, seen_at in fetch_rows(conn, "nonce_load"):
+                nonces.add(key_id, nonce, seen_at)
+        return applied
 
     async def close(self) -> None:
         """Finishes queued work (committed) and closes the connection."""
@@ -226,14 +263,24 @@ class SqliteStore(
 
     # -- replay and rate protection -----------------------------------------
     async def nonce_remember(self, key_id: str, nonce: str, now: float) -> bool:
-        def op(conn: sqlite3.Connection) -> bool:
-            params = {"key_id": key_id, "nonce": nonce, "now": now}
-            return conn.execute(Q["nonce_remember"], params).rowcount == 1
+        kept = False
 
-        return await self._run(op, short=True)
+        def op(conn: sqlite3.Connection) -> bool:
+            nonlocal kept
+            kept = self._remember(conn, key_id, nonce, now)
+            return kept
+
+        try:
+            return await self._run(op, short=True)
+        except Exception:
+            if kept:  # its transaction failed: the nonce was not kept
+                self._nonces.forget(key_id, nonce, now)
+            raise
 
     async def nonce_purge(self, before: float) -> int:
-        return await self._purge("nonce_purge", {"before": before})
+        deleted = await self._purge("nonce_purge", {"before": before})
+        self._nonces.purge(before)
+        return deleted
 
     async def rate_hit(self, key_id: str, window_start: float) -> int:
         def op(conn: sqlite3.Connection) -> int:
@@ -415,3 +462,8 @@ class SqliteStore(
 
     async def kv_purge(self, now: float) -> int:
         return await self._purge("kv_purge", {"now": now})
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+    return conn.execute(query, (name,)).fetchone() is not None

@@ -28,6 +28,9 @@ SQLITE_ONLY = {
     "idempotency_insert",
     "intent_settle_leases",
     "intent_fulfill",
+    # One process owns an SQLite file: it checks nonces against a set it keeps
+    # in memory, filled from the table at start (sqlite/nonces.py).
+    "nonce_load",
 }
 POSTGRES_ONLY = {
     # One statement: pick both candidates with SKIP LOCKED and lease the best.
@@ -44,7 +47,7 @@ POSTGRES_ONLY = {
     "intent_insert_many_notify",
     "intent_fulfill_many_notify",
     # The nonce as a statement of its own ahead of the operation's, in its
-    # transaction; SQLite checks nonce_remember's row count in Python.
+    # transaction; SQLite checks its set of nonces in memory.
     "nonce_take",
     # Replicas starting together serialise their schema upgrades.
     "migration_lock",
