@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import secrets
-import time
 from typing import Any
 from urllib.parse import parse_qsl
 
 from intent_bus import protocol
+from intent_bus.sdk.auth import Signer
 
 
 class RawConnection:
@@ -28,6 +27,7 @@ class RawConnection:
         self.port = port
         self.api_key = api_key
         self.signed = signed
+        self._signer = Signer(api_key)
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
 
@@ -71,15 +71,14 @@ class RawConnection:
         return status, headers, (json.loads(raw) if raw else None)
 
     def _signature(self, method: str, target: str, payload: bytes) -> str:
-        """Strict-mode headers, signed with the same code the SDK signs with."""
+        """Strict-mode headers, signed by the SDK's own signer."""
         path, _, query = target.partition("?")
         canonical = protocol.canonical_path(path, parse_qsl(query, True))
-        stamp, nonce = str(int(time.time())), secrets.token_hex(12)
-        sig = protocol.sign(self.api_key, method, canonical, stamp, nonce, payload)
-        return (
-            f"{protocol.HEADER_TIMESTAMP}: {stamp}\r\n"
-            f"{protocol.HEADER_NONCE}: {nonce}\r\n"
-            f"{protocol.HEADER_SIGNATURE}: {sig}\r\n"
+        signed = self._signer.headers(method, canonical, payload)
+        return "".join(
+            f"{name}: {value}\r\n"
+            for name, value in signed
+            if name != protocol.HEADER_API_KEY
         )
 
     async def close(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable
 from typing import Final
 from urllib.parse import quote
@@ -308,8 +309,15 @@ TICK_FIELDS: Final = ("schedule", "owner", "scheduled_for", "intent_id", "fired_
 """What POST /schedules/{name}/trigger answers: the tick it published."""
 
 
+_UNRESERVED: Final = re.compile(r"[A-Za-z0-9_.~-]*")
+"""RFC 3986 unreserved characters: what `quote` leaves as it is with safe=""."""
+
+
 def _encode(text: str) -> str:
-    # quote() keeps only RFC 3986 unreserved characters when safe is empty.
+    # Most names and values (goals, namespaces, numbers) need no escaping:
+    # matching them is several times cheaper than quote(), on every signed call.
+    if _UNRESERVED.fullmatch(text):
+        return text
     return quote(text, safe="")
 
 

@@ -10,7 +10,7 @@ Secrets are never logged or echoed.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Final
 from urllib.parse import parse_qsl
 
 from intent_bus import protocol
@@ -92,21 +92,40 @@ class KeyCache:
                 del self._entries[secret]
 
 
-def request_paths(scope: dict[str, Any]) -> list[str]:
+_PATHS: dict[tuple[bytes | None, str, bytes], tuple[str, ...]] = {}
+"""Canonical paths by request target: a worker polls the same claim URL over
+and over, and canonicalising its query costs more than checking the HMAC."""
+PATHS_MAX_ENTRIES: Final = 4096
+
+
+def request_paths(scope: dict[str, Any]) -> tuple[str, ...]:
     """Canonical paths the client may have signed: the path as sent on the wire
     (percent-encoding intact) first, then the decoded path if it differs."""
-    query = parse_qsl(
-        scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
-    )
     path: str = scope["path"]
-    raw = scope.get("raw_path")
-    candidates = []
-    if raw:
-        candidates.append(protocol.canonical_path(raw.decode("latin-1"), query))
+    raw: bytes | None = scope.get("raw_path")
+    query_string: bytes = scope.get("query_string", b"")
+    target = (raw, path, query_string)
+    found = _PATHS.get(target)
+    if found is None:
+        found = _canonical_paths(raw, path, query_string)
+        if len(_PATHS) >= PATHS_MAX_ENTRIES:
+            _PATHS.clear()
+        _PATHS[target] = found
+    return found
+
+
+def _canonical_paths(
+    raw: bytes | None, path: str, query_string: bytes
+) -> tuple[str, ...]:
+    query = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
     decoded = protocol.canonical_path(path, query)
-    if decoded not in candidates:
-        candidates.append(decoded)
-    return candidates
+    if not raw:
+        return (decoded,)
+    wire = raw.decode("latin-1")
+    if wire == path:
+        return (decoded,)
+    first = protocol.canonical_path(wire, query)
+    return (first,) if first == decoded else (first, decoded)
 
 
 def parse_timestamp(text: str) -> int | None:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from urllib.parse import quote
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from intent_bus import protocol
 
@@ -18,6 +22,22 @@ def test_query_is_sorted_by_key_then_value_and_strictly_encoded() -> None:
         protocol.canonical_path("/claim", query)
         == "/claim?goal=a~-._%2A&goal=x%2Fy&namespace=a%20b"
     )
+
+
+@given(st.text())
+def test_query_encoding_is_quote_with_nothing_safe(text: str) -> None:
+    """The unreserved-only shortcut answers what quote() would, for any text
+    (non-ASCII letters and digits included, which are not unreserved)."""
+    assert protocol.canonical_path("/c", [("k", text)]) == "/c?k=" + quote(
+        text, safe=""
+    )
+
+
+def test_query_encoding_escapes_lookalikes_of_unreserved_characters() -> None:
+    for text in ("é", "٣", "\uff41", "a b", "a*", "a/b", "a\n", "~-._", ""):
+        assert protocol.canonical_path("/c", [(text, "v")]).startswith(
+            "/c?" + quote(text, safe="") + "="
+        )
 
 
 def test_sign_is_hmac_sha256_over_the_documented_bytes() -> None:

@@ -34,11 +34,23 @@ def test_request_paths_offer_raw_then_decoded_path_with_sorted_query() -> None:
         "raw_path": b"/get/a%20b",
         "query_string": b"z=1&a=x%2Fy",
     }
-    assert request_paths(scope) == ["/get/a%20b?a=x%2Fy&z=1", "/get/a b?a=x%2Fy&z=1"]
+    expected = ("/get/a%20b?a=x%2Fy&z=1", "/get/a b?a=x%2Fy&z=1")
+    assert request_paths(scope) == expected
+    assert request_paths(dict(scope)) == expected  # the second time from the cache
+
+
+def test_request_paths_are_told_apart_by_the_whole_target() -> None:
+    """The cache of canonical paths is keyed by raw path, path and query alike."""
+    base = {"path": "/claim", "raw_path": b"/claim", "query_string": b"goal=a"}
+    assert request_paths(base) == ("/claim?goal=a",)
+    assert request_paths({**base, "query_string": b"goal=b"}) == ("/claim?goal=b",)
+    assert request_paths({**base, "path": "/x", "raw_path": b"/x"}) == ("/x?goal=a",)
+    spaced = {"path": "/c d", "raw_path": b"/c%20d", "query_string": b"goal=a"}
+    assert request_paths(spaced) == ("/c%20d?goal=a", "/c d?goal=a")
 
 
 def test_request_paths_without_raw_path() -> None:
-    assert request_paths({"path": "/claim", "query_string": b""}) == ["/claim"]
+    assert request_paths({"path": "/claim", "query_string": b""}) == ("/claim",)
 
 
 @pytest.mark.parametrize(
