@@ -129,3 +129,27 @@ async def test_short_operations_racing_a_stop_are_answered(tmp_path: Path) -> No
         assert await asyncio.wait_for(late, 5) == 1
     except StoreError:
         pass
+
+
+async def test_operations_of_the_next_loop_iteration_share_the_commit(
+    writer: SqliteWriter, tmp_path: Path
+) -> None:
+    """An operation submitted in the iteration after another's (as a second
+    client's request, read a moment later, often is) commits with it."""
+    loop = asyncio.get_running_loop()
+    commits = writer.commits
+    tasks: list[asyncio.Future[object]] = []
+
+    def submit(key: str) -> None:
+        insert = f"INSERT INTO t VALUES ('{key}')"
+        tasks.append(
+            asyncio.ensure_future(writer.run(lambda c: c.execute(insert), short=True))
+        )
+
+    submit("a")  # its task submits in the next iteration...
+    loop.call_soon(submit, "b")  # ...and this one's in the iteration after
+    while len(tasks) < 2:
+        await asyncio.sleep(0)
+    await asyncio.gather(*tasks)
+    assert writer.commits == commits + 1
+    assert count(tmp_path / "w.db") == 2
