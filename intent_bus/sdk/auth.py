@@ -15,8 +15,6 @@ replayed nonces).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import time
 from collections.abc import Callable, Generator
@@ -54,7 +52,7 @@ class Signer:
         self._api_key = api_key
         self._clock = clock
         self._nonce = nonce
-        self._keyed = hmac.new(api_key.encode(), digestmod=hashlib.sha256)
+        self._keyed = protocol.keyed_mac(api_key)
 
     def __repr__(self) -> str:
         return "Signer(api_key=<hidden>)"

@@ -9,6 +9,7 @@ Secrets are never logged or echoed.
 
 from __future__ import annotations
 
+import hmac
 import time
 from typing import Any, Final
 from urllib.parse import parse_qsl
@@ -147,6 +148,7 @@ class Authenticator:
         self._store = store
         self._settings = settings
         self.cache = cache
+        self._macs: dict[str, hmac.HMAC] = {}
 
     async def lookup(self, secret: str) -> ApiKey | None:
         """The live key with that secret; revoked and unknown keys are None."""
@@ -206,13 +208,17 @@ class Authenticator:
         if abs(now - sent_at) > self._settings.signature_window:
             raise invalid_signature("X-Timestamp is outside the allowed window")
         method: str = scope["method"]
-        if not any(
-            protocol.signature_matches(
-                protocol.sign(key.secret, method, path, timestamp, nonce, body),
-                signature,
-            )
-            for path in request_paths(scope)
-        ):
+        keyed = self._macs.get(key.secret)
+        if keyed is None:
+            if len(self._macs) >= CACHE_MAX_ENTRIES:
+                self._macs.clear()
+            keyed = self._macs[key.secret] = protocol.keyed_mac(key.secret)
+        for path in request_paths(scope):
+            mac = keyed.copy()
+            mac.update(protocol.signing_bytes(method, path, timestamp, nonce, body))
+            if protocol.signature_matches(mac.hexdigest(), signature):
+                break
+        else:
             raise invalid_signature("signature does not match the request")
         if self._store.defers_nonces:  # recorded with the request's first write
             replay.defer(key.id, nonce, now)

@@ -59,6 +59,25 @@ def test_signature_with_another_key_is_403(server: ServerHandle, tenant: Api) ->
     assert response.status_code == 403
 
 
+def test_keys_signing_in_turn_are_each_checked_with_their_own_secret(
+    server: ServerHandle, clients: Callable[..., Api]
+) -> None:
+    """The verifier keeps a keyed MAC per secret: requests of two tenants in
+    turn pass, and one signed with the other tenant's secret does not."""
+    first, second = clients(server, signed=True), clients(server, signed=True)
+    for round_ in range(3):
+        assert first.post("/set/k", {"value": round_, "ttl": 60}).status_code == 200
+        assert second.post("/set/k", {"value": -round_, "ttl": 60}).status_code == 200
+    for signer, presenter in ((first, second), (second, first)):
+        headers = signed_headers(signer.key, "GET", "/get/k")
+        headers["X-API-KEY"] = presenter.key
+        response = httpx.get(f"{server.url}/get/k", headers=headers)
+        assert response.status_code == 403
+        assert error_code(response) == "invalid_signature"
+    assert first.get("/get/k").json() == {"value": 2}
+    assert second.get("/get/k").json() == {"value": -2}
+
+
 def test_stale_or_future_timestamp_is_403(server: ServerHandle, tenant: Api) -> None:
     for skew in (-310, 310):  # margin for slow requests under load
         ts = int(time.time()) + skew
