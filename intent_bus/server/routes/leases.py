@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, overload
 
 from intent_bus import protocol
 from intent_bus.server import policy
@@ -132,7 +133,7 @@ async def _look(
             return None, polled.next_due
         view = claim_view(polled.intent, lease_seconds, polled.checkpoint)
         return json_reply(200, view), None
-    leases = [_lease(services, query, now) for _ in range(count)]
+    leases = LazyLeases(count, lambda: _lease(services, query, now))
     many = await services.store.intent_poll_many(query, leases, now)
     if not many.intents:
         return None, many.next_due
@@ -158,6 +159,39 @@ def _lease(services: Services, query: ClaimQuery, now: float) -> Lease:
         expires_at=policy.lease_expiry(now, services.settings.claim_timeout),
         worker_id=query.worker_id,
     )
+
+
+class LazyLeases(Sequence[Lease]):
+    """The `count` leases a batch claim may grant, each made (its token
+    drawn) when the store first asks for it: SQLite stops at the first claim
+    that finds nothing, so an idle pickup of one intent draws two tokens, not
+    `count`."""
+
+    def __init__(self, count: int, make: Callable[[], Lease]) -> None:
+        self._count = count
+        self._make = make
+        self._made: list[Lease] = []
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> Lease: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Lease]: ...
+
+    def __getitem__(self, index: int | slice) -> Lease | Sequence[Lease]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._count))]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        made = self._made
+        while len(made) <= index:
+            made.append(self._make())
+        return made[index]
 
 
 def _intent_id(call: Call) -> str:
