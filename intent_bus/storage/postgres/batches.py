@@ -1,13 +1,15 @@
 """Batches of publishes, claims and completions on PostgreSQL, mixed into
-`PostgresStore`, and the single fulfill and fail they repeat.
+`PostgresStore`, and the single fulfill and fail.
 
 Each batch is one transaction, and its main work one statement fed with one
 array per column: the publishes (intent_insert_many_notify), the claims
 (intent_claim_many, pipelined with the settling of expired leases and the
 next due time) and the fulfills of a completion batch
-(intent_fulfill_many_notify). Fails, and fulfills that are retries or stale,
-run one after the other as the single ones do, because a fail must read its
-lease before it writes. An item
+(intent_fulfill_many_notify). Its fails take two, because a fail's backoff is
+decided in Python from the lease it holds: one locks and reads the leases
+(intent_leased_many), one ends them all (intent_fail_many_notify); the items
+that found no live lease (retries, strays) are looked up in one more. A
+single fail is a batch of one. An item
 refused for a reason known only at write time (an idempotency key reused with
 another body, a lost lease) raises in Python, not in the database, so the
 transaction goes on and the item's refusal is its outcome.
@@ -29,7 +31,7 @@ from intent_bus.storage.batches import (
     PublishItem,
     PublishOutcome,
 )
-from intent_bus.storage.completions import replayed_fail, replayed_fulfill
+from intent_bus.storage.completions import fail_ending, replayed_fail, replayed_fulfill
 from intent_bus.storage.errors import Conflict, LeaseLost
 from intent_bus.storage.params import (
     as_params,
@@ -50,7 +52,6 @@ from intent_bus.storage.records import (
     Poll,
     RetryDelay,
     StoredResponse,
-    Work,
     work_of,
 )
 
@@ -73,9 +74,7 @@ class PostgresBatches:
         async def _run(
             self, cur: Cursor, name: str, params: dict[str, Any]
         ) -> Cursor: ...
-        async def _notify(self, cur: Cursor, work: Work | None) -> None: ...
         def _settle_params(self, now: float) -> dict[str, Any]: ...
-        async def _free_slot(self, cur: Cursor, intent: Intent) -> None: ...
         async def _claim_locked(
             self, params: dict[str, Any], next_due: float | None
         ) -> Poll: ...
@@ -102,39 +101,6 @@ class PostgresBatches:
         earlier = await self._completed_by(cur, params)
         return replayed_fulfill(done.intent_id, earlier, done.result, done.result_type)
 
-    async def _fail_in(
-        self,
-        cur: Cursor,
-        done: Completion,
-        retry_delay: RetryDelay,
-        now: float,
-        owner: str | None,
-    ) -> Intent:
-        held_lease = held_params(done.intent_id, done.claim_token, now, owner)
-        params: dict[str, Any] = {**held_lease, "error": done.error}
-        held = await (await self._run(cur, "intent_leased", held_lease)).fetchone()
-        if held is None:
-            earlier = await self._completed_by(cur, held_lease)
-            return replayed_fail(done.intent_id, earlier, done.error)
-        if held["cancel_requested"]:
-            await self._run(cur, "intent_fail_cancel", params)
-            row = await cur.fetchone()
-        elif held["claim_attempts"] < held["max_attempts"]:
-            delay = retry_delay(held["claim_attempts"], held["backoff_base"])
-            await self._run(
-                cur, "intent_fail_reopen", {**params, "run_at": now + delay}
-            )
-            row = await cur.fetchone()
-            assert row is not None
-            await self._notify(cur, work_of(intent_from_row(row)))
-        else:
-            await self._run(cur, "intent_fail_kill", params)
-            row = await cur.fetchone()
-        assert row is not None
-        failed = intent_from_row(row)
-        await self._free_slot(cur, failed)
-        return failed
-
     async def _completed_by(self, cur: Cursor, params: dict[str, Any]) -> Intent | None:
         row = await (await self._run(cur, "intent_completed_by", params)).fetchone()
         return intent_from_row(row) if row else None
@@ -147,35 +113,137 @@ class PostgresBatches:
         *,
         owner: str | None = None,
     ) -> list[CompletionOutcome]:
-        """The fulfills first, in one statement (the first item of each id);
-        then, in order, each fulfill it did not complete (a retry, a stale
-        token or a repeated id) and each fail, as the single ones do."""
+        """The items in waves of distinct ids, each a few statements whatever
+        its size (`_complete_distinct`): the first item of each id, then the
+        second of each repeated id, and so on, so that a later item for an id
+        finds the lease as the earlier one left it, as sequential processing
+        would; items of distinct ids do not see each other."""
+        waves: list[list[int]] = []
+        seen: dict[str, int] = {}
+        for index, done in enumerate(completions):
+            wave = seen.get(done.intent_id, 0)
+            seen[done.intent_id] = wave + 1
+            if wave == len(waves):
+                waves.append([])
+            waves[wave].append(index)
         outcomes: dict[int, CompletionOutcome] = {}
         async with self._tx() as cur:
-            firsts: dict[str, int] = {}
-            for index, done in enumerate(completions):
-                if done.kind == "fulfill":
-                    firsts.setdefault(done.intent_id, index)
-            if firsts:
-                completed = await self._fulfill_many(
-                    cur, [completions[i] for i in firsts.values()], now, owner
+            for wave_items in waves:
+                batch = [completions[index] for index in wave_items]
+                answered = await self._complete_distinct(
+                    cur, batch, retry_delay, now, owner
                 )
-                for intent_id, index in firsts.items():
-                    if intent_id in completed:
-                        outcomes[index] = completed[intent_id]
-            for index, done in enumerate(completions):
-                if index in outcomes:
-                    continue
-                try:
-                    if done.kind == "fulfill":
-                        outcomes[index] = await self._fulfill_in(cur, done, now, owner)
-                    else:
-                        outcomes[index] = await self._fail_in(
-                            cur, done, retry_delay, now, owner
-                        )
-                except LeaseLost as refused:
-                    outcomes[index] = refused
+                outcomes.update(zip(wave_items, answered, strict=True))
         return [outcomes[index] for index in range(len(completions))]
+
+    async def _complete_distinct(
+        self,
+        cur: Cursor,
+        batch: Sequence[Completion],
+        retry_delay: RetryDelay,
+        now: float,
+        owner: str | None,
+    ) -> list[CompletionOutcome]:
+        """Completes items of distinct ids: the fulfills in one statement, the
+        fails in two (`_fail_many`), and those that found no live lease (a
+        retry of the token's own completion, or a stray) looked up in one."""
+        fulfills = [done for done in batch if done.kind == "fulfill"]
+        fails = [done for done in batch if done.kind == "fail"]
+        ended: dict[str, Intent] = {}
+        if fulfills:
+            ended.update(await self._fulfill_many(cur, fulfills, now, owner))
+        if fails:
+            ended.update(await self._fail_many(cur, fails, retry_delay, now, owner))
+        missed = [done for done in batch if done.intent_id not in ended]
+        earlier = await self._completed_by_many(cur, missed, now, owner)
+        outcomes: list[CompletionOutcome] = []
+        for done in batch:
+            if done.intent_id in ended:
+                outcomes.append(ended[done.intent_id])
+                continue
+            found = earlier.get(done.intent_id)
+            try:
+                if done.kind == "fulfill":
+                    outcomes.append(
+                        replayed_fulfill(
+                            done.intent_id, found, done.result, done.result_type
+                        )
+                    )
+                else:
+                    outcomes.append(replayed_fail(done.intent_id, found, done.error))
+            except LeaseLost as refused:
+                outcomes.append(refused)
+        return outcomes
+
+    async def _fail_many(
+        self,
+        cur: Cursor,
+        batch: Sequence[Completion],
+        retry_delay: RetryDelay,
+        now: float,
+        owner: str | None,
+    ) -> dict[str, Intent]:
+        """Ends the leases of the fails (distinct ids) whose token holds them
+        live, as single fails: one statement locks and reads them, Python
+        decides each ending and its backoff (`fail_ending`, `retry_delay`),
+        one statement writes them all and sends their wake-ups; returns them
+        by id."""
+        held = {
+            "ids": [done.intent_id for done in batch],
+            "claim_tokens": [done.claim_token for done in batch],
+            "now": now,
+            "lease_owner": owner,
+        }
+        await self._run(cur, "intent_leased_many", held)
+        leased = {row["id"]: intent_from_row(row) for row in await cur.fetchall()}
+        rows: list[dict[str, Any]] = []
+        for done in batch:
+            intent = leased.get(done.intent_id)
+            if intent is None:
+                continue
+            status = fail_ending(intent)
+            reopened = status == "open"
+            rows.append(
+                {
+                    **held_params(done.intent_id, done.claim_token, now, owner),
+                    "error": done.error,
+                    "status": status,
+                    "run_at": (
+                        now + retry_delay(intent.claim_attempts, intent.backoff_base)
+                        if reopened
+                        else None
+                    ),
+                    "notify_payload": (
+                        work_payload(self._origin, work_of(intent))
+                        if reopened
+                        else None
+                    ),
+                }
+            )
+        if not rows:
+            return {}
+        params = {
+            **_columns(rows, _FAIL_COLUMNS),
+            "now": now,
+            "freed_origin": FREED_ORIGIN,
+        }
+        await self._run(cur, "intent_fail_many_notify", params)
+        return {row["id"]: intent_from_row(row) for row in await cur.fetchall()}
+
+    async def _completed_by_many(
+        self,
+        cur: Cursor,
+        batch: Sequence[Completion],
+        now: float,
+        owner: str | None,
+    ) -> dict[str, Intent]:
+        """The intents the items' tokens (distinct ids) completed last, by id."""
+        if not batch:
+            return {}
+        rows = [held_params(d.intent_id, d.claim_token, now, owner) for d in batch]
+        params = {**_columns(rows, _COMPLETED_BY_COLUMNS), "lease_owner": owner}
+        await self._run(cur, "intent_completed_by_many", params)
+        return {row["id"]: intent_from_row(row) for row in await cur.fetchall()}
 
     async def _fulfill_many(
         self,
@@ -329,6 +397,19 @@ _FULFILL_COLUMNS = {
     "token_hashes": "token_hash",
 }
 """intent_fulfill_many_notify's array parameters."""
+
+_FAIL_COLUMNS = {
+    "ids": "id",
+    "statuses": "status",
+    "run_ats": "run_at",
+    "errors": "error",
+    "token_hashes": "token_hash",
+    "notify_payloads": "notify_payload",
+}
+"""intent_fail_many_notify's array parameters."""
+
+_COMPLETED_BY_COLUMNS = {"ids": "id", "token_hashes": "token_hash"}
+"""intent_completed_by_many's array parameters."""
 
 
 def _columns(

@@ -343,7 +343,12 @@ class PostgresStore(
     ) -> Intent:
         done = Completion(intent_id, claim_token, "fail", error=error)
         async with self._tx() as cur:
-            return await self._fail_in(cur, done, retry_delay, now, owner)
+            (outcome,) = await self._complete_distinct(
+                cur, [done], retry_delay, now, owner
+            )
+        if isinstance(outcome, Intent):
+            return outcome
+        raise outcome
 
     async def intent_extend(
         self,
