@@ -58,6 +58,15 @@ def fail_ending(held: Intent) -> FailEnding:
     return "dead"
 
 
+FAIL_QUERIES: dict[FailEnding, str] = {
+    "cancelled": "intent_fail_cancel",
+    "open": "intent_fail_reopen",
+    "dead": "intent_fail_kill",
+}
+"""The statement (named alike in both dialects) that ends a failed lease each
+way."""
+
+
 def _done_by(intent_id: str, done: Intent | None, kind: DoneKind) -> Intent:
     if done is None:
         raise LeaseLost(f"no live lease on {intent_id!r} for that token")

@@ -8,8 +8,9 @@ next due time) and the fulfills of a completion batch
 (intent_fulfill_many_notify). Its fails take two, because a fail's backoff is
 decided in Python from the lease it holds: one locks and reads the leases
 (intent_leased_many), one ends them all (intent_fail_many_notify); the items
-that found no live lease (retries, strays) are looked up in one more. A
-single fail is a batch of one. An item
+that found no live lease (retries, strays) are looked up in one more. A single
+fail, and the lone fail of a batch, take the single statements (intent_leased,
+then intent_fail_reopen, _kill or _cancel). An item
 refused for a reason known only at write time (an idempotency key reused with
 another body, a lost lease) raises in Python, not in the database, so the
 transaction goes on and the item's refusal is its outcome.
@@ -31,7 +32,12 @@ from intent_bus.storage.batches import (
     PublishItem,
     PublishOutcome,
 )
-from intent_bus.storage.completions import fail_ending, replayed_fail, replayed_fulfill
+from intent_bus.storage.completions import (
+    FAIL_QUERIES,
+    fail_ending,
+    replayed_fail,
+    replayed_fulfill,
+)
 from intent_bus.storage.errors import Conflict, LeaseLost
 from intent_bus.storage.params import (
     as_params,
@@ -52,6 +58,7 @@ from intent_bus.storage.records import (
     Poll,
     RetryDelay,
     StoredResponse,
+    Work,
     work_of,
 )
 
@@ -74,7 +81,9 @@ class PostgresBatches:
         async def _run(
             self, cur: Cursor, name: str, params: dict[str, Any]
         ) -> Cursor: ...
+        async def _notify(self, cur: Cursor, work: Work | None) -> None: ...
         def _settle_params(self, now: float) -> dict[str, Any]: ...
+        async def _free_slot(self, cur: Cursor, intent: Intent) -> None: ...
         async def _claim_locked(
             self, params: dict[str, Any], next_due: float | None
         ) -> Poll: ...
@@ -100,6 +109,35 @@ class PostgresBatches:
         # No live lease: a retry of this token's own fulfill, or a stray.
         earlier = await self._completed_by(cur, params)
         return replayed_fulfill(done.intent_id, earlier, done.result, done.result_type)
+
+    async def _fail_in(
+        self,
+        cur: Cursor,
+        done: Completion,
+        retry_delay: RetryDelay,
+        now: float,
+        owner: str | None,
+    ) -> Intent:
+        """One fail with the single statements (see `_complete_distinct`)."""
+        held_lease = held_params(done.intent_id, done.claim_token, now, owner)
+        params: dict[str, Any] = {**held_lease, "error": done.error}
+        held = await (await self._run(cur, "intent_leased", held_lease)).fetchone()
+        if held is None:
+            earlier = await self._completed_by(cur, held_lease)
+            return replayed_fail(done.intent_id, earlier, done.error)
+        intent = intent_from_row(held)
+        ending = fail_ending(intent)
+        if ending == "open":
+            delay = retry_delay(intent.claim_attempts, intent.backoff_base)
+            params["run_at"] = now + delay
+        await self._run(cur, FAIL_QUERIES[ending], params)
+        row = await cur.fetchone()
+        assert row is not None
+        failed = intent_from_row(row)
+        if ending == "open":
+            await self._notify(cur, work_of(failed))
+        await self._free_slot(cur, failed)
+        return failed
 
     async def _completed_by(self, cur: Cursor, params: dict[str, Any]) -> Intent | None:
         row = await (await self._run(cur, "intent_completed_by", params)).fetchone()
@@ -149,10 +187,21 @@ class PostgresBatches:
         retry of the token's own completion, or a stray) looked up in one."""
         fulfills = [done for done in batch if done.kind == "fulfill"]
         fails = [done for done in batch if done.kind == "fail"]
-        ended: dict[str, Intent] = {}
+        ended: dict[str, CompletionOutcome] = {}
         if fulfills:
             ended.update(await self._fulfill_many(cur, fulfills, now, owner))
-        if fails:
+        if len(fails) == 1:
+            # A lone fail takes the single statements: the array ones, fed one
+            # item, are planned afresh on every call (their custom plan, which
+            # sees one item, is priced far below the generic one, which
+            # expects ten, so PostgreSQL never keeps the generic one), and
+            # that planning costs more than the round trips it saves.
+            try:
+                failed = await self._fail_in(cur, fails[0], retry_delay, now, owner)
+                ended[fails[0].intent_id] = failed
+            except LeaseLost as refused:
+                ended[fails[0].intent_id] = refused
+        elif fails:
             ended.update(await self._fail_many(cur, fails, retry_delay, now, owner))
         missed = [done for done in batch if done.intent_id not in ended]
         earlier = await self._completed_by_many(cur, missed, now, owner)
@@ -400,6 +449,7 @@ _FULFILL_COLUMNS = {
 
 _FAIL_COLUMNS = {
     "ids": "id",
+    "claim_tokens": "claim_token",
     "statuses": "status",
     "run_ats": "run_at",
     "errors": "error",

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 import psycopg
 from psycopg.rows import DictRow
 
-from intent_bus.storage.base import Poll, Work
+from intent_bus.storage.base import Intent, Poll, Work
 from intent_bus.storage.errors import NotFound
 from intent_bus.storage.limits import ConcurrencyLimit, LimitUsage, RunningCount
 from intent_bus.storage.params import group_params, limit_params
@@ -122,3 +122,11 @@ class PostgresLimits:
         if row is None:
             return Poll(None, next_due)
         return Poll(intent_from_row(row), checkpoint=row["checkpoint"])
+
+    async def _free_slot(self, cur: Cursor, intent: Intent) -> None:
+        """Wakes every replica's claimers if the intent's lease held a slot."""
+        params = {
+            **group_params(intent.owner, intent.namespace, intent.goal),
+            "freed_origin": FREED_ORIGIN,
+        }
+        await self._run(cur, "limit_freed_notify", params)

@@ -488,6 +488,45 @@ SELECT done.*, freed_slots.woken
 FROM done
 CROSS JOIN (SELECT COUNT(*) AS woken FROM freed) AS freed_slots
 
+-- name: intent_leased
+-- Reads and locks an intent if the token holds its live lease.
+SELECT *
+FROM intents
+WHERE id = :id
+  AND status = 'claimed'
+  AND claim_token = :claim_token
+  AND lease_expires_at > :now
+  AND (CAST(:lease_owner AS TEXT) IS NULL OR lease_owner IS NULL OR lease_owner = :lease_owner)
+FOR UPDATE
+
+-- name: intent_fail_reopen
+-- Returns a failed intent to the queue, due at :run_at.
+UPDATE intents
+SET status = 'open',
+    run_at = :run_at,
+    error = :error,
+    claim_token = NULL,
+    lease_expires_at = NULL,
+    done_token_hash = :token_hash,
+    done_kind = 'fail',
+    updated_at = :now
+WHERE id = :id
+RETURNING *
+
+-- name: intent_fail_kill
+-- Kills a failed intent whose attempts are spent.
+UPDATE intents
+SET status = 'dead',
+    error = :error,
+    completed_at = :now,
+    claim_token = NULL,
+    lease_expires_at = NULL,
+    done_token_hash = :token_hash,
+    done_kind = 'fail',
+    updated_at = :now
+WHERE id = :id
+RETURNING *
+
 -- name: intent_extend
 -- Moves the expiry of a live lease held by the token.
 UPDATE intents

@@ -74,7 +74,9 @@ ORDER BY intents.id
 FOR UPDATE OF intents
 
 -- name: intent_fail_many_notify
--- Ends, in one statement, the leases intent_leased_many locked, each as its
+-- Ends, in one statement, the leases intent_leased_many locked (matched by
+-- token too: the planner then expects few rows, and keeps the generic plan,
+-- walking the id index, instead of planning each call anew), each as its
 -- fail decided (:statuses, per row): 'open' reopens it due at its :run_ats
 -- entry and announces it with its :notify_payloads entry, 'dead' kills it,
 -- 'cancelled' ends a lease whose cancel was requested. When an intent's group
@@ -83,10 +85,11 @@ FOR UPDATE OF intents
 WITH batch AS (
     SELECT *
     FROM unnest(
-        CAST(:ids AS TEXT[]), CAST(:statuses AS TEXT[]),
-        CAST(:run_ats AS DOUBLE PRECISION[]), CAST(:errors AS TEXT[]),
-        CAST(:token_hashes AS TEXT[]), CAST(:notify_payloads AS TEXT[])
-    ) AS b(id, status, run_at, error, token_hash, notify_payload)
+        CAST(:ids AS TEXT[]), CAST(:claim_tokens AS TEXT[]),
+        CAST(:statuses AS TEXT[]), CAST(:run_ats AS DOUBLE PRECISION[]),
+        CAST(:errors AS TEXT[]), CAST(:token_hashes AS TEXT[]),
+        CAST(:notify_payloads AS TEXT[])
+    ) AS b(id, claim_token, status, run_at, error, token_hash, notify_payload)
 ),
 failed AS (
     UPDATE intents
@@ -103,24 +106,23 @@ failed AS (
     FROM batch b
     WHERE intents.id = ANY(CAST(:ids AS TEXT[]))
       AND intents.id = b.id
+      AND intents.claim_token = b.claim_token
     RETURNING intents.*, b.notify_payload
-),
-reopened AS (
-    SELECT pg_notify('intent_bus_work', notify_payload)
-    FROM failed
-    WHERE notify_payload IS NOT NULL
-),
-freed AS (
-    SELECT pg_notify('intent_bus_work', :freed_origin)
-    FROM failed
-    JOIN concurrency_limits l
-      ON l.owner = failed.owner AND l.namespace = failed.namespace
-     AND l.goal = failed.goal
 )
-SELECT failed.*, woken.reopened, freed_slots.woken
+SELECT failed.*,
+       -- The announcements, one per row; a transaction's identical ones are
+       -- sent once.
+       CASE WHEN failed.notify_payload IS NOT NULL
+            THEN pg_notify('intent_bus_work', failed.notify_payload) END AS reopened,
+       CASE WHEN EXISTS (
+                SELECT 1
+                FROM concurrency_limits l
+                WHERE l.owner = failed.owner
+                  AND l.namespace = failed.namespace
+                  AND l.goal = failed.goal
+            )
+            THEN pg_notify('intent_bus_work', :freed_origin) END AS freed
 FROM failed
-CROSS JOIN (SELECT COUNT(*) AS reopened FROM reopened) AS woken
-CROSS JOIN (SELECT COUNT(*) AS woken FROM freed) AS freed_slots
 
 -- name: intent_completed_by_many
 -- Reads, in one statement, each intent of a batch that its token (by its

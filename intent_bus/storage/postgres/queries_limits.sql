@@ -42,6 +42,15 @@ JOIN intents r
 WHERE CAST(:owner AS TEXT) IS NULL OR l.owner = :owner
 GROUP BY l.owner, l.namespace, l.goal, r.concurrency_key
 
+-- name: limit_freed_notify
+-- Wakes every replica's claimers when a lease of a limited group ended: a slot
+-- is free. The origin is no process's, so the sender's listener hears it too.
+SELECT pg_notify('intent_bus_work', :freed_origin)
+FROM concurrency_limits
+WHERE owner = :owner
+  AND namespace = :namespace
+  AND goal = :goal
+
 -- name: limit_lock_for_claim
 -- Locks, in one order, every limit a claim with these filters could meet, so
 -- that claims of limited groups count running intents one at a time.

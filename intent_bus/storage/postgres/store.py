@@ -343,12 +343,7 @@ class PostgresStore(
     ) -> Intent:
         done = Completion(intent_id, claim_token, "fail", error=error)
         async with self._tx() as cur:
-            (outcome,) = await self._complete_distinct(
-                cur, [done], retry_delay, now, owner
-            )
-        if isinstance(outcome, Intent):
-            return outcome
-        raise outcome
+            return await self._fail_in(cur, done, retry_delay, now, owner)
 
     async def intent_extend(
         self,

@@ -21,7 +21,7 @@ from intent_bus.storage.batches import (
     PublishOutcome,
 )
 from intent_bus.storage.completions import (
-    FailEnding,
+    FAIL_QUERIES,
     fail_ending,
     replayed_fail,
     replayed_fulfill,
@@ -112,15 +112,7 @@ def fail(
     ending = fail_ending(intent)
     if ending == "open":
         params["run_at"] = now + retry_delay(intent.claim_attempts, intent.backoff_base)
-    return fetch_intents(conn, _FAIL_QUERIES[ending], params)[0], holds(conn, intent)
-
-
-_FAIL_QUERIES: dict[FailEnding, str] = {
-    "cancelled": "intent_fail_cancel",
-    "open": "intent_fail_reopen",
-    "dead": "intent_fail_kill",
-}
-"""The statement that ends a failed lease each way."""
+    return fetch_intents(conn, FAIL_QUERIES[ending], params)[0], holds(conn, intent)
 
 
 class SqliteBatches:

@@ -235,6 +235,7 @@ GENERIC: list[tuple[str, dict[str, Any], list[set[str]]]] = [
         },
         [{"intents_id_key"}],
     ),
+    ("intent_leased", {}, [{"intents_id_key"}]),
     ("intent_leased_many", BATCH, [{"intents_id_key"}]),
     ("intent_completed_by", {}, [{"intents_id_key"}]),
     ("intent_completed_by_many", BATCH, [{"intents_id_key"}]),
@@ -242,6 +243,9 @@ GENERIC: list[tuple[str, dict[str, Any], list[set[str]]]] = [
     ("intent_get", {}, [{"intents_id_key"}]),
     ("intent_settle_lease", {}, [{"intents_id_key"}]),
     ("intent_settle_leases_notify", {}, [{"intents_lease_expiry"}]),
+    ("intent_fail_kill", {"error": "e"}, [{"intents_id_key"}]),
+    ("intent_fail_cancel", {"error": "e"}, [{"intents_id_key"}]),
+    ("intent_fail_reopen", {"error": "e", "run_at": 1.0}, [{"intents_id_key"}]),
     (
         "intent_fail_many_notify",
         {

@@ -28,11 +28,6 @@ SQLITE_ONLY = {
     "idempotency_insert",
     "intent_settle_leases",
     "intent_fulfill",
-    # PostgreSQL fails (a batch's, or a single one) with a statement that locks
-    # and reads all the leases and one that ends them all (queries_batches.sql).
-    "intent_leased",
-    "intent_fail_reopen",
-    "intent_fail_kill",
 }
 POSTGRES_ONLY = {
     # One statement: pick both candidates with SKIP LOCKED and lease the best.
