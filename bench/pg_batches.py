@@ -1,6 +1,8 @@
 """Batches on PostgreSQL, store level: publish_many, poll_many and
-complete_many of 100 intents each, items per second and CPU per item (this
-process, and the database backends serving it), A/B over two checkouts.
+complete_many of 100 intents each (complete_many of fulfills, and of fails:
+half reopened, half dead at max_attempts) and as many single fails, items per
+second and CPU per item
+(this process, and the database backends serving it), A/B over two checkouts.
 
 Each checkout runs this file under its own `.venv` (so it measures that
 checkout's store) on a fresh database, in rounds A B then B A; the medians of
@@ -30,7 +32,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ab import backend_cpu
 from e2e import drop_db, fresh_db
 
-PHASES = ("publish_many", "poll_many", "complete_many")
+PHASES = (
+    "publish_many",
+    "poll_many",
+    "complete_many",
+    "complete_many_fails",
+    "single_fails",
+)
 
 
 async def one_run(db_url: str, admin_url: str, batches: int, size: int) -> Any:
@@ -55,27 +63,36 @@ async def one_run(db_url: str, admin_url: str, batches: int, size: int) -> Any:
         add(name, wall, cpu, sum(v - db0.get(k, 0.0) for k, v in db1.items()))
         return result
 
+    def publishable(goal: str, now: float) -> list[PublishItem]:
+        return [
+            PublishItem(
+                NewIntent(
+                    id=uuid.uuid4().hex,
+                    owner="bench",
+                    goal=goal,
+                    payload=b"{}",
+                    namespace="q",
+                    visibility="private",
+                    priority=100,
+                    run_at=now,
+                    created_at=now,
+                    # The fails: every other one is dead at its first.
+                    max_attempts=3 if goal == "batch" or n % 2 else 1,
+                    backoff_base=5.0,
+                )
+            )
+            for n in range(size)
+        ]
+
+    async def claimed(goal: str, now: float) -> Any:
+        leases = [Lease(uuid.uuid4().hex, now + 60, "w1") for _ in range(size)]
+        query = ClaimQuery(owner="bench", namespace="q", goal=goal)
+        return await store.intent_poll_many(query, leases, now)
+
     try:
         for _ in range(batches):
             now = time.time()
-            items = [
-                PublishItem(
-                    NewIntent(
-                        id=uuid.uuid4().hex,
-                        owner="bench",
-                        goal="batch",
-                        payload=b"{}",
-                        namespace="q",
-                        visibility="private",
-                        priority=100,
-                        run_at=now,
-                        created_at=now,
-                        max_attempts=3,
-                        backoff_base=5.0,
-                    )
-                )
-                for _ in range(size)
-            ]
+            items = publishable("batch", now)
             await timed("publish_many", store.intent_publish_many(items, now))
             leases = [Lease(uuid.uuid4().hex, now + 60, "w1") for _ in range(size)]
             query = ClaimQuery(owner="bench", namespace="q", goal="batch")
@@ -90,6 +107,31 @@ async def one_run(db_url: str, admin_url: str, batches: int, size: int) -> Any:
                 "complete_many",
                 store.intent_complete_many(done, lambda _n, _b: 1.0, now),
             )
+            # Fails, untimed publish and claim; reopened an hour later, so no
+            # later batch claims them again.
+            await store.intent_publish_many(publishable("fails", now), now)
+            failing = await claimed("fails", now)
+            fails = [
+                Completion(intent.id, str(intent.claim_token), "fail", error="boom")
+                for intent in failing.intents
+            ]
+            await timed(
+                "complete_many_fails",
+                store.intent_complete_many(fails, lambda _n, _b: 3600.0, now),
+            )
+            await store.intent_publish_many(publishable("fails", now), now)
+            failing = await claimed("fails", now)
+            for intent in failing.intents:
+                await timed(
+                    "single_fails",
+                    store.intent_fail(
+                        intent.id,
+                        str(intent.claim_token),
+                        "boom",
+                        lambda _n, _b: 3600.0,
+                        now,
+                    ),
+                )
     finally:
         await store.close()
     return {

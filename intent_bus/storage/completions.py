@@ -20,6 +20,7 @@ from intent_bus.storage.base import Intent
 from intent_bus.storage.errors import Conflict, LeaseLost, NotFound, StoreError
 
 DoneKind = Literal["fulfill", "fail"]
+FailEnding = Literal["open", "dead", "cancelled"]
 
 
 def replayed_fulfill(
@@ -45,6 +46,25 @@ def replayed_fail(intent_id: str, done: Intent | None, error: str) -> Intent:
             f"that claim token already failed {intent_id!r} with another error"
         )
     return intent
+
+
+def fail_ending(held: Intent) -> FailEnding:
+    """How a fail ends the lease it holds: cancelled when a cancel was asked
+    meanwhile, reopened (after its backoff) while attempts remain, else dead."""
+    if held.cancel_requested:
+        return "cancelled"
+    if held.claim_attempts < held.max_attempts:
+        return "open"
+    return "dead"
+
+
+FAIL_QUERIES: dict[FailEnding, str] = {
+    "cancelled": "intent_fail_cancel",
+    "open": "intent_fail_reopen",
+    "dead": "intent_fail_kill",
+}
+"""The statement (named alike in both dialects) that ends a failed lease each
+way."""
 
 
 def _done_by(intent_id: str, done: Intent | None, kind: DoneKind) -> Intent:

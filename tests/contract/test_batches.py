@@ -8,12 +8,14 @@ import pytest
 from intent_bus.storage.base import (
     Completion,
     Idempotency,
+    Intent,
     PublishItem,
     Store,
     StoredResponse,
 )
+from intent_bus.storage.batches import Polled
 from intent_bus.storage.errors import Conflict, LeaseLost
-from tests.contract.conftest import NOW, claimer, lease, new_intent
+from tests.contract.conftest import NOW, claim, claimer, lease, new_intent, publish
 
 pytestmark = pytest.mark.anyio
 
@@ -138,3 +140,146 @@ async def test_poll_many_stops_at_a_concurrency_limit_and_claims_past_it(
     polled = await store.intent_poll_many(claimer(), [lease() for _ in range(4)], NOW)
     assert [i.id for i in polled.intents] == [first.id, limited[0].id, last.id]
     assert len({i.claim_token for i in polled.intents}) == 3
+
+
+async def _claimed(store: Store, *overrides: dict[str, object]) -> list[Intent]:
+    """Publishes one intent per set of overrides and claims them all, in order
+    of publication (the priorities say so)."""
+    published = [
+        new_intent(priority=900 - n, **extra) for n, extra in enumerate(overrides)
+    ]
+    await store.intent_publish_many([PublishItem(i) for i in published], NOW)
+    leases = [lease() for _ in published]
+    polled = await store.intent_poll_many(claimer(), leases, NOW)
+    assert [i.id for i in polled.intents] == [i.id for i in published]
+    return list(polled.intents)
+
+
+def _fail(intent: Intent, error: str = "boom", token: str | None = None) -> Completion:
+    return Completion(intent.id, token or str(intent.claim_token), "fail", error=error)
+
+
+async def test_complete_many_fails_reopen_kill_and_cancel_per_item(
+    store: Store,
+) -> None:
+    """A batch of fails ends each lease as a single fail would: reopened with
+    its backoff, dead at max_attempts, cancelled when a cancel was asked; a
+    stale token and another tenant's lease are refused alone, and a fail
+    already applied by the same token answers as it did."""
+    reopen, kill, cancel, stale, replayed = await _claimed(
+        store, {}, {"max_attempts": 1}, {}, {}, {}
+    )
+    await publish(store, owner="bob")
+    foreign = await claim(store, claimer(owner="bob"))
+    assert foreign is not None
+    await store.intent_cancel(cancel.id, "acme", NOW)
+    first = await store.intent_fail(
+        replayed.id, str(replayed.claim_token), "once", retry_delay, NOW, owner="acme"
+    )
+    delays: list[tuple[int, float]] = []
+
+    def counted_delay(attempts: int, base: float) -> float:
+        delays.append((attempts, base))
+        return 7.0
+
+    outcomes = await store.intent_complete_many(
+        [
+            _fail(reopen, "r"),
+            _fail(kill, "k"),
+            _fail(cancel, "c"),
+            _fail(stale, token="stale-token"),
+            _fail(replayed, "once"),
+            _fail(foreign),
+        ],
+        counted_delay,
+        NOW + 1,
+        owner="acme",
+    )
+    opened, killed, cancelled, lost, again, refused = outcomes
+    assert isinstance(opened, Intent) and opened.status == "open"
+    assert (opened.run_at, opened.error, opened.claim_token) == (NOW + 8, "r", None)
+    assert delays == [(1, 5.0)]
+    assert isinstance(killed, Intent) and killed.status == "dead"
+    assert (killed.error, killed.completed_at) == ("k", NOW + 1)
+    assert isinstance(cancelled, Intent) and cancelled.status == "cancelled"
+    assert (cancelled.error, cancelled.completed_at) == ("c", NOW + 1)
+    assert isinstance(lost, LeaseLost) and isinstance(refused, LeaseLost)
+    assert again == first
+    for untouched in (stale, foreign):
+        stored = await store.intent_get(untouched.id, NOW + 1)
+        assert stored is not None and stored.status == "claimed"
+    timeline = {
+        intent.id: [
+            event.type for event in await store.intent_events(intent.id, None) or []
+        ]
+        for intent in (reopen, kill, cancel)
+    }
+    assert timeline == {
+        reopen.id: ["published", "claimed", "failed"],
+        kill.id: ["published", "claimed", "failed", "dead"],
+        cancel.id: ["published", "claimed", "cancel_requested", "failed", "cancelled"],
+    }
+    counts = await store.intent_stats(NOW + 1)
+    assert {s: n for s, n in counts.by_status.items() if n} == {
+        "open": 2,
+        "dead": 1,
+        "cancelled": 1,
+        "claimed": 2,
+    }
+    # The reopened intent is due again after its delay.
+    assert await store.intent_poll_many(claimer(), [lease()], NOW + 1) == Polled(
+        [], next_due=NOW + 8
+    )
+    # The whole batch retried (its answer lost) gets the same answers.
+    retried = await store.intent_complete_many(
+        [_fail(reopen, "r"), _fail(kill, "k"), _fail(cancel, "c")],
+        counted_delay,
+        NOW + 2,
+        owner="acme",
+    )
+    assert retried == [opened, killed, cancelled]
+
+
+async def test_complete_many_sees_earlier_items_of_the_same_id(store: Store) -> None:
+    """Items are applied in order: a later item for the same id finds the
+    lease as the earlier one left it, whatever their kinds."""
+    failed_first, stale_first, twice = await _claimed(store, {}, {}, {})
+    outcomes = await store.intent_complete_many(
+        [
+            _fail(failed_first, "first"),
+            Completion(
+                failed_first.id, str(failed_first.claim_token), "fulfill", b"1", "json"
+            ),
+            _fail(stale_first, token="stale-token"),
+            _fail(stale_first, "live"),
+            _fail(twice, "same"),
+            _fail(twice, "same"),
+            _fail(twice, "other"),
+        ],
+        retry_delay,
+        NOW,
+        owner="acme",
+    )
+    failed, late_fulfill, stale, live, once, replay, other = outcomes
+    assert isinstance(failed, Intent) and failed.status == "open"
+    assert isinstance(late_fulfill, LeaseLost)
+    assert isinstance(stale, LeaseLost)
+    assert isinstance(live, Intent) and (live.status, live.error) == ("open", "live")
+    assert isinstance(once, Intent) and once.status == "open"
+    assert replay == once
+    assert isinstance(other, LeaseLost)
+    stored = await store.intent_get(failed_first.id, NOW)
+    assert stored is not None and (stored.status, stored.error) == ("open", "first")
+
+
+async def test_complete_many_fails_free_their_limited_slots(store: Store) -> None:
+    await store.limit_set("acme", "default", "resize", 2, None, NOW)
+    held = await _claimed(store, {}, {"max_attempts": 1})
+    waiting = await publish(store, priority=1)
+    assert await claim(store) is None
+    outcomes = await store.intent_complete_many(
+        [_fail(held[0]), _fail(held[1])], retry_delay, NOW, owner="acme"
+    )
+    assert [o.status for o in outcomes if isinstance(o, Intent)] == ["open", "dead"]
+    polled = await store.intent_poll_many(claimer(), [lease(), lease()], NOW)
+    assert [i.id for i in polled.intents] == [waiting.id]

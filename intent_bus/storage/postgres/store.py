@@ -51,6 +51,7 @@ from intent_bus.storage.params import (
     progress_params,
 )
 from intent_bus.storage.postgres.batches import PostgresBatches
+from intent_bus.storage.postgres.completions import PostgresCompletions
 from intent_bus.storage.postgres.control import PostgresControl
 from intent_bus.storage.postgres.control_writes import PostgresControlWrites
 from intent_bus.storage.postgres.keys import PostgresKeys
@@ -101,6 +102,7 @@ Connection = psycopg.AsyncConnection[DictRow]
 
 
 class PostgresStore(
+    PostgresCompletions,
     PostgresBatches,
     PostgresKeys,
     PostgresControlWrites,

@@ -20,7 +20,12 @@ from intent_bus.storage.batches import (
     PublishItem,
     PublishOutcome,
 )
-from intent_bus.storage.completions import replayed_fail, replayed_fulfill
+from intent_bus.storage.completions import (
+    FAIL_QUERIES,
+    fail_ending,
+    replayed_fail,
+    replayed_fulfill,
+)
 from intent_bus.storage.errors import Conflict, LeaseLost
 from intent_bus.storage.params import as_params, fulfill_params, held_params
 from intent_bus.storage.records import (
@@ -104,15 +109,10 @@ def fail(
         return replayed_fail(done.intent_id, first(earlier), done.error), False
     intent = leased[0]
     params: dict[str, Any] = {**held, "error": done.error}
-    if intent.cancel_requested:
-        name = "intent_fail_cancel"
-    elif intent.claim_attempts < intent.max_attempts:
-        delay = retry_delay(intent.claim_attempts, intent.backoff_base)
-        params["run_at"] = now + delay
-        name = "intent_fail_reopen"
-    else:
-        name = "intent_fail_kill"
-    return fetch_intents(conn, name, params)[0], holds(conn, intent)
+    ending = fail_ending(intent)
+    if ending == "open":
+        params["run_at"] = now + retry_delay(intent.claim_attempts, intent.backoff_base)
+    return fetch_intents(conn, FAIL_QUERIES[ending], params)[0], holds(conn, intent)
 
 
 class SqliteBatches:

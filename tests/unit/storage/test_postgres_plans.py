@@ -209,6 +209,13 @@ MANY: dict[str, Any] = {
 }
 """A batch claim's leases."""
 
+BATCH: dict[str, Any] = {
+    "ids": ["x", "y"],
+    "claim_tokens": ["t", "t"],
+    "token_hashes": ["h", "h"],
+}
+"""A batch of completions' keys."""
+
 # -- prepared statements: their one generic plan must be right for every value --
 GENERIC: list[tuple[str, dict[str, Any], list[set[str]]]] = [
     ("intent_claim", {}, [PRIVATE, {"intents_claim_public"}]),
@@ -229,7 +236,9 @@ GENERIC: list[tuple[str, dict[str, Any], list[set[str]]]] = [
         [{"intents_id_key"}],
     ),
     ("intent_leased", {}, [{"intents_id_key"}]),
+    ("intent_leased_many", BATCH, [{"intents_id_key"}]),
     ("intent_completed_by", {}, [{"intents_id_key"}]),
+    ("intent_completed_by_many", BATCH, [{"intents_id_key"}]),
     ("intent_extend", {}, [{"intents_id_key"}]),
     ("intent_get", {}, [{"intents_id_key"}]),
     ("intent_settle_lease", {}, [{"intents_id_key"}]),
@@ -237,6 +246,18 @@ GENERIC: list[tuple[str, dict[str, Any], list[set[str]]]] = [
     ("intent_fail_kill", {"error": "e"}, [{"intents_id_key"}]),
     ("intent_fail_cancel", {"error": "e"}, [{"intents_id_key"}]),
     ("intent_fail_reopen", {"error": "e", "run_at": 1.0}, [{"intents_id_key"}]),
+    (
+        "intent_fail_many_notify",
+        {
+            **BATCH,
+            "freed_origin": "x",
+            "statuses": ["open", "dead"],
+            "run_ats": [1.0, None],
+            "errors": ["e", "e"],
+            "notify_payloads": ["p", None],
+        },
+        [{"intents_id_key"}],
+    ),
     ("intent_progress_get", {}, [{"intents_id_key"}]),
     (
         "intent_progress_save",
