@@ -12,9 +12,10 @@ durable copy that a restart reads back (`SqliteStore.start`).
 Entries are 64-bit hashes of (key id, nonce) with the time they were seen,
 grouped by the minute so a purge drops whole groups: about 100 bytes per signed
 request (measured with tracemalloc) for the ~11 minutes a nonce must be kept,
-7 MB at a steady 100 signed requests per second. Two different nonces sharing a hash, about
-one chance in 10^7 with a million nonces kept, would refuse the second once;
-the SDK signs its retries afresh, so that costs one retry, never a replay.
+7 MB at a steady 100 signed requests per second. Two different nonces sharing
+a hash, about one chance in 10^7 with a million nonces kept, would refuse the
+second once; the SDK signs its retries afresh, so that costs one retry, never a
+replay.
 """
 
 from __future__ import annotations
