@@ -35,7 +35,11 @@ from typing import Any, Final, TypeVar
 from urllib.parse import quote
 
 from intent_bus.storage.errors import Busy, Conflict, StorageFull, StoreError
-from intent_bus.storage.sqlite.url import DEFAULT_CACHE_MIB, DEFAULT_MMAP_MIB
+from intent_bus.storage.sqlite.url import (
+    CHECKPOINT_PAGES,
+    DEFAULT_CACHE_MIB,
+    DEFAULT_MMAP_MIB,
+)
 
 T = TypeVar("T")
 Operation = Callable[[sqlite3.Connection], Any]
@@ -99,6 +103,7 @@ def connect(
     conn.execute(f"PRAGMA cache_size = -{int(cache_mib) * 1024}")  # in KiB
     conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute(f"PRAGMA mmap_size = {int(mmap_mib) * 1024 * 1024}")
+    conn.execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}")
     return conn
 
 
