@@ -251,12 +251,19 @@ class SqliteStore(
         old = self.box
 
         def op(conn: sqlite3.Connection) -> int:
-            # Overwritten secrets must not linger in the file's free space.
-            conn.execute("PRAGMA secure_delete = ON")
             rows = fetch_rows(conn, "key_secret_rows")
             updates = resealed(rows, old, box, only_plain=only_plain)
-            for params in updates:
-                conn.execute(Q["key_secret_set"], params)
+            if not updates:
+                return 0
+            # Overwritten secrets must not linger in the file's free space; but
+            # only these writes: zeroing what every later delete frees made
+            # each status change of an intent write more.
+            conn.execute("PRAGMA secure_delete = ON")
+            try:
+                for params in updates:
+                    conn.execute(Q["key_secret_set"], params)
+            finally:
+                conn.execute("PRAGMA secure_delete = OFF")
             return len(updates)
 
         return await self._run(op)

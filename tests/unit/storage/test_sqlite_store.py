@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from intent_bus.storage.base import ClaimQuery, Lease, NewIntent
+from intent_bus.storage.base import ApiKey, ClaimQuery, Lease, NewIntent, PlainBox
 from intent_bus.storage.sqlite.store import PURGE_BATCH, SqliteStore
 
 pytestmark = pytest.mark.anyio
@@ -68,3 +68,40 @@ async def test_stats_read_while_writes_continue(store: SqliteStore) -> None:
     assert 20 <= stats.by_status["open"] <= 40
     final = await store.intent_stats(NOW)
     assert final.by_status["open"] == 40
+
+
+async def test_secure_delete_is_on_only_while_secrets_are_resealed(
+    tmp_path: Path,
+) -> None:
+    """Sealing zeroes the plaintext it overwrites, and turns that off again: left
+    on, every index entry an intent's status change frees would be zeroed too."""
+    path = tmp_path / "keys.db"
+    old = SqliteStore(path, box=PlainBox())
+    await old.start()
+    await old.key_create(
+        ApiKey(id="k1", secret="tk_one", owner="acme", role="tenant", created_at=0.0)
+    )
+    await old.close()
+    store = SqliteStore(path, box=_ReversingBox())
+    await store.start()
+    try:
+        assert await store.key_seal() == 1
+        on = await store._run(
+            lambda conn: conn.execute("PRAGMA secure_delete").fetchone()[0]
+        )
+        assert on == 0
+    finally:
+        await store.close()
+
+
+class _ReversingBox:
+    """Seals by reversing: enough for the store to have something to seal."""
+
+    def lookup(self, secret: str) -> str:
+        return "x:" + secret
+
+    def seal(self, secret: str) -> bytes | None:
+        return secret[::-1].encode()
+
+    def open(self, sealed: bytes) -> str:
+        return sealed.decode()[::-1]
