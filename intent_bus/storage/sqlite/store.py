@@ -1,10 +1,13 @@
 """The embedded SQLite backend of the `Store` protocol.
 
-All database work runs on one writer thread (`SqliteWriter`), never on the event
-loop; concurrent calls are grouped into one committed transaction. The SQL
-lives in ``queries.sql`` beside this module; this module picks queries by name and
-keeps the few decisions that need Python inside the transaction (the retry delay
-of a failure; which claim candidate wins is `claim.py`'s).
+All database work goes through one connection (`SqliteWriter`): on its thread,
+or on the event loop for the request path's short operations when the thread is
+idle; concurrent calls are grouped into one committed transaction. Signed
+requests' nonces are checked against the set this process keeps (`nonces.py`)
+and kept in the transaction of the request's first operation. The SQL lives in
+``queries.sql`` beside this module; this module picks queries by name and keeps
+the few decisions that need Python inside the transaction (the retry delay of a
+failure; which claim candidate wins is `claim.py`'s).
 """
 
 from __future__ import annotations
