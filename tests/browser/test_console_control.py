@@ -5,6 +5,7 @@ workers and the overview, each checked against what the API itself says."""
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 import httpx
 
@@ -116,7 +117,7 @@ def test_intents_search_filters_pages_and_refreshes_in_place(
     page.click("text=Search")
     page.wait_for_function("location.hash.includes('status=dead')")
     console.settled("intents")
-    assert page.locator("tbody tr").count() == 1
+    _rows_drawn(page, 1)
     assert page.locator("tbody tr", has_text=dead[:12]).count() == 1
     page.click("text=Clear")
     page.wait_for_function("!location.hash.includes('status=')")
@@ -126,11 +127,11 @@ def test_intents_search_filters_pages_and_refreshes_in_place(
     # Settled is only about the new search once the route has changed.
     page.wait_for_function("location.hash.includes('goal=')")
     console.settled("intents")
-    assert page.locator("tbody tr").count() == 50
+    _rows_drawn(page, 50)
     page.click("text=Older →")
     page.wait_for_function("location.hash.includes('cursor=')")
     console.settled("intents")
-    assert page.locator("tbody tr").count() == 3
+    _rows_drawn(page, 3)
     assert page.is_visible("text=← Newest")
     [older] = [s for s in console.to("GET", "/intents") if "cursor" in s.query]
     assert older.query["goal"] == [goal]
@@ -145,6 +146,15 @@ def test_intents_search_filters_pages_and_refreshes_in_place(
     assert console.to("GET", "/intents")[-1].query["cursor"] == older.query["cursor"]
     assert page.input_value("#f-worker") == "half-typed"
     assert page.locator("tbody tr").count() == 3
+
+
+def _rows_drawn(page: Any, count: int) -> None:
+    """Waits for the results table to hold `count` rows: under load the settled
+    mark of the page being replaced can still be the one seen first."""
+    page.wait_for_function(
+        "n => document.querySelectorAll('tbody tr').length === n", arg=count
+    )
+    assert page.locator("tbody tr").count() == count
 
 
 def test_pause_and_resume_from_the_pauses_page(

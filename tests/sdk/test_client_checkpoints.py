@@ -28,7 +28,9 @@ def test_the_next_claim_resumes_from_the_checkpoint(client: Any) -> None:
     assert client.get_status(published.id).progress == "part 4 of 8"
 
     client.fail(job.id, error="node lost")
-    again = client.claim(goal="encode", namespace="media")
+    # The retry is due after its backoff (up to 1 ms): a long-poll waits for it
+    # where a plain claim can come back first and find it not yet due.
+    again = client.claim(goal="encode", namespace="media", wait=5)
 
     assert again.id == job.id and again.checkpoint == {"part": 3}
 
