@@ -10,7 +10,8 @@ batch wait for the next wave, so each sees what the earlier one did. A single
 fail, and the lone fail of a wave, take the single statements (intent_leased,
 then intent_fail_reopen, _kill or _cancel). An item refused for a reason known
 only at write time (a lost lease) raises in Python, not in the database, so
-the transaction goes on and the item's refusal is its outcome.
+the transaction goes on and the item's refusal is its outcome. A lone fulfill
+likewise takes the single fulfill's statement (intent_fulfill_notify).
 """
 
 from __future__ import annotations
@@ -56,17 +57,7 @@ class PostgresCompletions:
     async def _fulfill_in(
         self, cur: Cursor, done: Completion, now: float, owner: str | None
     ) -> Intent:
-        params = {
-            **fulfill_params(
-                done.intent_id,
-                done.claim_token,
-                done.result,
-                done.result_type,
-                now,
-                owner,
-            ),
-            "freed_origin": FREED_ORIGIN,
-        }
+        params = _single_fulfill_params(done, now, owner)
         row = await (await self._run(cur, "intent_fulfill_notify", params)).fetchone()
         if row is not None:
             return intent_from_row(row)
@@ -152,14 +143,17 @@ class PostgresCompletions:
         fulfills = [done for done in batch if done.kind == "fulfill"]
         fails = [done for done in batch if done.kind == "fail"]
         ended: dict[str, CompletionOutcome] = {}
-        if fulfills:
+        # A lone fulfill or fail takes the single statements: the array ones,
+        # fed one item, are planned afresh on every call (their custom plan,
+        # which sees one item, is priced far below the generic one, which
+        # expects ten, so PostgreSQL never keeps the generic one), and that
+        # planning costs more than the round trips it saves. A worker's
+        # reporter sends batches of one whenever the queue is quiet.
+        if len(fulfills) == 1:
+            ended.update(await self._fulfill_lone(cur, fulfills[0], now, owner))
+        elif fulfills:
             ended.update(await self._fulfill_many(cur, fulfills, now, owner))
         if len(fails) == 1:
-            # A lone fail takes the single statements: the array ones, fed one
-            # item, are planned afresh on every call (their custom plan, which
-            # sees one item, is priced far below the generic one, which
-            # expects ten, so PostgreSQL never keeps the generic one), and
-            # that planning costs more than the round trips it saves.
             try:
                 failed = await self._fail_in(cur, fails[0], retry_delay, now, owner)
                 ended[fails[0].intent_id] = failed
@@ -258,6 +252,14 @@ class PostgresCompletions:
         await self._run(cur, "intent_completed_by_many", params)
         return {row["id"]: intent_from_row(row) for row in await cur.fetchall()}
 
+    async def _fulfill_lone(
+        self, cur: Cursor, done: Completion, now: float, owner: str | None
+    ) -> dict[str, Intent]:
+        """`_fulfill_many` of one item, with the single fulfill's statement."""
+        params = _single_fulfill_params(done, now, owner)
+        row = await (await self._run(cur, "intent_fulfill_notify", params)).fetchone()
+        return {} if row is None else {done.intent_id: intent_from_row(row)}
+
     async def _fulfill_many(
         self,
         cur: Cursor,
@@ -281,6 +283,18 @@ class PostgresCompletions:
         }
         await self._run(cur, "intent_fulfill_many_notify", params)
         return {row["id"]: intent_from_row(row) for row in await cur.fetchall()}
+
+
+def _single_fulfill_params(
+    done: Completion, now: float, owner: str | None
+) -> dict[str, Any]:
+    """intent_fulfill_notify's parameters for one fulfill."""
+    return {
+        **fulfill_params(
+            done.intent_id, done.claim_token, done.result, done.result_type, now, owner
+        ),
+        "freed_origin": FREED_ORIGIN,
+    }
 
 
 _FULFILL_COLUMNS = {

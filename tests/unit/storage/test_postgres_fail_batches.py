@@ -120,3 +120,36 @@ async def test_a_batch_of_fails_wakes_for_reopened_work_and_freed_slots(
     assert [getattr(o, "status", None) for o in outcomes].count("open") == 1
     expected = {work_payload(postgres_store._origin, work_of(reopened)), FREED_ORIGIN}
     assert sorted(heard) == sorted(expected)
+
+
+async def test_a_lone_fulfill_or_fail_uses_the_single_statements(
+    postgres_store: PostgresStore,
+) -> None:
+    """A batch of one (a worker's reporter on a quiet queue) sends the single
+    fulfill's or fail's statements, never the array ones, which PostgreSQL
+    would plan afresh on every call for one item."""
+    published = [intent(3), intent(3)]
+    await postgres_store.intent_publish_many([PublishItem(i) for i in published], NOW)
+    leases = [Lease(uuid.uuid4().hex, NOW + 60, "w1") for _ in published]
+    claimed = (await postgres_store.intent_poll_many(ACME, leases, NOW)).intents
+    lone = [
+        [Completion(claimed[0].id, str(claimed[0].claim_token), "fulfill", b"1")],
+        [Completion(claimed[1].id, str(claimed[1].claim_token), "fail", error="e")],
+    ]
+    sent: list[str] = []
+    for batch in lone:
+        with tempfile.TemporaryFile("w+") as trace:
+            async with postgres_store._pool.connection() as conn:
+                conn.pgconn.trace(trace.fileno())
+                conn.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+            [outcome] = await postgres_store.intent_complete_many(
+                batch, lambda *_: 1.0, NOW + 1, owner="acme"
+            )
+            async with postgres_store._pool.connection() as conn:
+                conn.pgconn.untrace()
+            trace.seek(0)
+            sent.append(trace.read())
+        assert getattr(outcome, "status", None) in {"fulfilled", "open"}
+    # The array statements take the batch through unnest(); the traced Parse
+    # messages carry each statement's text the first time it is sent.
+    assert sent and all("unnest" not in text.lower() for text in sent), sent
