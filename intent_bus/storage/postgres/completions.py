@@ -11,13 +11,13 @@ fail, and the lone fail of a wave, take the single statements (intent_leased,
 then intent_fail_reopen, _kill or _cancel). An item refused for a reason known
 only at write time (a lost lease) raises in Python, not in the database, so
 the transaction goes on and the item's refusal is its outcome. A lone fulfill
-likewise takes the single fulfill's statement (intent_fulfill_notify).
+likewise takes the single fulfill's statements.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -57,7 +57,17 @@ class PostgresCompletions:
     async def _fulfill_in(
         self, cur: Cursor, done: Completion, now: float, owner: str | None
     ) -> Intent:
-        params = _single_fulfill_params(done, now, owner)
+        params = {
+            **fulfill_params(
+                done.intent_id,
+                done.claim_token,
+                done.result,
+                done.result_type,
+                now,
+                owner,
+            ),
+            "freed_origin": FREED_ORIGIN,
+        }
         row = await (await self._run(cur, "intent_fulfill_notify", params)).fetchone()
         if row is not None:
             return intent_from_row(row)
@@ -150,15 +160,17 @@ class PostgresCompletions:
         # planning costs more than the round trips it saves. A worker's
         # reporter sends batches of one whenever the queue is quiet.
         if len(fulfills) == 1:
-            ended.update(await self._fulfill_lone(cur, fulfills[0], now, owner))
+            [lone] = fulfills
+            ended[lone.intent_id] = await _outcome(
+                self._fulfill_in(cur, lone, now, owner)
+            )
         elif fulfills:
             ended.update(await self._fulfill_many(cur, fulfills, now, owner))
         if len(fails) == 1:
-            try:
-                failed = await self._fail_in(cur, fails[0], retry_delay, now, owner)
-                ended[fails[0].intent_id] = failed
-            except LeaseLost as refused:
-                ended[fails[0].intent_id] = refused
+            [lone] = fails
+            ended[lone.intent_id] = await _outcome(
+                self._fail_in(cur, lone, retry_delay, now, owner)
+            )
         elif fails:
             ended.update(await self._fail_many(cur, fails, retry_delay, now, owner))
         missed = [done for done in batch if done.intent_id not in ended]
@@ -252,14 +264,6 @@ class PostgresCompletions:
         await self._run(cur, "intent_completed_by_many", params)
         return {row["id"]: intent_from_row(row) for row in await cur.fetchall()}
 
-    async def _fulfill_lone(
-        self, cur: Cursor, done: Completion, now: float, owner: str | None
-    ) -> dict[str, Intent]:
-        """`_fulfill_many` of one item, with the single fulfill's statement."""
-        params = _single_fulfill_params(done, now, owner)
-        row = await (await self._run(cur, "intent_fulfill_notify", params)).fetchone()
-        return {} if row is None else {done.intent_id: intent_from_row(row)}
-
     async def _fulfill_many(
         self,
         cur: Cursor,
@@ -285,16 +289,12 @@ class PostgresCompletions:
         return {row["id"]: intent_from_row(row) for row in await cur.fetchall()}
 
 
-def _single_fulfill_params(
-    done: Completion, now: float, owner: str | None
-) -> dict[str, Any]:
-    """intent_fulfill_notify's parameters for one fulfill."""
-    return {
-        **fulfill_params(
-            done.intent_id, done.claim_token, done.result, done.result_type, now, owner
-        ),
-        "freed_origin": FREED_ORIGIN,
-    }
+async def _outcome(completing: Awaitable[Intent]) -> CompletionOutcome:
+    """A single completion's answer as a batch item's outcome: its refusal too."""
+    try:
+        return await completing
+    except LeaseLost as refused:
+        return refused
 
 
 _FULFILL_COLUMNS = {
