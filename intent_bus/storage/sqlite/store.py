@@ -196,9 +196,8 @@ class SqliteStore(
     def _migrate(self, conn: sqlite3.Connection) -> list[int]:
         applied = apply_migrations(conn, self._migrations, time.time())
         if _has_table(conn, "nonces"):  # absent only under test migrations
-            nonces = self._nonces = SeenNonces()
             for key_id, nonce, seen_at in fetch_rows(conn, "nonce_load"):
-                nonces.add(key_id, nonce, seen_at)
+                self._nonces.add(key_id, nonce, seen_at)
         return applied
 
     async def close(self) -> None:

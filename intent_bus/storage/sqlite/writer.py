@@ -15,12 +15,12 @@ run together at its end, as one batch like the thread's, and their futures
 resolved right there. A commit costs a WAL frame per page it changed, and the
 operations of one batch share pages (the tails of the indexes, a group's
 counters): waiting the one iteration carried 2.8 operations per commit where
-the same 4 clients got 1.9, for 10% less server CPU per request (bench/ab.py).
-Handing work to the thread and back costs several times the SQL itself. This
-is only done with synchronous=NORMAL, where a commit writes the WAL without
-waiting for the disk, and without waiting for the write lock: if another
-connection holds it, the batch goes to the thread after all,
-so the event loop never sleeps in `busy_timeout`.
+the same 4 clients got 1.9, for 10% less server CPU per request (the same
+server with and without it, alternated). Handing work to the thread and back
+costs several times the SQL itself. This is only done with synchronous=NORMAL,
+where a commit writes the WAL without waiting for the disk, and without waiting
+for the write lock: if another connection holds it, the batch goes to the
+thread after all, so the event loop never sleeps in `busy_timeout`.
 """
 
 from __future__ import annotations
