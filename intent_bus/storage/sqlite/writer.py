@@ -31,7 +31,7 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Callable
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 from urllib.parse import quote
 
 from intent_bus.storage.errors import Busy, Conflict, StorageFull, StoreError
@@ -129,6 +129,23 @@ def read_snapshot(path: str, operation: Callable[[sqlite3.Connection], T]) -> T:
         conn.close()
 
 
+class Rider(Protocol):
+    """Rows that join whichever transaction commits next (see `nonces.py`)."""
+
+    def __len__(self) -> int:
+        """How many rows wait."""
+
+    def write(self, conn: sqlite3.Connection) -> list[Any]:
+        """Writes what waits, just before COMMIT; returns it for `restore`."""
+
+    def restore(self, taken: list[Any]) -> None:
+        """Takes back what `write` returned: its transaction did not commit."""
+
+
+def _commit_only(conn: sqlite3.Connection) -> None:
+    """The operation of `commit_soon`: nothing but the transaction around it."""
+
+
 class _Pending:
     """One queued operation and where its outcome goes."""
 
@@ -150,12 +167,20 @@ class _Pending:
 def _deliver(batch: list[_Pending]) -> None:
     """Runs on the event loop: hands each caller its outcome."""
     for pending in batch:
-        if pending.future.done():  # the caller gave up (cancelled)
-            continue
+        if pending.future.done() or pending.operation is _commit_only:
+            continue  # the caller gave up (cancelled), or nobody waits
         if pending.error is not None:
             pending.future.set_exception(pending.error)
         else:
             pending.future.set_result(pending.result)
+
+
+def _live(batch: list[_Pending]) -> list[_Pending]:
+    """The operations of a batch to run: not given up by their callers, and not
+    `commit_soon`'s (which asks for the transaction alone)."""
+    return [
+        p for p in batch if p.operation is not _commit_only and not p.future.cancelled()
+    ]
 
 
 class SqliteWriter:
@@ -176,8 +201,10 @@ class SqliteWriter:
         cache_mib: int = DEFAULT_CACHE_MIB,
         mmap_mib: int = DEFAULT_MMAP_MIB,
         inline: bool | None = None,
+        rider: Rider | None = None,
     ) -> None:
         self._path = path
+        self._rider = rider
         self._inline = synchronous == "normal" if inline is None else inline
         self._lock = threading.Lock()
         """Held by whoever uses the connection: the thread for a batch, or a
@@ -226,19 +253,33 @@ class SqliteWriter:
         self._queue.put(_Pending(operation, future, loop))
         return await future
 
+    def commit_soon(self) -> None:
+        """Makes sure a transaction commits soon, without waiting for it: the
+        `rider`'s rows go in with it if no other operation's commit takes them
+        first."""
+        loop = asyncio.get_running_loop()
+        if self._inline:
+            self._inline_batch(loop)  # commits even if nothing joins it
+        else:
+            self._queue.put(_Pending(_commit_only, loop.create_future(), loop))
+
     def _enqueue_inline(
         self, operation: Operation, loop: asyncio.AbstractEventLoop
     ) -> asyncio.Future[Any]:
-        """Adds `operation` to this loop's inline batch, run at the end of the
-        current loop iteration (`_run_inline`)."""
+        """Adds `operation` to this loop's inline batch."""
         future: asyncio.Future[Any] = loop.create_future()
+        self._inline_batch(loop).append(_Pending(operation, future, loop))
+        return future
+
+    def _inline_batch(self, loop: asyncio.AbstractEventLoop) -> list[_Pending]:
+        """This loop's inline batch, run and committed at the end of the current
+        loop iteration's next one (`_run_inline`)."""
         batch = self._inline_batches.get(loop)
         if batch is None:
             batch = self._inline_batches[loop] = []
             # After this iteration's callbacks and the next one's I/O.
             loop.call_soon(loop.call_soon, self._run_inline, loop)
-        batch.append(_Pending(operation, future, loop))
-        return future
+        return batch
 
     def _run_inline(self, loop: asyncio.AbstractEventLoop) -> None:
         """Runs this loop iteration's short operations here, as one group-commit
@@ -247,11 +288,11 @@ class SqliteWriter:
         batch = self._inline_batches.pop(loop)
         conn = self._conn
         if conn is None or not self._queue.empty() or not self._lock.acquire(False):
-            self._to_thread(batch)
+            self._to_thread(batch, loop)
             return
         try:
             if self._conn is None:  # closed meanwhile
-                self._to_thread(batch)
+                self._to_thread(batch, loop)
                 return
             try:
                 if self._busy_now != 0:
@@ -259,14 +300,18 @@ class SqliteWriter:
                     self._busy_now = 0
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error:
-                self._to_thread(batch)  # another connection writes: wait there
+                self._to_thread(batch, loop)  # another connection writes: wait there
                 return
             self._execute_safely(conn, batch, begun=True)
         finally:
             self._lock.release()
         _deliver(batch)
 
-    def _to_thread(self, batch: list[_Pending]) -> None:
+    def _to_thread(
+        self, batch: list[_Pending], loop: asyncio.AbstractEventLoop
+    ) -> None:
+        if not batch:  # `commit_soon`'s: the thread commits instead
+            batch = [_Pending(_commit_only, loop.create_future(), loop)]
         for pending in batch:
             self._queue.put(pending)
         if self._stopped.is_set():  # the thread is gone: nobody else drains
@@ -336,7 +381,7 @@ class SqliteWriter:
         `begun`: the caller has opened the transaction (the inline path)."""
         try:
             if begun:
-                live = [p for p in batch if not p.future.cancelled()]
+                live = _live(batch)
                 self._transaction(conn, live, savepoints=len(live) > 1, begun=True)
             else:
                 self._execute(conn, batch)
@@ -365,7 +410,10 @@ class SqliteWriter:
         if self._busy_now != self._busy_timeout_ms:  # inline work set it to 0
             conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
             self._busy_now = self._busy_timeout_ms
-        live = [p for p in batch if not p.future.cancelled()]
+        live = _live(batch)
+        if not live:  # only `commit_soon`: the transaction is the point
+            self._transaction(conn, live, savepoints=False)
+            return
         if not self._group_commit or len(live) == 1:
             for pending in live:
                 self._transaction(conn, [pending], savepoints=False)
@@ -407,14 +455,21 @@ class SqliteWriter:
                     conn.execute("ROLLBACK TO op")
                 else:
                     conn.execute("ROLLBACK")
+                    if self._rider is not None and len(self._rider):
+                        self._transaction(conn, [], savepoints=False)
                     return
             if savepoints:
                 conn.execute("RELEASE op")
             done.append(pending)
+        ridden: list[Any] = []
         try:
+            if self._rider is not None:
+                ridden = self._rider.write(conn)
             conn.execute("COMMIT")
             self.commits += 1
         except sqlite3.Error as exc:
+            if ridden:
+                self._rider.restore(ridden)  # type: ignore[union-attr]
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             self._abort(batch, translate(exc))

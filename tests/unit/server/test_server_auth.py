@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from intent_bus.server import auth
 from intent_bus.server.auth import KeyCache, parse_timestamp, request_paths
 from intent_bus.storage.base import ApiKey
 
@@ -47,6 +48,18 @@ def test_request_paths_are_told_apart_by_the_whole_target() -> None:
     assert request_paths({**base, "path": "/x", "raw_path": b"/x"}) == ("/x?goal=a",)
     spaced = {"path": "/c d", "raw_path": b"/c%20d", "query_string": b"goal=a"}
     assert request_paths(spaced) == ("/c%20d?goal=a", "/c d?goal=a")
+
+
+def test_request_paths_without_a_query_skip_the_cache() -> None:
+    """Targets without a query (each `/fulfill/<id>` its own) are answered
+    directly: they would only push the claim URLs out of the cache."""
+    auth._PATHS.clear()
+    assert request_paths({"path": "/fulfill/i1", "raw_path": b"/fulfill/i1"}) == (
+        "/fulfill/i1",
+    )
+    spaced = {"path": "/get/a b", "raw_path": b"/get/a%20b", "query_string": b""}
+    assert request_paths(spaced) == ("/get/a%20b", "/get/a b")
+    assert not auth._PATHS
 
 
 def test_request_paths_without_raw_path() -> None:

@@ -1,21 +1,21 @@
 """SQLite's nonces: checked against the set the process keeps (`SeenNonces`),
-kept in a table keyed by time so that a signed request appends one row, and
-read back at start, so replay protection survives a restart and an upgrade."""
+written to a table keyed by time with the next commit (`NonceRows`), and read
+back at start, so replay protection survives a restart and an upgrade."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
 
-from intent_bus.storage import replay
+from intent_bus.storage.errors import NotFound
 from intent_bus.storage.migrate import load_migrations, migrations_dir
 from intent_bus.storage.sqlite import SqliteStore
-from intent_bus.storage.sqlite.nonces import BUCKET_SECONDS, SeenNonces
+from intent_bus.storage.sqlite.nonces import BUCKET_SECONDS, NonceRows, SeenNonces
 from intent_bus.storage.sqlite.records import Q
+from tests.contract.conftest import new_intent
 
 pytestmark = pytest.mark.anyio
 
@@ -29,15 +29,6 @@ def test_a_nonce_is_seen_once_per_key() -> None:
     assert not seen.add("k1", "n", NOW + 500)  # in another minute's group too
     assert seen.add("k2", "n", NOW)
     assert len(seen) == 2
-
-
-def test_forget_takes_back_only_that_nonce() -> None:
-    seen = SeenNonces()
-    seen.add("k1", "a", NOW)
-    seen.add("k1", "b", NOW)
-    seen.forget("k1", "a", NOW)
-    assert seen.add("k1", "a", NOW + 1)
-    assert not seen.add("k1", "b", NOW + 1)
 
 
 @pytest.mark.parametrize("offset", [0.0, 1.0, BUCKET_SECONDS - 0.5, 3 * BUCKET_SECONDS])
@@ -112,33 +103,104 @@ async def test_nonces_kept_before_the_upgrade_are_still_refused(tmp_path: Path) 
         await new.close()
 
 
-async def test_a_cancelled_request_keeps_its_nonce_taken(tmp_path: Path) -> None:
-    """A request cancelled while its operation runs may yet have committed: its
-    nonce stays taken rather than let a replay of it through."""
-    store = SqliteStore(tmp_path / "bus.db", group_commit=False)
-    await store.start()
-    loop = asyncio.get_running_loop()
-    started = asyncio.Event()
-
-    def slow(conn: sqlite3.Connection) -> None:
-        # On the writer thread (the operation is not `short`).
-        loop.call_soon_threadsafe(started.set)
-        conn.execute("SELECT 1")
-        time.sleep(0.2)
-
-    async def request() -> None:
-        replay.defer("k", "n-cancel", NOW)
-        try:
-            await store._run(slow)
-        finally:
-            replay.clear()
-
+def _kept(path: Path) -> set[tuple[str, str]]:
+    """The nonces in the table, read as a restart would."""
+    conn = sqlite3.connect(path)
     try:
-        task = asyncio.create_task(request())
-        await started.wait()
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        assert not await store.nonce_remember("k", "n-cancel", NOW)
+        return set(conn.execute("SELECT key_id, nonce FROM nonces"))
+    finally:
+        conn.close()
+
+
+async def test_a_nonce_rides_in_the_commit_of_the_request_s_write(
+    tmp_path: Path,
+) -> None:
+    """Checked in memory, then written by the transaction of the operation the
+    request hands the writer next: one commit for both, and never the
+    operation's without the nonce's row."""
+    path = tmp_path / "bus.db"
+    store = SqliteStore(path)
+    await store.start()
+    try:
+        commits = store._writer.commits
+        assert await store.nonce_remember("k", "n-1", NOW)
+        await store.intent_publish(new_intent(), None, NOW)
+        assert _kept(path) == {("k", "n-1")}
+        assert store._writer.commits == commits + 1
     finally:
         await store.close()
+
+
+async def test_a_nonce_of_a_request_that_writes_nothing_is_committed_soon(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "bus.db"
+    store = SqliteStore(path)
+    await store.start()
+    try:
+        assert await store.nonce_remember("k", "read-only", NOW)
+        for _ in range(200):
+            if _kept(path):
+                break
+            await asyncio.sleep(0.01)
+        assert _kept(path) == {("k", "read-only")}
+    finally:
+        await store.close()
+
+
+@pytest.mark.parametrize("inline", [True, False])
+async def test_a_nonce_stays_taken_and_kept_when_the_operation_fails(
+    tmp_path: Path, inline: bool
+) -> None:
+    """The nonce is taken as the request is verified, whatever its operation
+    does; a failed operation's rollback does not strand its row."""
+    path = tmp_path / "bus.db"
+    store = SqliteStore(path, synchronous="normal" if inline else "full")
+    await store.start()
+
+    def failing(conn: sqlite3.Connection) -> None:
+        conn.execute("SELECT 1")
+        raise NotFound("no such intent")
+
+    try:
+        assert await store.nonce_remember("k", "n-fail", NOW)
+        with pytest.raises(NotFound):
+            await store._run(failing, short=True)
+        assert _kept(path) == {("k", "n-fail")}
+        assert not await store.nonce_remember("k", "n-fail", NOW + 1)
+    finally:
+        await store.close()
+
+
+def test_rows_of_a_transaction_that_did_not_commit_are_written_again() -> None:
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.execute("CREATE TABLE nonces (seen_at REAL, key_id TEXT, nonce TEXT)")
+    rows = NonceRows(Q["nonce_remember"])
+    assert rows.add("k", "a", NOW)  # the first asks for a commit
+    assert not rows.add("k", "b", NOW)  # one is on its way
+    conn.execute("BEGIN")
+    taken = rows.write(conn)
+    assert len(rows) == 0 and not rows.commit_due
+    conn.execute("ROLLBACK")
+    rows.restore(taken)
+    assert rows.add("k", "c", NOW)  # the commit it asked for went by
+    conn.execute("BEGIN")
+    rows.write(conn)
+    conn.execute("COMMIT")
+    assert [r[0] for r in conn.execute("SELECT nonce FROM nonces ORDER BY rowid")] == [
+        "a",
+        "b",
+        "c",
+    ]
+
+
+def test_rows_whose_insert_fails_wait_for_the_next_commit() -> None:
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    rows = NonceRows(Q["nonce_remember"])
+    rows.add("k", "a", NOW)
+    with pytest.raises(sqlite3.OperationalError):  # no table yet
+        rows.write(conn)
+    assert len(rows) == 1
+    conn.execute("CREATE TABLE nonces (seen_at REAL, key_id TEXT, nonce TEXT)")
+    rows.write(conn)
+    assert conn.execute("SELECT key_id, nonce FROM nonces").fetchall() == [("k", "a")]
