@@ -16,6 +16,10 @@ from urllib.parse import parse_qsl
 from intent_bus import protocol
 from intent_bus.sdk.auth import Signer
 
+_CANONICAL: dict[str, str] = {}
+"""Canonical paths of the targets with a query, as the SDK knows them from its
+parameters without parsing its own URL again."""
+
 
 class RawConnection:
     """One persistent connection; requests on it are sequential."""
@@ -72,8 +76,12 @@ class RawConnection:
 
     def _signature(self, method: str, target: str, payload: bytes) -> str:
         """Strict-mode headers, signed by the SDK's own signer."""
-        path, _, query = target.partition("?")
-        canonical = protocol.canonical_path(path, parse_qsl(query, True))
+        canonical = _CANONICAL.get(target)
+        if canonical is None:
+            path, _, query = target.partition("?")
+            canonical = protocol.canonical_path(path, parse_qsl(query, True))
+            if query:  # a loop's claim target repeats; each fulfill's path is new
+                _CANONICAL[target] = canonical
         signed = self._signer.headers(method, canonical, payload)
         return "".join(
             f"{name}: {value}\r\n"
