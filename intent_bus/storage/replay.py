@@ -1,4 +1,5 @@
-"""A signed request's nonce, recorded by the request's own first store operation.
+"""A signed request's nonce, recorded by the request's own first store operation
+(on PostgreSQL; SQLite checks nonces in memory instead, see `sqlite/nonces.py`).
 
 Recording a nonce on its own costs a whole store round trip (on SQLite, a
 hand-off to the writer thread and back), as much as the request's real work. So

@@ -21,6 +21,10 @@ costs several times the SQL itself. This is only done with synchronous=NORMAL,
 where a commit writes the WAL without waiting for the disk, and without waiting
 for the write lock: if another connection holds it, the batch goes to the
 thread after all, so the event loop never sleeps in `busy_timeout`.
+
+A `Rider` (the store's queue of nonce rows) writes what waits into every
+transaction just before its COMMIT, whoever runs it; `commit_soon` asks for a
+transaction when no operation may come to carry those rows.
 """
 
 from __future__ import annotations
