@@ -131,19 +131,41 @@ async def test_a_nonce_rides_in_the_commit_of_the_request_s_write(
         await store.close()
 
 
+async def _wait_kept(path: Path) -> set[tuple[str, str]]:
+    for _ in range(300):
+        if kept := _kept(path):
+            return kept
+        await asyncio.sleep(0.01)
+    return set()
+
+
+@pytest.mark.parametrize("inline", [True, False])
 async def test_a_nonce_of_a_request_that_writes_nothing_is_committed_soon(
+    tmp_path: Path, inline: bool
+) -> None:
+    path = tmp_path / "bus.db"
+    store = SqliteStore(path, synchronous="normal" if inline else "full")
+    await store.start()
+    try:
+        assert await store.nonce_remember("k", "read-only", NOW)
+        assert await _wait_kept(path) == {("k", "read-only")}
+    finally:
+        await store.close()
+
+
+async def test_a_commit_asked_for_while_the_connection_is_busy_still_comes(
     tmp_path: Path,
 ) -> None:
+    """The loop's commit finds the connection taken and leaves it to the
+    writer thread, which commits the nonce once the connection is free."""
     path = tmp_path / "bus.db"
     store = SqliteStore(path)
     await store.start()
     try:
-        assert await store.nonce_remember("k", "read-only", NOW)
-        for _ in range(200):
-            if _kept(path):
-                break
-            await asyncio.sleep(0.01)
-        assert _kept(path) == {("k", "read-only")}
+        with store._writer._lock:
+            assert await store.nonce_remember("k", "while-busy", NOW)
+            await asyncio.sleep(0.05)  # the loop's turn to commit goes by
+        assert await _wait_kept(path) == {("k", "while-busy")}
     finally:
         await store.close()
 
