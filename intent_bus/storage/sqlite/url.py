@@ -31,13 +31,6 @@ heads of a few partial indexes, so a small cache serves a queue of millions."""
 DEFAULT_MMAP_MIB = 32
 """Memory-mapped reads. Touched pages of the map count towards the process's
 RSS, so the map is kept small by default; raise it for read-heavy hosts."""
-CHECKPOINT_PAGES = 10_000
-"""WAL pages written before a commit copies them into the database file (SQLite's
-default is 1,000). The copy rewrites each page once however often it changed
-since, and waits for two fsyncs on the request path: a commit took 58 instead
-of 68 us of wall time (the store driven by one task), and the same server with
-and without it, alternated, did 7% more jobs/s at 4 client loops. The WAL file
-grows to about 40 MiB (10,000 pages of 4 KiB) and stays that size on disk."""
 _SIZE_OPTIONS = {"cache_mib": (1, 65536), "mmap_mib": (0, 65536)}
 
 

@@ -39,11 +39,8 @@ from typing import Any, Final, Protocol, TypeVar
 from urllib.parse import quote
 
 from intent_bus.storage.errors import Busy, Conflict, StorageFull, StoreError
-from intent_bus.storage.sqlite.url import (
-    CHECKPOINT_PAGES,
-    DEFAULT_CACHE_MIB,
-    DEFAULT_MMAP_MIB,
-)
+from intent_bus.storage.sqlite.checkpoint import SAFETY_PAGES, Checkpointer
+from intent_bus.storage.sqlite.url import DEFAULT_CACHE_MIB, DEFAULT_MMAP_MIB
 
 T = TypeVar("T")
 Operation = Callable[[sqlite3.Connection], Any]
@@ -107,7 +104,9 @@ def connect(
     conn.execute(f"PRAGMA cache_size = -{int(cache_mib) * 1024}")  # in KiB
     conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute(f"PRAGMA mmap_size = {int(mmap_mib) * 1024 * 1024}")
-    conn.execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}")
+    # The log is copied back by the checkpoint thread (`checkpoint.py`); this
+    # connection does it only if that thread falls far behind.
+    conn.execute(f"PRAGMA wal_autocheckpoint = {SAFETY_PAGES}")
     return conn
 
 
@@ -229,6 +228,8 @@ class SqliteWriter:
         """Transactions committed so far (operations / commits = batch size)."""
         self.operations = 0
         """Operations run so far, committed or not."""
+        self.checkpointer: Checkpointer | None = None
+        """Copies the log back into the file (none for an in-memory database)."""
 
     def start(self) -> None:
         """Starts the thread; it opens the connection itself."""
@@ -344,6 +345,12 @@ class SqliteWriter:
         except BaseException as exc:  # delivered to every caller below
             open_error = translate(exc)
         self._conn = conn
+        checkpointer: Checkpointer | None = None
+        if conn is not None and self._path != ":memory:":
+            checkpointer = self.checkpointer = Checkpointer(
+                self._path, lambda: self.commits
+            )
+            checkpointer.start()
         try:
             while True:
                 batch, stop = self._take()
@@ -358,6 +365,8 @@ class SqliteWriter:
                 if stop:
                     break
         finally:
+            if checkpointer is not None:
+                checkpointer.stop()
             self._stopped.set()
             with self._lock:
                 self._conn = None

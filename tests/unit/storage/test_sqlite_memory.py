@@ -10,7 +10,6 @@ import pytest
 
 from intent_bus.storage.sqlite import SqliteStore
 from intent_bus.storage.sqlite.url import (
-    CHECKPOINT_PAGES,
     DEFAULT_CACHE_MIB,
     DEFAULT_MMAP_MIB,
     options_from_url,
@@ -54,21 +53,5 @@ async def test_the_writer_connection_uses_the_sizes(
     try:
         # A negative cache_size is KiB; mmap_size is bytes.
         assert await store._run(_sizes) == (-cache_mib * 1024, mmap_mib << 20)
-    finally:
-        await store.close()
-
-
-async def test_the_writer_checkpoints_the_wal_every_checkpoint_pages(
-    tmp_path: Path,
-) -> None:
-    """The WAL is copied back into the file after CHECKPOINT_PAGES pages, not
-    SQLite's 1,000: a copy rewrites a page once however often it changed."""
-    store = SqliteStore.from_url(f"sqlite:///{tmp_path / 'bus.db'}")
-    await store.start()
-    try:
-        pages = await store._run(
-            lambda conn: conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
-        )
-        assert pages == CHECKPOINT_PAGES > 1000
     finally:
         await store.close()
