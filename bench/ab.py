@@ -1,4 +1,5 @@
-"""A/B benchmark of two checkouts in one run: jobs/s and server CPU per request.
+"""A/B benchmark of two checkouts in one run: jobs/s, server CPU per request
+and the p99.9 latency.
 
 One server per checkout runs throughout (its own `.venv` and a fresh SQLite
 file); every load phase runs on both back to back, A B then B A in the next
@@ -45,6 +46,7 @@ from e2e import (
     fresh_db,
     health_loop,
     job_loop,
+    pct,
     server_env,
     wait_healthy,
 )
@@ -85,9 +87,10 @@ async def phase(
     loops: int,
     duration: float,
     kind: str,
-) -> tuple[float, float, float]:
+) -> tuple[float, float, float, float]:
     """Runs one load phase; returns (units per second, server CPU us per
-    request, database backends' CPU us per request)."""
+    request, database backends' CPU us per request, p99.9 latency in ms of the
+    job loop's requests)."""
     pid, port, key, db_url = side
     signed = kind == "signed"
     conns = [RawConnection("127.0.0.1", port, key, signed=signed) for _ in range(loops)]
@@ -108,7 +111,9 @@ async def phase(
     for conn in conns:
         await conn.close()
     per = 1e6 / max(requests, 1)
-    return sum(counts) / elapsed, cpu * per, db_cpu * per
+    latencies = [v for values in lat.values() for v in values]
+    tail = pct(latencies, 99.9) * 1000 if latencies else 0.0
+    return sum(counts) / elapsed, cpu * per, db_cpu * per, tail
 
 
 @contextmanager
@@ -167,8 +172,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     admin_url = None if args.db == "sqlite" else args.db
-    samples: dict[str, dict[str, list[tuple[float, float, float]]]] = defaultdict(
-        lambda: {"a": [], "b": []}
+    samples: dict[str, dict[str, list[tuple[float, float, float, float]]]] = (
+        defaultdict(lambda: {"a": [], "b": []})
     )
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         sides = {
@@ -208,6 +213,10 @@ def main() -> None:
             "b_cpu_us_per_request": round(b_cpu),
             "cpu_ratio_b_a": round(median(b[1] / a[1] for a, b in pairs), 3),
         }
+        if not name.startswith("healthz"):
+            # 1 request in 1,000 waits longer: where a stall shows.
+            report[name]["a_p999_ms"] = round(median(s[3] for s in by_side["a"]), 1)
+            report[name]["b_p999_ms"] = round(median(s[3] for s in by_side["b"]), 1)
         if admin_url is not None:
             report[name]["a_db_cpu_us_per_request"] = round(
                 median(sample[2] for sample in by_side["a"])

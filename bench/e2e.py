@@ -2,8 +2,8 @@
 
 Measures, on SQLite (default) or PostgreSQL with 1..N replicas:
 - jobs/s (publish -> claim -> fulfill) at 1, 4 and 16 concurrent client loops, with
-  p50/p99 latency per request kind, and the bare `/healthz` request rate at the same
-  concurrency as the in-run baseline (a job is three requests);
+  p50/p99/p99.9 latency per request kind, and the bare `/healthz` request rate at the
+  same concurrency as the in-run baseline (a job is three requests);
 - pickup latency: publish -> a worker's waiting long-poll claim returns;
 - claim latency with few vs very many queued intents, and with a large history of
   finished intents, reported as ratios (the claim must not scan history).
@@ -189,6 +189,7 @@ async def throughput(
             kind: {
                 "p50": round(pct(v, 50) * 1000, 2),
                 "p99": round(pct(v, 99) * 1000, 2),
+                "p999": round(pct(v, 99.9) * 1000, 2),
             }
             for kind, v in lat.items()
         },
