@@ -25,6 +25,10 @@ thread after all, so the event loop never sleeps in `busy_timeout`.
 A `Rider` (the store's queue of nonce rows) writes what waits into every
 transaction just before its COMMIT, whoever runs it; `commit_soon` asks for a
 transaction when no operation may come to carry those rows.
+
+The write-ahead log is copied back into the database by `Checkpointer`, on a
+thread and connection of its own that start and stop with the writer's, so no
+commit here waits for that copy (`checkpoint.py`).
 """
 
 from __future__ import annotations
