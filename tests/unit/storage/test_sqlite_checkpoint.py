@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from intent_bus.storage.sqlite import SqliteStore, checkpoint
+from intent_bus.storage.sqlite.checkpoint import Checkpointer
 from tests.contract.conftest import NOW, new_intent
 
 pytestmark = pytest.mark.anyio
@@ -25,6 +26,14 @@ def _log_bytes(path: Path) -> int:
 async def _publish(store: SqliteStore, count: int) -> None:
     for _ in range(count):
         await store.intent_publish(new_intent(), None, NOW)
+
+
+async def _started(path: Path) -> tuple[SqliteStore, Checkpointer]:
+    store = SqliteStore(path)
+    await store.start()
+    checkpointer = store._writer.checkpointer
+    assert checkpointer is not None
+    return store, checkpointer
 
 
 async def _copied(store: SqliteStore, more_than: int) -> bool:
@@ -58,10 +67,7 @@ async def test_the_log_starts_afresh_after_each_copy(
     one after the other: here it stays the size one round of writes needs."""
     monkeypatch.setattr(checkpoint, "IDLE_SECONDS", 0.05)
     path = tmp_path / "bus.db"
-    store = SqliteStore(path)
-    await store.start()
-    checkpointer = store._writer.checkpointer
-    assert checkpointer is not None
+    store, checkpointer = await _started(path)
     try:
         sizes = []
         for _ in range(4):
@@ -106,10 +112,7 @@ async def test_a_reader_of_an_old_snapshot_delays_the_restart_not_the_writes(
     console read, say) instead of holding commits back until it ends."""
     monkeypatch.setattr(checkpoint, "IDLE_SECONDS", 0.05)
     path = tmp_path / "bus.db"
-    store = SqliteStore(path)
-    await store.start()
-    checkpointer = store._writer.checkpointer
-    assert checkpointer is not None
+    store, checkpointer = await _started(path)
     reader = sqlite3.connect(path, isolation_level=None)
     try:
         await _publish(store, 10)
